@@ -1,0 +1,29 @@
+# The two set-up commands: `make run` (install + main job) and `make test` (install + suite).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test install lab clean-outputs
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+	@if $(PY) -m pip list 2>/dev/null | grep -qi nvidia; then \
+		echo "error: a CUDA build of torch was installed; see constraints.txt" >&2; exit 1; fi
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/pwlkit benchmarks
+	$(VENV)/bin/pwlkit report
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --no-browser --ip=127.0.0.1 notebooks/
+
+clean-outputs:
+	find outputs -mindepth 1 ! -name README.md -exec rm -rf {} +

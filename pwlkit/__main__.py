@@ -1,0 +1,5 @@
+import sys
+
+from pwlkit.cli import main
+
+sys.exit(main())

@@ -1,0 +1,47 @@
+"""The `pwlkit` command line: a thin layer over the functions the notebooks call.
+
+Each sub-command lives in its own module with ``register(subparsers)`` that adds a parser whose
+``func(args) -> int`` does the work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMAND_MODULES = ("benchmarks", "fit", "study", "search", "report")
+
+
+class UserError(Exception):
+    """A problem with the user's input: printed as one clear line, exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pwlkit", description="Loss functions for predictor-based NAS: data, fits, studies."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for mod_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"pwlkit.cli.{mod_name}_cmd")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"pwlkit.cli.{mod_name}_cmd":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (UserError, KeyError, ValueError, FileNotFoundError) as exc:
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"pwlkit {args.command}: error: {msg}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
