@@ -20,7 +20,9 @@ def check_inputs(pred: Tensor, target: Tensor, loss: str) -> Tensor:
     if not isinstance(pred, Tensor) or not isinstance(target, Tensor):
         raise TypeError(f"{loss}: pred and target must be torch tensors")
     if pred.dim() == 0 or pred.shape[-1] == 0:
-        raise ValueError(f"{loss}: pred must be [..., B] with B >= 1, got shape {tuple(pred.shape)}")
+        raise ValueError(
+            f"{loss}: pred must be [..., B] with B >= 1, got shape {tuple(pred.shape)}"
+        )
     if target.shape != pred.shape and target.shape != pred.shape[-1:]:
         raise ValueError(
             f"{loss}: target shape {tuple(target.shape)} does not match pred shape "
@@ -61,7 +63,7 @@ def better_pairs(target: Tensor) -> Tensor:
 
 
 def mean_over_pairs(values: Tensor, pairs: Tensor) -> Tensor:
-    """Mean of ``values`` over the True entries of ``pairs`` (``[..., B, B] -> [...]``); 0 if none."""
+    """Mean of ``values`` over True entries of ``pairs``, ``[..., B, B] -> [...]``; 0 if none."""
     pairs = pairs.expand(values.shape)
     total = torch.where(pairs, values, torch.zeros((), dtype=values.dtype)).sum((-2, -1))
     return total / pairs.sum((-2, -1)).clamp(min=1).to(values.dtype)
@@ -112,7 +114,7 @@ def random_permutation(like: Tensor, generator: torch.Generator | None) -> Tenso
 
 
 def harmonic(k: Tensor, n: int) -> Tensor:
-    """``L(k) = sum_{t=1..k} 1/t`` for integer counts ``0 <= k <= n`` (``L(0) = 0``), elementwise."""
+    """``L(k) = sum_{t=1..k} 1/t`` elementwise for integer counts ``0 <= k <= n``; ``L(0) = 0``."""
     steps = 1.0 / torch.arange(1, n + 1, dtype=torch.float64, device=k.device)
     table = torch.cat([steps.new_zeros(1), torch.cumsum(steps, 0)])
     return table[k.long()]

@@ -7,7 +7,9 @@ from torch import Tensor
 from ._common import check_inputs, weight_source
 
 
-def mape(pred: Tensor, target: Tensor, *, bound: float = -0.05, weights: str = "accuracy") -> Tensor:
+def mape(
+    pred: Tensor, target: Tensor, *, bound: float = -0.05, weights: str = "accuracy"
+) -> Tensor:
     """``mean_i |(e^p_i - b) / (e_i - b) - 1|`` on errors ``e = 1 - y``, ``e^p = 1 - p``.
 
     This equals ``mean_i |p_i - y_i| / (e_i - b)``: the lower bound ``b`` just under the best

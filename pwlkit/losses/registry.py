@@ -105,39 +105,53 @@ LOSSES: dict[str, LossSpec] = {
     for s in (
         LossSpec("mse", mse, "regression", "mean (p_i - y_i)^2"),
         LossSpec(
-            "hr", hr, "pairwise ranking", "mean_{y_i > y_j} max(0, m - (p_i - p_j))",
+            "hr",
+            hr,
+            "pairwise ranking",
+            "mean_{y_i > y_j} max(0, m - (p_i - p_j))",
             (Param("margin", 0.1, "hinge margin m", minimum=0.0),),
         ),
         LossSpec("lr", lr, "pairwise ranking", "mean_{y_i > y_j} log(1 + exp(-(p_i - p_j)))"),
         LossSpec(
-            "mse+sr", mse_sr, "regression + pairwise",
+            "mse+sr",
+            mse_sr,
+            "regression + pairwise",
             "mse + lam * mean |(p - p[perm]) - (y - y[perm])|, perm random",
             (Param("lam", 0.1, "weight of the difference term", minimum=0.0),),
             uses_generator=True,
         ),
         LossSpec(
-            "listmle", listmle, "listwise ranking",
+            "listmle",
+            listmle,
+            "listwise ranking",
             "sum_i [log sum_{k>=i} exp(p_pi(k)) - p_pi(i)], pi sorts y descending",
             uses_generator=True,
         ),
         LossSpec(
-            "ew", ew, "weighted", "mean w_i (p_i - y_i)^2, w_i = (exp(s_i) - 1) / (e - 1)",
+            "ew",
+            ew,
+            "weighted",
+            "mean w_i (p_i - y_i)^2, w_i = (exp(s_i) - 1) / (e - 1)",
             (Param("weights", "accuracy", _WEIGHTS_DOC, choices=("accuracy", "rank")),),
         ),
         LossSpec(
-            "mape", mape, "weighted", "mean |p_i - y_i| / ((1 - s_i) - b)",
+            "mape",
+            mape,
+            "weighted",
+            "mean |p_i - y_i| / ((1 - s_i) - b)",
             (
                 Param("bound", -0.05, "lower bound b on the scaled error", below=0.0),
                 Param("weights", "accuracy", _WEIGHTS_DOC, choices=("accuracy", "rank")),
             ),
         ),
         LossSpec(
-            "warp", warp, "weighted",
+            "warp",
+            warp,
+            "weighted",
             "mean_i w_i L(r_i)/r_i sum_{j in V_i} (m - p_i + p_j), L(k) = sum_{t<=k} 1/t",
             (
                 Param("margin", 1.0, "hinge margin m", minimum=0.0),
-                Param("weights", "accuracy", _WEIGHTS_DOC + "; none: w = 1",
-                      choices=WARP_WEIGHTS),
+                Param("weights", "accuracy", _WEIGHTS_DOC + "; none: w = 1", choices=WARP_WEIGHTS),
             ),
         ),
     )
@@ -152,9 +166,7 @@ def get_loss(name: str) -> LossSpec:
     if key not in LOSSES:
         close = difflib.get_close_matches(key, LOSS_NAMES, n=2)
         hint = f" Did you mean {' or '.join(close)}?" if close else ""
-        raise ValueError(
-            f"unknown loss {name!r}.{hint} Valid names: {', '.join(LOSS_NAMES)}"
-        )
+        raise ValueError(f"unknown loss {name!r}.{hint} Valid names: {', '.join(LOSS_NAMES)}")
     return LOSSES[key]
 
 
@@ -168,9 +180,7 @@ def make_loss(name: str, **params: object) -> BoundLoss:
     unknown = sorted(set(params) - set(known))
     if unknown:
         valid = ", ".join(known) if known else "none"
-        raise ValueError(
-            f"{spec.name} has no hyperparameter {', '.join(unknown)}; valid: {valid}"
-        )
+        raise ValueError(f"{spec.name} has no hyperparameter {', '.join(unknown)}; valid: {valid}")
     values = tuple(
         (p.name, p.coerce(params[p.name], spec.name) if p.name in params else p.default)
         for p in spec.params

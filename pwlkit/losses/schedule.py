@@ -245,8 +245,12 @@ def parse_loss(spec: str | Schedule) -> Schedule:
         if _FLOAT_RE.match(where):
             frac = float(where)
             if not 0.0 <= frac <= 1.0:
-                raise _bad(spec, where, "a fraction of epochs must be in [0, 1] (write an "
-                           "integer such as @200 for a training-set size)")
+                raise _bad(
+                    spec,
+                    where,
+                    "a fraction of epochs must be in [0, 1] (write an "
+                    "integer such as @200 for a training-set size)",
+                )
             return HardSwitch(a, b, frac)
         raise _bad(spec, where, "expected @0.5 (fraction of epochs) or @200 (training samples)")
     if not at_sign:
