@@ -1,34 +1,59 @@
-"""Benchmark names -> loaders, and the one entry point `load_benchmark`."""
+"""Benchmark names -> loaders, and the one entry point `load_benchmark`.
+
+Fixed names (``nb201-cifar10``...) are registered by each family module at import. Families whose
+names are open-ended (``darts-<name>``: one per user table) register a `Family` that resolves a
+name to a spec on demand and discovers the names whose files are present.
+"""
 
 from __future__ import annotations
 
 import difflib
+import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from .base import Benchmark
+from .datadir import find_file
 
 
 @dataclass(frozen=True)
 class BenchmarkSpec:
     """How to find and load one named benchmark.
 
-    ``load(spec, data_dir)`` returns the `Benchmark`; ``files`` are the file names it accepts
-    (empty for benchmarks embedded in an installed package); ``get_from`` tells a user where
-    to obtain those files.
+    ``load(spec, data_dir)`` returns the `Benchmark`; ``files`` are the file (or folder) names it
+    accepts, in order of preference (empty for benchmarks embedded in an installed package);
+    ``get_from`` tells a user where to obtain those files; ``package`` is the import name of the
+    package that embeds the data.
     """
 
     name: str
     family: str
     description: str
-    load: Callable[["BenchmarkSpec", Path | None], Benchmark]
+    load: Callable[[BenchmarkSpec, Path | None], Benchmark]
     files: tuple[str, ...] = ()
     embedded: bool = False
     get_from: str = ""
+    package: str = ""
+
+
+@dataclass(frozen=True)
+class Family:
+    """An open-ended set of names ``prefix + <something>`` (e.g. ``darts-<name>``).
+
+    ``resolve(name)`` builds the spec of one name; ``discover(data_dir)`` lists the names whose
+    files are present in the searched folders.
+    """
+
+    prefix: str
+    pattern: str
+    description: str
+    resolve: Callable[[str], BenchmarkSpec]
+    discover: Callable[[Path | None], list[str]]
 
 
 _REGISTRY: dict[str, BenchmarkSpec] = {}
+_FAMILIES: dict[str, Family] = {}
 
 
 def register(spec: BenchmarkSpec) -> BenchmarkSpec:
@@ -39,22 +64,56 @@ def register(spec: BenchmarkSpec) -> BenchmarkSpec:
     return spec
 
 
+def register_family(family: Family) -> Family:
+    """Add an open-ended family of names (called by the family module at import)."""
+    if family.prefix in _FAMILIES:
+        raise ValueError(f"benchmark family {family.pattern!r} registered twice")
+    _FAMILIES[family.prefix] = family
+    return family
+
+
+def families() -> list[Family]:
+    """Every open-ended family (for listings that show the name patterns)."""
+    return list(_FAMILIES.values())
+
+
 def get_spec(name: str) -> BenchmarkSpec:
-    """The spec of a registered benchmark; unknown names list close matches and all choices."""
-    try:
+    """The spec of a benchmark; unknown names list close matches and all choices."""
+    if name in _REGISTRY:
         return _REGISTRY[name]
-    except KeyError:
-        close = difflib.get_close_matches(name, _REGISTRY, n=3)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise KeyError(
-            f"unknown benchmark {name!r}.{hint} Valid names: {', '.join(sorted(_REGISTRY))} "
-            f"(run `pwlkit benchmarks` to see which have data here)."
-        ) from None
+    for prefix, family in _FAMILIES.items():
+        if name.startswith(prefix) and len(name) > len(prefix):
+            return family.resolve(name)
+    close = difflib.get_close_matches(name, _REGISTRY, n=3)
+    hint = f" Did you mean {', '.join(close)}?" if close else ""
+    patterns = "".join(f", {f.pattern}" for f in _FAMILIES.values())
+    raise KeyError(
+        f"unknown benchmark {name!r}.{hint} Valid names: {', '.join(sorted(_REGISTRY))}"
+        f"{patterns} (run `pwlkit benchmarks` to see which have data here)."
+    )
 
 
-def list_benchmarks() -> list[BenchmarkSpec]:
-    """Every registered benchmark spec, sorted by name."""
-    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+def list_benchmarks(data_dir: str | Path | None = None) -> list[BenchmarkSpec]:
+    """Every registered benchmark spec, plus the open-ended names found in the data folders."""
+    specs = dict(_REGISTRY)
+    for family in _FAMILIES.values():
+        for name in family.discover(Path(data_dir) if data_dir is not None else None):
+            specs.setdefault(name, family.resolve(name))
+    return [specs[k] for k in sorted(specs)]
+
+
+def find_source(name: str, data_dir: str | Path | None = None) -> str | None:
+    """Where ``name`` would be loaded from: a file path, ``package NAME``, or None if absent."""
+    spec = get_spec(name)
+    if spec.embedded:
+        return f"package {spec.package}" if importlib.util.find_spec(spec.package) else None
+    found = find_file(spec.files, data_dir)
+    return str(found) if found is not None else None
+
+
+def is_available(name: str, data_dir: str | Path | None = None) -> bool:
+    """True when ``load_benchmark(name, data_dir)`` would find its data (without loading it)."""
+    return find_source(name, data_dir) is not None
 
 
 def load_benchmark(name: str, data_dir: str | Path | None = None) -> Benchmark:
