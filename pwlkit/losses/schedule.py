@@ -217,6 +217,15 @@ def parse_loss(spec: str | Schedule) -> Schedule:
     Raises:
         ValueError: unknown loss or hyperparameter names, bad values or malformed syntax; the
             message names the bad part and lists the valid names and syntax.
+
+    Example:
+        >>> import torch
+        >>> schedule = parse_loss("HR -> mape")
+        >>> schedule.name
+        'hr->mape@0.5'
+        >>> pred, target = torch.tensor([[0.0, 1.0, 0.5]]), torch.tensor([1.0, 0.5, 0.0])
+        >>> schedule(pred, target, progress=0.1, n_train=3)  # hr: (1.1 + 0.6 + 0) / 3
+        tensor([0.5667])
     """
     if isinstance(spec, Schedule):
         return spec
