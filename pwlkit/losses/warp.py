@@ -15,11 +15,13 @@ def warp(pred: Tensor, target: Tensor, *, margin: float = 1.0, weights: str = "a
 
     ``V_i`` are the violators of architecture ``i``: truly worse ones (``y_j < y_i``) scored
     within the margin of it or above (``p_j + margin > p_i``); ``r_i = |V_i|`` is counted
-    exactly in the batch and ``L(k) = sum_{t<=k} 1/t``; a term with no violator is 0. Only
-    architectures with worse ones below them can have violators, so the top of the batch
-    carries the most weight. ``w_i`` adds an explicit emphasis on the top: the target itself
-    (``"accuracy"``, targets in [0, 1]), the normalised batch rank (``"rank"``, 1 = best), or
-    1 for every architecture (``"none"``, Weston's original loss).
+    exactly in the batch and ``L(k) = sum_{t<=k} 1/t``; a term with no violator is 0. The
+    concave ``L`` makes the first violators of an architecture cost the most (per pair
+    ``L(r)/r``), which is Weston's emphasis on the top of each ranked list. Across
+    architectures that alone does not favour the best ones (swapping the two best costs no more
+    than swapping the two worst), so ``w_i`` adds the emphasis on the top: the target itself
+    (``"accuracy"``, the default, targets in [0, 1]), the normalised batch rank (``"rank"``,
+    1 = best), or 1 for every architecture (``"none"``, Weston's original loss).
 
     Args:
         pred: ``[..., B]`` predicted scores (leading dims = independent models).
