@@ -7,7 +7,7 @@ registers every family (tables and official files are only read when a benchmark
 
 from __future__ import annotations
 
-from . import nb201  # noqa: F401  (registers the family)
+from . import analognas, darts, nb101, nb201, nbgraph, tnb101  # noqa: F401  (register families)
 from .base import PAD, Benchmark
 from .cache import cache_dir
 from .datadir import DataNotFoundError, search_dirs, user_data_dir

@@ -140,3 +140,17 @@ def package_spec(
         package=package,
         get_from=f"the `{pip_name}` package from PyPI (a pwlkit dependency)",
     )
+
+
+def torch_load_data(path: Path):
+    """``torch.load`` of a release file that holds plain data (dicts, lists, numbers).
+
+    Tries the safe ``weights_only`` loader first; files written by old torch versions with other
+    picklable types fall back to the full loader (these are the user's own release files).
+    """
+    import torch  # deferred: only the official .pth readers need torch
+
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        return torch.load(path, map_location="cpu", weights_only=False)

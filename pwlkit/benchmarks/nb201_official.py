@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .loading import torch_load_data
+
 # benchmark dataset key -> (official dataset for val, val set, official dataset for test, test set)
 SPLITS = {
     "cifar10": ("cifar10-valid", "x-valid", "cifar10", "ori-test"),
@@ -115,13 +117,7 @@ def read_pth(path: Path) -> tuple[list[str], dict]:
         api = NASBench201API(str(path), verbose=False)
         meta = list(api.meta_archs)
         return meta, _collect(meta, ((i, api.arch2infos_dict[i]) for i in range(len(meta))))
-    import torch
-
-    try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError:
-        # the release files are plain dicts; an old torch may have written extra types
-        data = torch.load(path, map_location="cpu", weights_only=False)
+    data = torch_load_data(path)
     if not isinstance(data, dict) or "meta_archs" not in data or "arch2infos" not in data:
         raise ValueError("not a NAS-Bench-201 file: expected a dict with meta_archs, arch2infos")
     meta = list(data["meta_archs"])
