@@ -52,6 +52,11 @@ _SAFE_MODULES = {
 }
 
 
+def official_package(module: str) -> bool:
+    """Whether the official reader package ``module`` is importable (tests switch it off)."""
+    return importlib.util.find_spec(module) is not None
+
+
 class _SafeUnpickler(pickle.Unpickler):
     """Unpickles plain containers and numbers only: a data file never runs code."""
 
@@ -111,7 +116,7 @@ def _collect(meta_archs: list[str], per_arch: Iterator[tuple[int, dict]]) -> dic
 
 def read_pth(path: Path) -> tuple[list[str], dict]:
     """An official NAS-Bench-201 ``.pth`` -> (cell strings, arrays by (dataset, epochs))."""
-    if importlib.util.find_spec("nas_201_api") is not None:
+    if official_package("nas_201_api"):
         from nas_201_api import NASBench201API
 
         api = NASBench201API(str(path), verbose=False)
@@ -135,7 +140,7 @@ def read_nats_dir(path: Path) -> tuple[list[str], dict]:
         f = path / f"{i:06d}{PICKLE_EXT}"
         return f if f.is_file() else path / f"{i}{PICKLE_EXT}"
 
-    if importlib.util.find_spec("nats_bench") is not None:
+    if official_package("nats_bench"):
         import nats_bench
 
         api = nats_bench.create(str(path), "tss", fast_mode=True, verbose=False)
