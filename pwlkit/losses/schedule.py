@@ -174,7 +174,8 @@ _FLOAT_RE = re.compile(r"^(\d+\.\d*|\.\d+)$")
 
 
 def _bad(spec: str, part: str, why: str) -> ValueError:
-    return ValueError(f"bad loss spec {spec!r}: {why} in {part!r}. Valid syntax: {SYNTAX}")
+    where = "" if part == spec else f" at {part!r}"
+    return ValueError(f"bad loss spec {spec!r}{where}: {why}. Valid syntax: {SYNTAX}")
 
 
 def _parse_one(text: str, spec: str) -> BoundLoss:
