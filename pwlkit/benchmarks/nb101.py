@@ -68,7 +68,7 @@ def _benchmark(hashes, cells, val, test, test_is_val: bool, source: str, notes: 
 
 
 def read_nb101_table(path: Path) -> dict[str, Benchmark]:
-    df = read_table(path, ["matrix", "ops", "val_acc_108"])
+    df = read_table(path, ["matrix", "ops", "val_acc_108"], dtype={"hash": str})
     val = numeric_column(df, "val_acc_108", path) * 100.0
     has_test = "test_acc_108" in df.columns
     test = numeric_column(df, "test_acc_108", path) * 100.0 if has_test else val
@@ -84,7 +84,7 @@ def read_nb101_table(path: Path) -> dict[str, Benchmark]:
         h = g.module_hash(matrix, ops)
         if "hash" in df.columns and str(df["hash"].iloc[row]) != h:
             raise ValueError(
-                f"row {row}: hash {df['hash'].iloc[row]!r} does not match the cell's recomputed "
+                f"row {row}: hash {str(df['hash'].iloc[row])!r} does not match the cell's recomputed "
                 f"module hash {h!r}"
             )
         entry = groups.setdefault(h, {"cell": (matrix, ops), "rows": []})

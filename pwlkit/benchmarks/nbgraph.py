@@ -57,7 +57,7 @@ def arch_string(link, ops) -> str:
 
 def encode(link, ops) -> tuple[np.ndarray, np.ndarray]:
     """(link, ops) -> (ops [6] int16, adj [6, 6] uint8)."""
-    row = np.array([0] + [OP_NAMES.index(o) for o in ops] + [N_NODES - 1], dtype=np.int16)
+    row = np.array([0, *(OP_NAMES.index(o) for o in ops), len(OP_NAMES) - 1], dtype=np.int16)
     adj = np.zeros((N_NODES, N_NODES), dtype=np.uint8)
     for i, src in enumerate(link):
         adj[src, i + 1] = 1
