@@ -1,0 +1,131 @@
+"""`pwlkit study run|status|summary FILE`: run a study grid, see how far it is, summarise it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "study",
+        help="run a study grid (resumable), show its progress, summarise its results",
+        description="Studies are YAML files in parameters/ (see README, Studies).",
+    )
+    sub = parser.add_subparsers(dest="study_command", required=True, metavar="ACTION")
+
+    run = sub.add_parser("run", help="run every cell not stored yet")
+    run.add_argument("file", help="study file (YAML)")
+    run.add_argument(
+        "--executor",
+        default="local",
+        choices=["inline", "local", "dask"],
+        help="inline: this process; local: process pool (default); dask: Dask cluster",
+    )
+    run.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address (implies dask)")
+    run.add_argument("--workers", type=int, metavar="N", help="worker processes (default: cores)")
+    run.add_argument("--threads", type=int, metavar="T", help="torch threads per worker")
+    run.add_argument("--data-dir", metavar="D", help="folder holding the benchmark tables")
+    run.add_argument("--retries", type=int, default=2, help="retries of a job whose worker died")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.set_defaults(func=_run)
+
+    status = sub.add_parser("status", help="cells done / total")
+    status.add_argument("file", help="study file (YAML)")
+    status.set_defaults(func=_status)
+
+    summary = sub.add_parser("summary", help="mean, std and 95%% CI per group")
+    summary.add_argument("file", help="study file (YAML)")
+    summary.add_argument("--json", action="store_true", help="print JSON records")
+    summary.add_argument(
+        "--by",
+        default=None,
+        help="comma-separated grouping columns (default: benchmark,backbone,train_size,loss)",
+    )
+    summary.add_argument(
+        "--metrics", default=None, help="comma-separated metric columns (default: all)"
+    )
+    summary.set_defaults(func=_summary)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pwlkit.study import run_study
+
+    try:
+        report = run_study(
+            args.file,
+            executor=args.executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            data_dir=args.data_dir,
+            threads=args.threads,
+            retries=args.retries,
+            progress=not args.no_progress,
+        )
+    except KeyboardInterrupt:
+        print(
+            "interrupted: finished jobs are stored; run the same command again to resume",
+            file=sys.stderr,
+        )
+        return 130
+    except (PermissionError, ConnectionError) as exc:
+        raise ValueError(str(exc)) from None
+    print(report)
+    return 0 if report.ok else 1
+
+
+def _status(args: argparse.Namespace) -> int:
+    from pwlkit.study import study_status
+
+    print(study_status(args.file))
+    return 0
+
+
+def _split(text: str | None) -> list[str] | None:
+    return [t.strip() for t in text.split(",") if t.strip()] if text else None
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from pwlkit.study import load_results, summarize
+
+    df = load_results(args.file)
+    table = summarize(df, by=_split(args.by), metrics=_split(args.metrics))
+    if args.json:
+        records = [
+            {k: _plain(v) for k, v in row.items()} for row in table.to_dict(orient="records")
+        ]
+        print(json.dumps(records, indent=1))
+        return 0
+    if table.empty:
+        print("no results stored yet: run `pwlkit study run FILE` first")
+        return 0
+    by = [
+        c
+        for c in table.columns
+        if c not in ("metric", "n", "mean", "std", "ci", "ci_low", "ci_high")
+    ]
+    table = table.assign(
+        value=[
+            f"{m:.4g}" + ("" if math.isnan(c) else f" ± {c:.2g}")
+            for m, c in zip(table["mean"], table["ci"])
+        ]
+    )
+    wide = table.pivot_table(
+        index=by, columns="metric", values="value", aggfunc="first", sort=False
+    )
+    wide = wide[[m for m in dict.fromkeys(table["metric"])]]
+    n = table.groupby(by, sort=False)["n"].max()
+    wide.insert(0, "n", n)
+    print(f"mean ± 95% CI half width over seeds ({len(df)} cells)")
+    print(wide.to_string())
+    return 0
+
+
+def _plain(value):
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value

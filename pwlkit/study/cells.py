@@ -1,0 +1,144 @@
+"""Cells and jobs: a study grid cut into fits, and fits grouped for the batched engine.
+
+A cell is one fit plus its whole-space metrics. Its id is a hash of every setting that can
+change its numbers, so a stored row is reused only for exactly the same fit and a changed
+setting always makes new cells. Jobs group cells that the engine can train together in one
+batch; the grouping depends on the study alone (never on the executor or on what is already
+stored), so every executor trains the same batches and gets the same numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from itertools import product
+from typing import Any
+
+from .schema import Study
+
+RESULT_FORMAT = 1
+"""Version of the stored row layout and of how a cell is computed; bump to invalidate stores."""
+
+
+def _digest(payload: Any) -> str:
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One fit: a loss trained on ``train_size`` architectures of a benchmark with a seed."""
+
+    benchmark: str
+    signal: str
+    loss: str
+    train_size: int
+    backbone: str
+    seed: int
+    epochs: int
+    hparams: str
+    """Engine hyperparameters as canonical JSON text (hashable, order-free)."""
+    ts: tuple[float, ...]
+    ks: tuple[int, ...]
+
+    def config(self) -> dict[str, Any]:
+        """Everything that determines this cell's numbers."""
+        return {
+            "benchmark": self.benchmark,
+            "signal": self.signal,
+            "loss": self.loss,
+            "train_size": self.train_size,
+            "backbone": self.backbone,
+            "seed": self.seed,
+            "epochs": self.epochs,
+            "hparams": json.loads(self.hparams),
+            "ts": [float(t) for t in self.ts],
+            "ks": [int(k) for k in self.ks],
+            "format": RESULT_FORMAT,
+        }
+
+    @property
+    def cell_id(self) -> str:
+        return _digest(self.config())
+
+    @property
+    def batch_key(self) -> tuple:
+        """Cells with equal keys can be trained in one batched engine call."""
+        return (
+            self.benchmark,
+            self.signal,
+            self.backbone,
+            self.train_size,
+            self.epochs,
+            self.hparams,
+            self.ts,
+            self.ks,
+        )
+
+
+@dataclass(frozen=True)
+class Job:
+    """Cells trained together by one call of the batched engine (equal batch keys)."""
+
+    cells: tuple[Cell, ...]
+
+    @property
+    def job_id(self) -> str:
+        return _digest(sorted(c.cell_id for c in self.cells))
+
+    @property
+    def cell_ids(self) -> list[str]:
+        return [c.cell_id for c in self.cells]
+
+    @property
+    def cost(self) -> float:
+        """Relative cost estimate (train size x epochs x models) used to start big jobs first."""
+        c = self.cells[0]
+        return float(c.train_size * c.epochs * len(self.cells))
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+
+def expand_cells(study: Study) -> list[Cell]:
+    """Every cell of a study, in a fixed order (benchmark, backbone, size, loss, seed)."""
+    hparams = json.dumps(dict(study.hyperparameters), sort_keys=True)
+    return [
+        Cell(
+            benchmark=b,
+            signal=study.signal,
+            loss=loss,
+            train_size=n,
+            backbone=bb,
+            seed=s,
+            epochs=study.epochs,
+            hparams=hparams,
+            ts=tuple(float(t) for t in study.ts),
+            ks=tuple(int(k) for k in study.ks),
+        )
+        for b, bb, n, loss, s in product(
+            study.benchmarks, study.backbones, study.train_sizes, study.losses, study.seeds
+        )
+    ]
+
+
+def group_jobs(cells: list[Cell], cells_per_job: int) -> list[Job]:
+    """Cut cells into batched jobs: equal batch keys, seed-major, at most ``cells_per_job``.
+
+    Seed-major order keeps earlier jobs unchanged when seeds are appended to a study.
+    Deterministic: the same cells always give the same jobs, whatever is stored already.
+    """
+    if cells_per_job < 1:
+        raise ValueError(f"cells_per_job must be >= 1, got {cells_per_job}")
+    groups: dict[tuple, list[Cell]] = {}
+    loss_order: dict[str, int] = {}
+    for cell in cells:
+        groups.setdefault(cell.batch_key, []).append(cell)
+        loss_order.setdefault(cell.loss, len(loss_order))
+    jobs: list[Job] = []
+    for members in groups.values():
+        members = sorted(members, key=lambda c: (c.seed, loss_order[c.loss]))
+        for i in range(0, len(members), cells_per_job):
+            jobs.append(Job(tuple(members[i : i + cells_per_job])))
+    return jobs

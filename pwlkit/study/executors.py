@@ -1,0 +1,199 @@
+"""Where jobs run: in this process, in a local process pool, or on a Dask cluster.
+
+Each executor yields ``(job, rows)`` as jobs finish, or ``(job, exception)`` for a job that
+failed, and never writes anything itself: the caller stores rows as they arrive, so a crash
+or a kill loses at most the jobs still running. Every executor calls the same `run_job` on the
+same jobs, so the numbers do not depend on which one ran them.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+import pandas as pd
+
+from .cells import Job
+from .runner import run_job
+
+EXECUTORS = ("inline", "local", "dask")
+ALIASES = {"process": "local", "processes": "local", "pool": "local", "serial": "inline"}
+
+Outcome = Iterator[tuple[Job, "pd.DataFrame | BaseException"]]
+
+
+def resolve_executor(name: str) -> str:
+    """Canonical executor name; unknown names list the valid ones."""
+    key = ALIASES.get(name, name)
+    if key not in EXECUTORS:
+        raise ValueError(f"unknown executor {name!r}. Valid: {', '.join(EXECUTORS)}")
+    return key
+
+
+def cpu_count() -> int:
+    """Cores this process may use (respects CPU affinity where the OS reports it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def split_cores(workers: int | None, n_jobs: int) -> tuple[int, int]:
+    """(worker processes, torch threads each) with workers x threads <= cores."""
+    cores = cpu_count()
+    n = workers if workers is not None else cores
+    if n < 1:
+        raise ValueError(f"workers must be >= 1, got {n}")
+    n = max(1, min(n, n_jobs))
+    return n, max(1, cores // n)
+
+
+def iter_inline(jobs: list[Job], run_kwargs: dict[str, Any]) -> Outcome:
+    """Run jobs one after another in this process (debugging, notebooks, tiny studies)."""
+    for job in jobs:
+        try:
+            rows = run_job(job, **run_kwargs)
+        except Exception as exc:  # noqa: BLE001 - reported by the caller; other jobs go on
+            yield job, exc
+        else:
+            yield job, rows
+
+
+def iter_local(
+    jobs: list[Job],
+    run_kwargs: dict[str, Any],
+    workers: int | None = None,
+    threads: int | None = None,
+    retries: int = 1,
+) -> Outcome:
+    """Run jobs in a pool of spawned processes on this machine.
+
+    A worker that dies (out of memory, killed) breaks the pool; the jobs it took down are
+    retried in a fresh pool up to ``retries`` times.
+    """
+    todo = list(jobs)
+    attempt = 0
+    while todo:
+        n, per_worker = split_cores(workers, len(todo))
+        kwargs = dict(run_kwargs, threads=threads or per_worker)
+        pool = ProcessPoolExecutor(
+            max_workers=n,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(os.getpid(),),
+        )
+        broken: list[Job] = []
+        finished_cleanly = False
+        try:
+            pending = {pool.submit(run_job, job, **kwargs): job for job in todo}
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    job = pending.pop(fut)
+                    exc = fut.exception()
+                    if isinstance(exc, BrokenProcessPool):
+                        broken.append(job)
+                    elif exc is not None:
+                        yield job, exc
+                    else:
+                        yield job, fut.result()
+            finished_cleanly = True
+        finally:
+            # On an interrupt do not wait for running jobs; their workers exit on their own.
+            pool.shutdown(wait=finished_cleanly, cancel_futures=True)
+        attempt += 1
+        if broken and attempt > retries:
+            for job in broken:
+                yield (
+                    job,
+                    RuntimeError(
+                        "a worker process died while running this job (out of memory?); "
+                        f"gave up after {retries} retr{'y' if retries == 1 else 'ies'}"
+                    ),
+                )
+            break
+        todo = broken
+
+
+def _init_worker(parent_pid: int) -> None:
+    """Pool worker start-up: exit when the parent is gone (a killed run leaves no orphans)."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="pwlkit-parent-watch").start()
+
+
+def iter_dask(
+    jobs: list[Job],
+    run_kwargs: dict[str, Any],
+    workers: int | None = None,
+    threads: int | None = None,
+    scheduler: str | None = None,
+    retries: int = 2,
+) -> Outcome:
+    """Run jobs on Dask: a running scheduler (``scheduler='tcp://host:8786'``) or a
+    `LocalCluster` started for this run. A task whose worker dies is re-run elsewhere, and a
+    failing task is retried ``retries`` times before it is reported.
+    """
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError as exc:  # pragma: no cover - dask is a dependency
+        raise RuntimeError("the dask executor needs `dask[distributed]` installed") from exc
+
+    cluster = None
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except OSError as exc:
+            raise ConnectionError(
+                f"cannot reach the Dask scheduler at {scheduler!r}: {exc}. Start one with "
+                "`dask scheduler` and workers with `dask worker ADDR`."
+            ) from None
+    else:
+        n, per_worker = split_cores(workers, len(jobs))
+        threads = threads or per_worker
+        cluster = LocalCluster(
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
+        client = Client(cluster)
+    try:
+        kwargs = dict(run_kwargs, threads=threads)
+        futures = {
+            client.submit(
+                run_job,
+                job,
+                **kwargs,
+                key=f"pwlkit-job-{job.job_id}",
+                retries=retries,
+                pure=False,
+            ): job
+            for job in jobs
+        }
+        for fut in as_completed(futures):
+            job = futures[fut]
+            try:
+                rows = fut.result()
+            except Exception as exc:  # noqa: BLE001 - reported, other jobs go on
+                yield job, exc
+            else:
+                yield job, rows
+            fut.release()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,114 @@
+"""Study results as tidy tables: one row per cell, and per-group means with t-intervals."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .cells import expand_cells
+from .runner import CONFIG_COLUMNS, metric_columns
+from .schema import Study, load_study
+from .store import ResultStore
+
+DEFAULT_BY = ("benchmark", "backbone", "train_size", "loss")
+_METRIC_RE = re.compile(r"^(tau|spearman|precision_at_.+|n_at_\d+|top1_test)$")
+
+
+def load_results(
+    study: Study | str | Path | Mapping[str, Any], *, include_other_settings: bool = False
+) -> pd.DataFrame:
+    """The stored cells of a study: one row per cell, config columns then metrics.
+
+    Columns: ``study``, ``benchmark``, ``signal``, ``loss`` (canonical spec), ``train_size``,
+    ``backbone``, ``seed``, ``epochs``, ``hparams`` (JSON), ``tau``, ``spearman``,
+    ``precision_at_<T>``, ``n_at_<K>``, ``top1_test`` (test value of the architecture the
+    predictor ranks first), ``fit_seconds`` (the job's training time shared by its cells),
+    ``cell_id``, ``job_id``. Only the cells of the study's current settings are returned
+    (rows of earlier settings stay stored; ``include_other_settings=True`` returns them too).
+    """
+    study = load_study(study)
+    store = ResultStore(study.store_dir)
+    cells = expand_cells(study)
+    order = {c.cell_id: i for i, c in enumerate(cells)}
+    df = store.read(None if include_other_settings else order)
+    metrics = metric_columns(study.ts, study.ks)
+    head = ["study", *CONFIG_COLUMNS]
+    if df.empty:
+        return pd.DataFrame(columns=[*head, *metrics, "fit_seconds", "cell_id", "job_id"])
+    df.insert(0, "study", study.name)
+    df["_order"] = df["cell_id"].map(order).fillna(len(order)).astype(int)
+    df = df.sort_values(["_order", "cell_id"], kind="stable").drop(columns="_order")
+    other = [c for c in df.columns if c not in head and c not in metrics]
+    tail = [c for c in ("fit_seconds", "cell_id", "job_id") if c in other]
+    extra = [c for c in other if c not in tail]  # metrics of earlier settings
+    cols = head + [m for m in metrics if m in df.columns] + extra + tail
+    return df[cols].reset_index(drop=True)
+
+
+def summarize(
+    df: pd.DataFrame,
+    by: Sequence[str] | str | None = None,
+    metrics: Sequence[str] | None = None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Mean, std, n and a t-distribution confidence interval of each metric per group.
+
+    Args:
+        df: rows as returned by `load_results`.
+        by: grouping columns (default: benchmark, backbone, train_size, loss, those present).
+        metrics: metric columns (default: every metric column in ``df``).
+        confidence: interval level (default 0.95).
+
+    Returns:
+        A long table: the ``by`` columns, ``metric``, ``n``, ``mean``, ``std`` (sample,
+        ddof=1), ``ci`` (half width), ``ci_low``, ``ci_high``. With n = 1 std and the
+        interval are NaN.
+    """
+    from scipy import stats
+
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    if by is None:
+        by = [c for c in DEFAULT_BY if c in df.columns]
+    elif isinstance(by, str):
+        by = [by]
+    by = list(by)
+    missing = [c for c in by if c not in df.columns]
+    if missing:
+        raise KeyError(f"cannot group by {missing}: columns are {', '.join(df.columns)}")
+    if metrics is None:
+        metrics = [c for c in df.columns if _METRIC_RE.match(str(c))]
+    metrics = list(metrics)
+    bad = [m for m in metrics if m not in df.columns]
+    if bad:
+        raise KeyError(f"unknown metric column(s) {bad}: columns are {', '.join(df.columns)}")
+    out_cols = [*by, "metric", "n", "mean", "std", "ci", "ci_low", "ci_high"]
+    if df.empty or not metrics:
+        return pd.DataFrame(columns=out_cols)
+
+    frame = df[by + metrics].copy()
+    frame["_group"] = frame.groupby(by, sort=False, dropna=False).ngroup()
+    keys = frame.drop_duplicates("_group").set_index("_group")[by]
+    parts = []
+    for i, metric in enumerate(metrics):
+        values = pd.to_numeric(frame[metric], errors="coerce")
+        agg = values.groupby(frame["_group"]).agg(["count", "mean", "std"])
+        agg = agg.rename(columns={"count": "n"})
+        agg["metric"] = metric
+        agg["_metric"] = i
+        parts.append(agg)
+    agg = pd.concat(parts).join(keys).reset_index().sort_values(["_group", "_metric"])
+    n = agg["n"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tcrit = np.where(n > 1, stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)), np.nan)
+        half = tcrit * agg["std"].to_numpy(dtype=float) / np.sqrt(n)
+    agg["ci"] = half
+    agg["ci_low"] = agg["mean"] - half
+    agg["ci_high"] = agg["mean"] + half
+    agg["n"] = agg["n"].astype(int)
+    return agg[out_cols].reset_index(drop=True)

@@ -1,0 +1,169 @@
+"""Run one job: sample the training sets, train the batch, score every model on the space.
+
+`run_job` is a top-level function of plain arguments so that process pools and Dask workers
+can import and call it. It returns rows and writes nothing: the process that owns the store
+writes, so workers need no access to the output folder.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .cells import Job
+
+CONFIG_COLUMNS = (
+    "benchmark",
+    "signal",
+    "loss",
+    "train_size",
+    "backbone",
+    "seed",
+    "epochs",
+    "hparams",
+)
+"""The settings columns of a results row (with ``cell_id``/``job_id`` they identify a row)."""
+
+_BENCHMARKS: dict[tuple[str, str | None], Any] = {}
+
+
+def precision_column(t: float) -> str:
+    """Results column of Precision@T, e.g. ``precision_at_0.5``, ``precision_at_5``."""
+    return f"precision_at_{float(t):g}"
+
+
+def n_at_column(k: int) -> str:
+    """Results column of N@K, e.g. ``n_at_10``."""
+    return f"n_at_{int(k)}"
+
+
+def metric_columns(ts, ks) -> list[str]:
+    """Every metric column of a study's rows, in table order."""
+    return (
+        ["tau", "spearman"]
+        + [precision_column(t) for t in ts]
+        + [n_at_column(k) for k in ks]
+        + ["top1_test"]
+    )
+
+
+def load_benchmark_cached(name: str, data_dir: str | Path | None):
+    """Load a benchmark once per process (a worker runs many jobs on the same space)."""
+    key = (name, str(data_dir) if data_dir is not None else None)
+    if key not in _BENCHMARKS:
+        from pwlkit.benchmarks import load_benchmark
+
+        _BENCHMARKS[key] = load_benchmark(name, data_dir=data_dir)
+    return _BENCHMARKS[key]
+
+
+def run_job(
+    job: Job,
+    data_dir: str | Path | None = None,
+    fit_fn: Callable[..., np.ndarray] | None = None,
+    sample_fn: Callable[..., np.ndarray] | None = None,
+    threads: int | None = None,
+) -> pd.DataFrame:
+    """Train a job's cells in one batched engine call and return one metrics row per cell.
+
+    Args:
+        job: cells with equal batch keys.
+        data_dir: where the benchmark tables are (None: the usual search path).
+        fit_fn: the batched engine, ``pwlkit.train.fit_predict_many`` by default.
+        sample_fn: the train sampler, ``pwlkit.train.sample_train`` by default; every loss of
+            a seed sees the same sample.
+        threads: torch threads for this process (None: leave as is, or share a Dask
+            worker's cores between its task slots).
+    """
+    from pwlkit.metrics import evaluate
+
+    if fit_fn is None or sample_fn is None:
+        from pwlkit import train
+
+        fit_fn = fit_fn or train.fit_predict_many
+        sample_fn = sample_fn or train.sample_train
+    _set_threads(threads)
+
+    first = job.cells[0]
+    bench = load_benchmark_cached(first.benchmark, data_dir)
+    true = np.asarray(bench.val if first.signal == "val" else bench.test, dtype=np.float64)
+    train_sets = [np.asarray(sample_fn(bench, c.train_size, c.seed)) for c in job.cells]
+
+    import json
+
+    start = time.perf_counter()
+    preds = fit_fn(
+        bench,
+        train_sets,
+        [c.loss for c in job.cells],
+        [c.seed for c in job.cells],
+        backbone=first.backbone,
+        epochs=first.epochs,
+        signal=first.signal,
+        **json.loads(first.hparams),
+    )
+    seconds = time.perf_counter() - start
+    preds = np.asarray(preds, dtype=np.float64)
+    if preds.shape != (len(job.cells), bench.num_archs):
+        raise RuntimeError(
+            f"engine returned predictions of shape {preds.shape}, expected "
+            f"{(len(job.cells), bench.num_archs)}"
+        )
+
+    rows = []
+    for cell, pred in zip(job.cells, preds):
+        if not np.all(np.isfinite(pred)):
+            raise FloatingPointError(
+                f"non-finite predictions for {cell.benchmark} loss={cell.loss} "
+                f"n={cell.train_size} seed={cell.seed} (training diverged?)"
+            )
+        scores = evaluate(pred, true, ts=cell.ts, ks=cell.ks)
+        row: dict[str, Any] = {"cell_id": cell.cell_id, "job_id": job.job_id}
+        row.update({col: getattr(cell, col) for col in CONFIG_COLUMNS})
+        row["tau"] = float(scores["tau"])
+        row["spearman"] = float(scores["spearman"])
+        for t in cell.ts:
+            row[precision_column(t)] = float(_lookup(scores["precision_at"], t))
+        for k in cell.ks:
+            row[n_at_column(k)] = int(_lookup(scores["n_at_k"], k))
+        row["top1_test"] = float(bench.test[int(np.argmax(pred))])
+        row["fit_seconds"] = seconds / len(job.cells)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _lookup(values: dict, key: float) -> Any:
+    if key in values:
+        return values[key]
+    for k, v in values.items():
+        if float(k) == float(key):
+            return v
+    raise KeyError(f"metric value for {key} missing from {sorted(values)}")
+
+
+def _set_threads(threads: int | None) -> None:
+    if threads is None:
+        threads = _dask_task_threads()
+    if threads is not None:
+        import torch
+
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+
+
+def _dask_task_threads() -> int | None:
+    """Inside a Dask worker: share the machine's cores between the worker's task slots."""
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except (ImportError, ValueError):
+        return None
+    slots = max(1, int(getattr(worker.state, "nthreads", 0) or getattr(worker, "nthreads", 1)))
+    return max(1, (os.cpu_count() or 1) // slots)

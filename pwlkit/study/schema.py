@@ -1,0 +1,361 @@
+"""Study files: the YAML schema, checked in full before any fit starts.
+
+A study file holds the same keys a notebook's ``parameters`` cell takes, so a notebook and
+``pwlkit study run`` describe one grid the same way. Every problem is reported with the file,
+the key and the valid choices, because a typo found after an hour of fits costs that hour.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_TS: tuple[float, ...] = (0.5, 1.0, 5.0, 10.0)
+DEFAULT_KS: tuple[int, ...] = (1, 5, 10, 50)
+DEFAULT_OUTPUT_DIR = "outputs/studies"
+DEFAULT_CELLS_PER_JOB = 16
+SIGNALS = ("val", "test")
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+KEYS: dict[str, str] = {
+    "name": "study name; results go to <output_dir>/<name>/ (letters, digits, _ . -)",
+    "description": "free text shown by `pwlkit study status`",
+    "benchmarks": "benchmark names (see `pwlkit benchmarks`)",
+    "losses": "loss or schedule specs: mse, hr(margin=0.2), hr->mape@0.5, hr~>mape, ...",
+    "train_sizes": "numbers of training architectures (integers >= 2)",
+    "backbones": "predictor backbones (default [gcn])",
+    "seeds": "a count n (seeds 0..n-1) or a list of integer seeds",
+    "epochs": "training epochs of every predictor",
+    "ts": "Precision@T values, percent of the space (default [0.5, 1, 5, 10])",
+    "ks": "N@K values (default [1, 5, 10, 50])",
+    "output_dir": f"folder holding study stores (default {DEFAULT_OUTPUT_DIR})",
+    "signal": "what predictors train on and are scored against: val (default) or test",
+    "hyperparameters": "extra training settings passed to the engine, e.g. {lr: 0.001}",
+    "cells_per_job": f"fits trained together in one batched job (default {DEFAULT_CELLS_PER_JOB})",
+    "data_dir": "folder with benchmark tables (overridden by --data-dir)",
+}
+REQUIRED = ("name", "benchmarks", "losses", "train_sizes", "seeds", "epochs")
+
+
+class StudyError(ValueError):
+    """A study file or parameter dict that cannot be run; the message says where and why."""
+
+
+@dataclass(frozen=True, eq=False)
+class Study:
+    """A validated study: the grid of fits and where its results live.
+
+    Losses are stored as canonical spec strings (``schedule.name``) so that two spellings of
+    one loss give the same cells.
+    """
+
+    name: str
+    benchmarks: tuple[str, ...]
+    losses: tuple[str, ...]
+    train_sizes: tuple[int, ...]
+    backbones: tuple[str, ...]
+    seeds: tuple[int, ...]
+    epochs: int
+    ts: tuple[float, ...] = DEFAULT_TS
+    ks: tuple[int, ...] = DEFAULT_KS
+    output_dir: Path = Path(DEFAULT_OUTPUT_DIR)
+    signal: str = "val"
+    hyperparameters: Mapping[str, Any] = field(default_factory=dict)
+    cells_per_job: int = DEFAULT_CELLS_PER_JOB
+    data_dir: str | None = None
+    description: str = ""
+    source: str = "<dict>"
+
+    @property
+    def store_dir(self) -> Path:
+        """Folder of this study's results store."""
+        return Path(self.output_dir) / self.name
+
+    @property
+    def num_cells(self) -> int:
+        return (
+            len(self.benchmarks)
+            * len(self.losses)
+            * len(self.train_sizes)
+            * len(self.backbones)
+            * len(self.seeds)
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, YAML/JSON-ready parameters (what a notebook's parameters cell holds)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "benchmarks": list(self.benchmarks),
+            "losses": list(self.losses),
+            "train_sizes": list(self.train_sizes),
+            "backbones": list(self.backbones),
+            "seeds": list(self.seeds),
+            "epochs": self.epochs,
+            "ts": list(self.ts),
+            "ks": list(self.ks),
+            "output_dir": str(self.output_dir),
+            "signal": self.signal,
+            "hyperparameters": dict(self.hyperparameters),
+            "cells_per_job": self.cells_per_job,
+            "data_dir": self.data_dir,
+        }
+
+
+def load_study(source: str | Path | Mapping[str, Any] | Study) -> Study:
+    """Read and validate a study file (or a notebook's parameter dict) before any work starts.
+
+    Raises:
+        StudyError: malformed YAML, unknown or missing keys, unknown benchmark / loss /
+            backbone, bad numbers. The message names the file, the key and the valid choices.
+        FileNotFoundError: the file does not exist.
+    """
+    if isinstance(source, Study):
+        return source
+    if isinstance(source, Mapping):
+        return _from_mapping(dict(source), "<parameters>")
+    path = Path(source)
+    if not path.is_file():
+        raise FileNotFoundError(f"study file {str(path)!r} not found")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        where = ""
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            where = f" (line {mark.line + 1}, column {mark.column + 1})"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise StudyError(f"{path}: not valid YAML{where}: {problem}") from None
+    if not isinstance(raw, dict):
+        raise StudyError(
+            f"{path}: a study file must be a mapping of keys ({', '.join(KEYS)}), "
+            f"got {type(raw).__name__}"
+        )
+    return _from_mapping(raw, str(path))
+
+
+def _from_mapping(raw: dict[str, Any], src: str) -> Study:
+    def fail(key: str, msg: str) -> StudyError:
+        return StudyError(f"{src}: key {key!r}: {msg}")
+
+    unknown = [k for k in raw if k not in KEYS]
+    if unknown:
+        import difflib
+
+        hints = []
+        for k in unknown:
+            close = difflib.get_close_matches(str(k), KEYS, n=1)
+            hints.append(f"{k!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise StudyError(f"{src}: unknown key(s) {', '.join(hints)}. Valid keys: {', '.join(KEYS)}")
+    missing = [k for k in REQUIRED if raw.get(k) is None]
+    if missing:
+        raise StudyError(
+            f"{src}: missing required key(s) {', '.join(repr(k) for k in missing)} "
+            f"({'; '.join(f'{k}: {KEYS[k]}' for k in missing)})"
+        )
+
+    name = raw["name"]
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise fail("name", f"{name!r} must be letters, digits, '_', '.', '-' (a folder name)")
+
+    benchmarks = _str_list(raw["benchmarks"], "benchmarks", fail)
+    _check_benchmarks(benchmarks, fail)
+    losses = _canonical_losses(_str_list(raw["losses"], "losses", fail), fail)
+    train_sizes = _int_list(raw["train_sizes"], "train_sizes", fail, minimum=2)
+    backbones = _str_list(raw.get("backbones") or ["gcn"], "backbones", fail)
+    _check_backbones(backbones, fail)
+    seeds = _seeds(raw["seeds"], fail)
+    epochs = _int(raw["epochs"], "epochs", fail, minimum=1)
+    ts = tuple(float(t) for t in _num_list(raw.get("ts", DEFAULT_TS), "ts", fail))
+    if any(not 0 < t <= 100 for t in ts):
+        raise fail("ts", f"{list(ts)}: Precision@T values are percents in (0, 100]")
+    ks = _int_list(raw.get("ks", DEFAULT_KS), "ks", fail, minimum=1)
+    signal = raw.get("signal", "val")
+    if signal not in SIGNALS:
+        raise fail("signal", f"{signal!r} is not one of {', '.join(SIGNALS)}")
+    hparams = _hyperparameters(raw.get("hyperparameters") or {}, fail)
+    cells_per_job = _int(
+        raw.get("cells_per_job", DEFAULT_CELLS_PER_JOB), "cells_per_job", fail, minimum=1
+    )
+    output_dir = raw.get("output_dir") or DEFAULT_OUTPUT_DIR
+    if not isinstance(output_dir, (str, Path)):
+        raise fail("output_dir", f"{output_dir!r} must be a folder path")
+    data_dir = raw.get("data_dir")
+    if data_dir is not None and not isinstance(data_dir, (str, Path)):
+        raise fail("data_dir", f"{data_dir!r} must be a folder path")
+    description = raw.get("description") or ""
+    if not isinstance(description, str):
+        raise fail("description", "must be text")
+    return Study(
+        name=name,
+        benchmarks=benchmarks,
+        losses=losses,
+        train_sizes=train_sizes,
+        backbones=backbones,
+        seeds=seeds,
+        epochs=epochs,
+        ts=ts,
+        ks=ks,
+        output_dir=Path(output_dir),
+        signal=signal,
+        hyperparameters=hparams,
+        cells_per_job=cells_per_job,
+        data_dir=str(data_dir) if data_dir is not None else None,
+        description=description,
+        source=src,
+    )
+
+
+# ----------------------------------------------------------------------------- value checks
+
+
+def _as_list(value: Any) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _no_duplicates(items: tuple, key: str, fail) -> None:
+    seen = set()
+    for item in items:
+        if item in seen:
+            raise fail(key, f"{item!r} is listed twice")
+        seen.add(item)
+
+
+def _str_list(value: Any, key: str, fail) -> tuple[str, ...]:
+    items = _as_list(value)
+    if not items:
+        raise fail(key, "must list at least one value")
+    for item in items:
+        if not isinstance(item, str) or not item.strip():
+            raise fail(key, f"{item!r} is not a name (expected text)")
+    out = tuple(item.strip() for item in items)
+    _no_duplicates(out, key, fail)
+    return out
+
+
+def _int(value: Any, key: str, fail, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise fail(key, f"{value!r} is not an integer")
+    if value < minimum:
+        raise fail(key, f"{value} must be >= {minimum}")
+    return int(value)
+
+
+def _int_list(value: Any, key: str, fail, minimum: int) -> tuple[int, ...]:
+    items = _as_list(value)
+    if not items:
+        raise fail(key, "must list at least one value")
+    out = tuple(_int(v, key, fail, minimum) for v in items)
+    _no_duplicates(out, key, fail)
+    return out
+
+
+def _num_list(value: Any, key: str, fail) -> tuple[float, ...]:
+    items = _as_list(value)
+    if not items:
+        raise fail(key, "must list at least one value")
+    for v in items:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise fail(key, f"{v!r} is not a number")
+    out = tuple(items)
+    _no_duplicates(tuple(float(v) for v in out), key, fail)
+    return out
+
+
+def _seeds(value: Any, fail) -> tuple[int, ...]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 1:
+            raise fail("seeds", f"a seed count must be >= 1, got {value}")
+        return tuple(range(value))
+    if isinstance(value, (list, tuple)):
+        return _int_list(value, "seeds", fail, minimum=0)
+    raise fail("seeds", f"{value!r}: give a count (e.g. 30) or a list of integers")
+
+
+def _hyperparameters(value: Any, fail) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise fail("hyperparameters", f"{value!r} must be a mapping such as {{lr: 0.001}}")
+    out: dict[str, Any] = {}
+    for k, v in value.items():
+        if not isinstance(k, str) or not k.isidentifier():
+            raise fail("hyperparameters", f"{k!r} is not a setting name")
+        if k in ("benchmark", "train_sets", "losses", "seeds", "backbone", "epochs", "signal"):
+            raise fail("hyperparameters", f"{k!r} is a study key of its own, set it there")
+        if isinstance(v, str) and _NUMBER_RE.match(v.strip()):
+            v = float(v)  # YAML 1.1 reads 1e-3 as text
+        if not (v is None or isinstance(v, (bool, int, float, str))):
+            raise fail("hyperparameters", f"{k}: {v!r} must be a number, text or true/false")
+        out[k] = v
+    _check_hyperparameter_names(out, fail)
+    # Canonical order so the cell hash does not depend on the order in the file.
+    return json.loads(json.dumps(out, sort_keys=True))
+
+
+def _check_benchmarks(names: tuple[str, ...], fail) -> None:
+    from pwlkit.benchmarks import list_benchmarks
+
+    valid = [spec.name for spec in list_benchmarks()]
+    for name in names:
+        if name not in valid:
+            import difflib
+
+            close = difflib.get_close_matches(name, valid, n=3)
+            hint = f" Did you mean {', '.join(close)}?" if close else ""
+            raise fail("benchmarks", f"unknown benchmark {name!r}.{hint} Valid: {', '.join(valid)}")
+
+
+def _check_backbones(names: tuple[str, ...], fail) -> None:
+    from pwlkit.train import BACKBONES
+
+    for name in names:
+        if name not in BACKBONES:
+            raise fail("backbones", f"unknown backbone {name!r}. Valid: {', '.join(BACKBONES)}")
+
+
+def _canonical_losses(specs: tuple[str, ...], fail) -> tuple[str, ...]:
+    from pwlkit.losses import parse_loss
+
+    out: list[str] = []
+    first_spelling: dict[str, str] = {}
+    for spec in specs:
+        try:
+            canonical = parse_loss(spec).name
+        except (ValueError, KeyError, TypeError) as exc:
+            msg = exc.args[0] if exc.args else exc
+            raise fail("losses", f"{spec!r}: {msg}") from None
+        if canonical in first_spelling:
+            raise fail(
+                "losses",
+                f"{spec!r} and {first_spelling[canonical]!r} are the same loss ({canonical})",
+            )
+        first_spelling[canonical] = spec
+        out.append(canonical)
+    return tuple(out)
+
+
+def _check_hyperparameter_names(hparams: dict[str, Any], fail) -> None:
+    """Reject settings the training engine does not take, when it says which it takes."""
+    if not hparams:
+        return
+    from pwlkit import train
+
+    valid = getattr(train, "HYPERPARAMETERS", None)
+    if valid is None:
+        import inspect
+
+        params = inspect.signature(train.fit_predict_many).parameters
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+            return  # the engine takes any keyword; it will reject bad ones itself
+        fixed = {"benchmark", "train_sets", "losses", "seeds", "backbone", "epochs", "signal"}
+        valid = [n for n in params if n not in fixed]
+    for k in hparams:
+        if k not in valid:
+            raise fail("hyperparameters", f"unknown setting {k!r}. Valid: {', '.join(valid)}")
