@@ -229,3 +229,54 @@ def test_darts_table(tmp_path):
         tmp_path / "darts-withtest.parquet")
     t = load_benchmark("darts-withtest", tmp_path)
     assert not t.test_is_val and t.test[0] == 2.0
+
+
+def test_nb101_hash_is_invariant_to_node_order():
+    """Relabelling the inner nodes (a topological order kept) must not change the hash."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.integers(3, 7).flatmap(lambda n: st.tuples(
+        st.lists(st.booleans(), min_size=n * (n - 1) // 2, max_size=n * (n - 1) // 2),
+        st.lists(st.sampled_from(g.NB101_OPS), min_size=n - 2, max_size=n - 2),
+        st.randoms(use_true_random=False))))
+    def check(case):
+        bits, inner, rnd = case
+        n = len(inner) + 2
+        m = np.zeros((n, n), dtype=np.int64)
+        m[np.triu_indices(n, 1)] = bits
+        m[0, n - 1] = 1  # keep the cell connected
+        ops = ["input", *inner, "output"]
+        m, ops = g.prune(m, ops)
+        n = len(ops)
+        order = list(range(n))  # a random topological order of the DAG
+        for _ in range(10):
+            i = rnd.randrange(1, n - 2) if n > 3 else 1
+            if n > 3 and not m[order[i], order[i + 1]]:
+                order[i], order[i + 1] = order[i + 1], order[i]
+        p = np.array(order)
+        assert g.module_hash(m[np.ix_(p, p)], [ops[k] for k in p]) == g.module_hash(m, ops)
+        row, adj = g.encode_cell(m, ops)
+        back_m, back_ops = g.decode_cell(row, adj)
+        assert np.array_equal(back_m, m) and back_ops == ops
+
+    check()
+
+
+def test_darts_round_trip_property():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    pair = st.tuples(st.sampled_from(darts.PRIMITIVES[1:]), st.integers(0, 5))
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(pair, min_size=16, max_size=16),
+           st.sets(st.integers(2, 5), min_size=1), st.sets(st.integers(2, 5), min_size=1))
+    def check(pairs, nc, rc):
+        pairs = [(op, src % (2 + k % 8 // 2)) for k, (op, src) in enumerate(pairs)]
+        text = darts.genotype_string(pairs[:8], nc, pairs[8:], rc)
+        ops, adj = darts.encode_genotype(text)
+        assert darts.decode_genotype(ops, adj) == text
+
+    check()

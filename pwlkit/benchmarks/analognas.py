@@ -8,8 +8,8 @@ programming; the mean of the repeated evaluations). All in percent. Each conditi
 measured number per cell, so ``test`` is ``val`` (``test_is_val``).
 
 The data ships inside the ``analog-nasbench`` package as ``analognasbench/data.anb``, a pickled
-dict ``{(6 op indices): Architecture}``. Its reader class needs ``pkg_resources`` (no longer part
-of setuptools >= 81), so the file is read here directly, mapping its two classes to plain
+dict ``{(6 op indices): Architecture}``. Its reader class imports ``pkg_resources``, which recent
+setuptools no longer ships (84.2 here: the import fails), so the file is read here directly, mapping its two classes to plain
 records. The op tuple follows NASLib's NB201 convention: indices into (skip_connect, none,
 nor_conv_3x3, nor_conv_1x1, avg_pool_3x3) for edges e01 e02 e03 e12 e13 e23; cells are
 converted to official cell strings and encoded like ``nb201``.
