@@ -1,0 +1,461 @@
+"""The paper's claims, checked against a study's results: "holds on 3 of 4 tasks".
+
+Each check takes the tidy frame of `pwlkit.study.load_results` (one row per trained predictor:
+benchmark, loss, train_size, backbone, seed and metric columns such as ``tau``,
+``precision_at_0.5``, ``n_at_10``), averages over seeds, and decides per task (benchmark, or
+benchmark x backbone / train size where the claim is about those). It returns a `Verdict` whose
+text is computed from the data, never written in advance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .viz import lower_is_better
+
+RANKING = ("pairwise", "listwise")
+FAMILY_ORDER = ("regression", "pairwise", "listwise", "weighted", "piecewise", "soft piecewise")
+
+
+@dataclass
+class Verdict:
+    """How often a claim held: ``holds`` of ``total`` tasks, with the per-task evidence."""
+
+    claim: str
+    holds: int
+    total: int
+    details: pd.DataFrame = field(default_factory=pd.DataFrame)
+    metric: str = ""
+    unit: str = "tasks"
+
+    @property
+    def fraction(self) -> float:
+        return self.holds / self.total if self.total else float("nan")
+
+    def __str__(self) -> str:
+        if not self.total:
+            return f"{self.claim}: not testable on these results (no {self.unit} has the runs)"
+        on = f"holds on {self.holds} of {self.total} {self.unit}"
+        return f"{self.claim}: {on}" + (f" ({self.metric})" if self.metric else "")
+
+    def _repr_markdown_(self) -> str:
+        return f"**{self}**"
+
+    def _repr_html_(self) -> str:
+        table = self.details.to_html(index=False, float_format=lambda v: f"{v:.4g}")
+        return f"<p><b>{self}</b></p>{table}"
+
+
+def loss_family(spec: str) -> str:
+    """Family of a loss or schedule spec: regression, pairwise, listwise, weighted, piecewise.
+
+    A hard switch (``a->b@t``) is ``piecewise``, a soft one (``a~>b``) ``soft piecewise``.
+    """
+    if "~>" in spec:
+        return "soft piecewise"
+    if "->" in spec:
+        return "piecewise"
+    from pwlkit.losses import LOSSES
+
+    base = spec.split("(", 1)[0].strip()
+    if base not in LOSSES:
+        raise ValueError(f"unknown loss {spec!r}; valid names: {', '.join(LOSSES)}")
+    return LOSSES[base].family
+
+
+def add_family(df: pd.DataFrame, column: str = "loss") -> pd.DataFrame:
+    """A copy of ``df`` with a ``family`` column derived from its loss specs."""
+    out = df.copy()
+    fam = {s: loss_family(s) for s in out[column].unique()}
+    out["family"] = out[column].map(fam)
+    return out
+
+
+def _better(metric: str) -> Callable[[float, float], bool]:
+    if lower_is_better(metric):
+        return lambda a, b: a < b
+    return lambda a, b: a > b
+
+
+def _best(means: pd.Series, metric: str) -> tuple[str, float]:
+    idx = means.idxmin() if lower_is_better(metric) else means.idxmax()
+    return idx, float(means[idx])
+
+
+def seed_means(df: pd.DataFrame, metric: str, by: Sequence[str]) -> pd.DataFrame:
+    """Mean of ``metric`` over seeds for every group of ``by`` (missing columns are skipped)."""
+    if metric not in df.columns:
+        raise KeyError(f"metric column {metric!r} not in results; columns: {list(df.columns)}")
+    by = [c for c in by if c in df.columns]
+    return df.groupby(by, observed=True)[metric].mean().reset_index()
+
+
+def _tasks(df: pd.DataFrame, keys: Sequence[str]):
+    keys = [k for k in keys if k in df.columns]
+    if not keys:
+        yield {}, df
+        return
+    for vals, sub in df.groupby(keys, observed=True, sort=True):
+        vals = vals if isinstance(vals, tuple) else (vals,)
+        yield dict(zip(keys, vals)), sub
+
+
+def _single(df: pd.DataFrame) -> pd.DataFrame:
+    fam = add_family(df)
+    return fam[~fam["family"].str.contains("piecewise")]
+
+
+def best_family_at_size(
+    df: pd.DataFrame,
+    metric: str = "precision_at_0.5",
+    *,
+    size: str = "largest",
+    winners: Sequence[str] = ("weighted",),
+    claim: str | None = None,
+) -> Verdict:
+    """Is the best single loss at the ``largest`` / ``smallest`` train size from ``winners``?
+
+    The paper: weighted losses lead on top-K metrics with enough data; ranking losses lead
+    with very little data.
+    """
+    data = _single(df)
+    rows = []
+    for task, sub in _tasks(data, ["benchmark", "backbone"]):
+        n = sub["train_size"].max() if size == "largest" else sub["train_size"].min()
+        means = sub[sub["train_size"] == n].groupby("loss")[metric].mean()
+        if means.empty:
+            continue
+        best, value = _best(means, metric)
+        fam = loss_family(best)
+        rows.append(
+            {
+                **task,
+                "train_size": n,
+                "best loss": best,
+                "family": fam,
+                metric: value,
+                "holds": fam in winners,
+            }
+        )
+    details = pd.DataFrame(rows)
+    text = claim or f"best loss at the {size} train size is {' or '.join(winners)}"
+    return _verdict(text, details, metric)
+
+
+def weighted_best_with_data(df: pd.DataFrame, metric: str = "precision_at_0.5") -> Verdict:
+    """Paper: weighted losses (EW, MAPE, WARP) lead top-K metrics when data suffices."""
+    return best_family_at_size(
+        df,
+        metric,
+        size="largest",
+        winners=("weighted",),
+        claim="weighted losses are best at the largest train size",
+    )
+
+
+def ranking_best_with_little_data(df: pd.DataFrame, metric: str = "precision_at_0.5") -> Verdict:
+    """Paper: ranking losses beat weighted ones when training data is very small."""
+    data = _single(df)
+    rows = []
+    for task, sub in _tasks(data, ["benchmark", "backbone"]):
+        n = sub["train_size"].min()
+        means = sub[sub["train_size"] == n].groupby(["family", "loss"])[metric].mean()
+        fams = means.index.get_level_values("family")
+        rank = means[fams.isin(RANKING)]
+        weighted = means[fams == "weighted"]
+        if rank.empty or weighted.empty:
+            continue
+        (_, rbest), rv = _best(rank, metric)
+        (_, wbest), wv = _best(weighted, metric)
+        rows.append(
+            {
+                **task,
+                "train_size": n,
+                "best ranking": rbest,
+                "ranking": rv,
+                "best weighted": wbest,
+                "weighted": wv,
+                "holds": _better(metric)(rv, wv),
+            }
+        )
+    return _verdict(
+        "ranking losses beat weighted losses at the smallest train size", pd.DataFrame(rows), metric
+    )
+
+
+def mse_worst_at_top(df: pd.DataFrame, metric: str = "precision_at_0.5") -> Verdict:
+    """Paper: MSE has the worst Precision@0.5 of the losses (averaged over train sizes)."""
+    data = _single(df)
+    rows = []
+    for task, sub in _tasks(data, ["benchmark", "backbone"]):
+        means = sub.groupby("loss")[metric].mean()
+        if "mse" not in means or len(means) < 2:
+            continue
+        worst = means.idxmax() if lower_is_better(metric) else means.idxmin()
+        rows.append(
+            {
+                **task,
+                "mse": means["mse"],
+                "worst loss": worst,
+                "worst": means[worst],
+                "holds": worst == "mse",
+            }
+        )
+    return _verdict(
+        "MSE is the worst loss at identifying top architectures", pd.DataFrame(rows), metric
+    )
+
+
+def hybrid_below_best_single(df: pd.DataFrame, metric: str = "tau") -> Verdict:
+    """Paper: the hybrid MSE+SR does worse than the best single-objective loss."""
+    data = _single(df)
+    rows = []
+    for task, sub in _tasks(data, ["benchmark", "backbone", "train_size"]):
+        means = sub.groupby("loss")[metric].mean()
+        if "mse+sr" not in means or len(means) < 2:
+            continue
+        best, bv = _best(means.drop("mse+sr"), metric)
+        rows.append(
+            {
+                **task,
+                "mse+sr": means["mse+sr"],
+                "best single": best,
+                "best": bv,
+                "holds": _better(metric)(bv, means["mse+sr"]),
+            }
+        )
+    return _verdict("MSE+SR is below the best single loss", pd.DataFrame(rows), metric)
+
+
+def more_data_not_always_better(
+    df: pd.DataFrame,
+    metric: str = "precision_at_0.5",
+    families: Sequence[str] = ("regression", "pairwise", "listwise"),
+) -> Verdict:
+    """Paper: top-K metrics of regression / ranking losses can get worse with more data.
+
+    Per task, the claim holds when at least one such loss has a lower seed-mean top-K metric
+    at some train size than at the next smaller one. ``drops`` lists those losses.
+    """
+    data = add_family(df)
+    data = data[data["family"].isin(families)]
+    better = _better(metric)
+    rows = []
+    for task, sub in _tasks(data, ["benchmark", "backbone"]):
+        drops, checked = [], 0
+        for loss, ls in sub.groupby("loss"):
+            curve = ls.groupby("train_size")[metric].mean().sort_index()
+            if len(curve) < 2:
+                continue
+            checked += 1
+            vals = curve.to_numpy()
+            sizes = curve.index.to_numpy()
+            worse = [
+                f"{sizes[i - 1]}->{sizes[i]}"
+                for i in range(1, len(vals))
+                if better(vals[i - 1], vals[i])
+            ]
+            if worse:
+                drops.append(f"{loss} ({', '.join(worse)})")
+        if checked:
+            rows.append(
+                {
+                    **task,
+                    "losses checked": checked,
+                    "drops": "; ".join(drops) or "none",
+                    "holds": bool(drops),
+                }
+            )
+    return _verdict(
+        "more training data does not always improve the top-K metric", pd.DataFrame(rows), metric
+    )
+
+
+def backbone_pairing(df: pd.DataFrame, metric: str = "precision_at_0.5") -> Verdict:
+    """Paper: an MLP predictor is best with a ranking loss, a Transformer with a weighted one."""
+    data = _single(df)
+    want = {"mlp": RANKING, "transformer": ("weighted",)}
+    rows = []
+    for task, sub in _tasks(data, ["benchmark", "backbone"]):
+        bb = task.get("backbone")
+        if bb not in want:
+            continue
+        means = sub.groupby("loss")[metric].mean()
+        best, value = _best(means, metric)
+        rows.append(
+            {
+                **task,
+                "best loss": best,
+                "family": loss_family(best),
+                metric: value,
+                "expected": " or ".join(want[bb]),
+                "holds": loss_family(best) in want[bb],
+            }
+        )
+    return _verdict(
+        "MLP pairs best with a ranking loss, Transformer with a weighted loss",
+        pd.DataFrame(rows),
+        metric,
+    )
+
+
+def _strip_rank(spec: str) -> str | None:
+    """``warp(weights=rank)`` -> ``warp``; None when the spec has no rank weights."""
+    if "weights=rank" not in spec:
+        return None
+    base, _, args = spec.partition("(")
+    rest = [a.strip() for a in args.rstrip(")").split(",") if a.strip() != "weights=rank"]
+    return f"{base}({', '.join(rest)})" if rest else base
+
+
+def accuracy_weights_beat_rank(df: pd.DataFrame, metric: str = "precision_at_0.5") -> Verdict:
+    """Paper: weights from the true accuracy beat weights from the rank (EW, MAPE, WARP).
+
+    Compares each ``loss(weights=rank)`` with the same loss at its default (accuracy) weights,
+    per benchmark and train size.
+    """
+    pairs = {s: _strip_rank(s) for s in df["loss"].unique()}
+    pairs = {r: a for r, a in pairs.items() if a is not None and a in set(df["loss"])}
+    rows = []
+    better = _better(metric)
+    for task, sub in _tasks(df, ["benchmark", "backbone", "train_size"]):
+        means = sub.groupby("loss")[metric].mean()
+        for rank_spec, acc_spec in pairs.items():
+            if rank_spec in means and acc_spec in means:
+                rows.append(
+                    {
+                        **task,
+                        "loss": acc_spec,
+                        "accuracy weights": means[acc_spec],
+                        "rank weights": means[rank_spec],
+                        "holds": better(means[acc_spec], means[rank_spec]),
+                    }
+                )
+    return _verdict("accuracy (ground-truth) weights beat rank weights", pd.DataFrame(rows), metric)
+
+
+def piecewise_beats_best_single(df: pd.DataFrame, metric: str = "precision_at_0.5") -> Verdict:
+    """Paper: the best piecewise schedule matches or beats the best single loss."""
+    data = add_family(df)
+    better = _better(metric)
+    rows = []
+    for task, sub in _tasks(data, ["benchmark", "backbone", "train_size"]):
+        means = sub.groupby(["family", "loss"])[metric].mean()
+        fams = means.index.get_level_values("family")
+        pw = means[fams.str.contains("piecewise")]
+        single = means[~fams.str.contains("piecewise")]
+        if pw.empty or single.empty:
+            continue
+        (_, pbest), pv = _best(pw, metric)
+        (_, sbest), sv = _best(single, metric)
+        rows.append(
+            {
+                **task,
+                "best schedule": pbest,
+                "schedule": pv,
+                "best single": sbest,
+                "single": sv,
+                "holds": pv == sv or better(pv, sv),
+            }
+        )
+    return _verdict(
+        "the best piecewise schedule matches or beats the best single loss",
+        pd.DataFrame(rows),
+        metric,
+    )
+
+
+def switch_parts(spec: str) -> dict[str, str]:
+    """Warm-up, focus, kind (hard / soft) and threshold of a schedule spec; {} for one loss."""
+    if "~>" in spec:
+        warm, focus = spec.split("~>", 1)
+        return {"warmup": warm, "focus": focus.split("@", 1)[0], "kind": "soft", "at": ""}
+    if "->" in spec:
+        warm, rest = spec.split("->", 1)
+        focus, _, at = rest.partition("@")
+        return {"warmup": warm, "focus": focus, "kind": "hard", "at": at}
+    return {}
+
+
+def schedules_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows of schedules with their warm-up, focus, kind and switch point as columns.
+
+    ``at`` is the switch as written (``0.5`` = half the epochs, ``100`` = training-set size);
+    ``at_value`` the number, NaN for a soft switch.
+    """
+    parts = {s: switch_parts(s) for s in df["loss"].unique()}
+    rows = df[df["loss"].map(lambda s: bool(parts[s]))].copy()
+    for key in ("warmup", "focus", "kind", "at"):
+        rows[key] = rows["loss"].map(lambda s, k=key: parts[s][k])
+    rows["pair"] = rows["warmup"] + "->" + rows["focus"]
+    rows["at_value"] = pd.to_numeric(rows["at"], errors="coerce")
+    return rows
+
+
+def soft_vs_hard(df: pd.DataFrame, metric: str = "precision_at_0.5") -> Verdict:
+    """Does a soft switch (``a~>b``) beat the best hard switch of the same pair?"""
+    sched = schedules_frame(df)
+    better = _better(metric)
+    rows = []
+    for task, sub in _tasks(sched, ["benchmark", "backbone", "train_size", "pair"]):
+        means = sub.groupby(["kind", "loss"])[metric].mean()
+        kinds = means.index.get_level_values("kind")
+        if not ((kinds == "soft").any() and (kinds == "hard").any()):
+            continue
+        (_, soft_spec), sv = _best(means[kinds == "soft"], metric)
+        (_, hbest), hv = _best(means[kinds == "hard"], metric)
+        rows.append(
+            {
+                **task,
+                "soft switch": soft_spec,
+                "soft": sv,
+                "best hard": hbest,
+                "hard": hv,
+                "holds": better(sv, hv),
+            }
+        )
+    return _verdict(
+        "a soft switch beats the best hard switch of the same pair", pd.DataFrame(rows), metric
+    )
+
+
+def best_threshold(df: pd.DataFrame, metric: str = "precision_at_0.5") -> pd.DataFrame:
+    """Per task and pair: the hard-switch point with the best seed-mean ``metric``."""
+    sched = schedules_frame(df)
+    sched = sched[sched["kind"] == "hard"]
+    rows = []
+    for task, sub in _tasks(sched, ["benchmark", "backbone", "train_size", "pair"]):
+        means = sub.groupby("at")[metric].mean()
+        at, value = _best(means, metric)
+        rows.append({**task, "best switch": at, metric: value, "switches tried": len(means)})
+    return pd.DataFrame(rows)
+
+
+def _verdict(claim: str, details: pd.DataFrame, metric: str) -> Verdict:
+    """Count the rows that hold; rows finer than a task (per train size, pair) are "cases"."""
+    unit = "cases" if {"train_size", "pair", "loss"} & set(details.columns) else "tasks"
+    if details.empty:
+        return Verdict(claim, 0, 0, details, metric, unit)
+    details = details.copy()
+    details["holds"] = details["holds"].astype(bool)
+    return Verdict(claim, int(details["holds"].sum()), len(details), details, metric, unit)
+
+
+def summary_table(verdicts: Sequence[Verdict]) -> pd.DataFrame:
+    """One line per verdict: claim, metric, holds, total, fraction."""
+    return pd.DataFrame(
+        [
+            {
+                "claim": v.claim,
+                "metric": v.metric,
+                "holds": v.holds,
+                "tasks": v.total,
+                "fraction": round(v.fraction, 3) if v.total else np.nan,
+            }
+            for v in verdicts
+        ]
+    )

@@ -1,0 +1,98 @@
+"""`pwlkit report`: run every notebook with its parameter files and build the HTML report."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from pwlkit.cli import UserError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "report",
+        help="run the notebooks with papermill and write an HTML report",
+        description=(
+            "Execute every notebook of --notebooks with each matching parameters/*.yaml "
+            "(X.yaml belongs to the notebook whose name is the longest prefix of X, followed by "
+            "the end or _ - .), render each to self-contained HTML and write OUT/index.html. "
+            "Runs whose benchmarks have no data here are skipped; a failing notebook is "
+            "reported and the others still run."
+        ),
+    )
+    p.add_argument(
+        "--params",
+        default="parameters",
+        metavar="DIR",
+        help="folder of parameter files (default: parameters)",
+    )
+    p.add_argument(
+        "--no-params",
+        action="store_true",
+        help="ignore parameter files: run each notebook once with its defaults",
+    )
+    p.add_argument(
+        "--data-dir",
+        default=None,
+        metavar="D",
+        help="folder of benchmark tables (default: $PWLKIT_DATA)",
+    )
+    p.add_argument(
+        "--out",
+        default="outputs/report",
+        metavar="DIR",
+        help="where executed notebooks, HTML pages and index.html go",
+    )
+    p.add_argument(
+        "--notebooks",
+        default="notebooks",
+        metavar="DIR",
+        help="folder of notebooks (default: notebooks)",
+    )
+    p.add_argument(
+        "--only",
+        nargs="+",
+        metavar="NAME",
+        default=None,
+        help="run only these notebooks or runs (names without .ipynb / .yaml)",
+    )
+    p.add_argument("--list", action="store_true", help="print the planned runs and stop")
+    p.add_argument(
+        "--cell-timeout",
+        type=int,
+        default=1800,
+        metavar="S",
+        help="seconds one cell may run before its notebook fails (default 1800)",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pwlkit import report
+
+    params = None if args.no_params else args.params
+    if args.data_dir is not None and not Path(args.data_dir).is_dir():
+        raise UserError(f"--data-dir {args.data_dir!r} is not a folder")
+    if args.list:
+        plan = report.plan_report(args.notebooks, params, args.only)
+        for r in plan.runs:
+            src = r.params_file.name if r.params_file else "(notebook defaults)"
+            print(f"{r.label:40s} {r.notebook.name:32s} {src}")
+        for y in plan.unmatched:
+            print(f"{'(unused)':40s} {'':32s} {y.name}")
+        return 0
+    runs = report.run_report(
+        args.notebooks,
+        params,
+        args.out,
+        args.data_dir,
+        only=args.only,
+        cell_timeout=args.cell_timeout,
+    )
+    failed = [r for r in runs if r.status == "failed"]
+    counts = {s: sum(r.status == s for r in runs) for s in ("ok", "failed", "skipped")}
+    print(
+        f"report: {Path(args.out) / 'index.html'} - "
+        + ", ".join(f"{n} {s}" for s, n in counts.items())
+    )
+    return 1 if failed else 0
