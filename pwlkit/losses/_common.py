@@ -54,19 +54,29 @@ def pairwise_diff(x: Tensor) -> Tensor:
     return x.unsqueeze(-1) - x.unsqueeze(-2)
 
 
-def better_pairs(target: Tensor) -> Tensor:
-    """Bool ``[..., B, B]``: ``[..., i, j]`` is True where architecture i is truly better than j.
+def shortfall(pred: Tensor, margin: float = 0.0) -> Tensor:
+    """``[..., B] -> [..., B, B]`` with ``out[..., i, j] = margin - (p_i - p_j)``.
 
-    Ties are not pairs: they carry no ordering information.
+    How far the pair (i above j) falls short of the margin; one broadcast pass over the pairs.
     """
-    return target.unsqueeze(-1) > target.unsqueeze(-2)
+    return (pred + margin).unsqueeze(-2) - pred.unsqueeze(-1)
+
+
+def better_pairs(target: Tensor) -> Tensor:
+    """Float 0/1 mask ``[..., B, B]``: 1 at ``[..., i, j]`` where i is truly better than j.
+
+    Ties are not pairs: they carry no ordering information. A float mask (multiplied in)
+    keeps the pair losses on vectorised kernels.
+    """
+    return (pairwise_diff(target) > 0).to(target.dtype)
 
 
 def mean_over_pairs(values: Tensor, pairs: Tensor) -> Tensor:
-    """Mean of ``values`` over True entries of ``pairs``, ``[..., B, B] -> [...]``; 0 if none."""
-    pairs = pairs.expand(values.shape)
-    total = torch.where(pairs, values, torch.zeros((), dtype=values.dtype)).sum((-2, -1))
-    return total / pairs.sum((-2, -1)).clamp(min=1).to(values.dtype)
+    """Mean of ``values`` over the pairs marked 1 in ``pairs``, ``[..., B, B] -> [...]``.
+
+    0 where a model's batch has no ordered pair.
+    """
+    return (values * pairs).sum((-2, -1)) / pairs.sum((-2, -1)).clamp(min=1)
 
 
 def rank_score(target: Tensor) -> Tensor:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import torch.nn.functional as F
 from torch import Tensor
 
-from ._common import better_pairs, check_inputs, mean_over_pairs, pairwise_diff
+from ._common import better_pairs, check_inputs, mean_over_pairs, shortfall
 
 
 def hr(pred: Tensor, target: Tensor, *, margin: float = 0.1) -> Tensor:
@@ -22,4 +23,4 @@ def hr(pred: Tensor, target: Tensor, *, margin: float = 0.1) -> Tensor:
         ``[...]`` one loss per model (0 when the batch has no ordered pair).
     """
     target = check_inputs(pred, target, "hr")
-    return mean_over_pairs((margin - pairwise_diff(pred)).clamp(min=0), better_pairs(target))
+    return mean_over_pairs(F.relu(shortfall(pred, margin)), better_pairs(target))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor
 
-from ._common import better_pairs, check_inputs, mean_over_pairs, pairwise_diff
+from ._common import better_pairs, check_inputs, mean_over_pairs, shortfall
 
 
 def lr(pred: Tensor, target: Tensor) -> Tensor:
@@ -22,4 +22,4 @@ def lr(pred: Tensor, target: Tensor) -> Tensor:
         ``[...]`` one loss per model (0 when the batch has no ordered pair).
     """
     target = check_inputs(pred, target, "lr")
-    return mean_over_pairs(F.softplus(-pairwise_diff(pred)), better_pairs(target))
+    return mean_over_pairs(F.softplus(shortfall(pred)), better_pairs(target))

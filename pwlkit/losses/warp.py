@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import torch
+import torch.nn.functional as F
 from torch import Tensor
 
-from ._common import better_pairs, check_inputs, harmonic, pairwise_diff, weight_source
+from ._common import better_pairs, check_inputs, harmonic, shortfall, weight_source
 
 WARP_WEIGHTS = ("accuracy", "rank", "none")
 
@@ -38,14 +38,11 @@ def warp(pred: Tensor, target: Tensor, *, margin: float = 1.0, weights: str = "a
     target = check_inputs(pred, target, "warp")
     if weights not in WARP_WEIGHTS:
         raise ValueError(f"warp: weights={weights!r} is not valid; choose one of {WARP_WEIGHTS}")
-    # hinge[..., i, j] = margin - p_i + p_j, positive exactly for violators among worse j.
-    hinge = margin - pairwise_diff(pred)
-    worse = better_pairs(target)
-    violating = worse & (hinge > 0)
-    count = violating.sum(-1)
-    zero = torch.zeros((), dtype=pred.dtype, device=pred.device)
-    total = torch.where(violating, hinge, zero).sum(-1)
-    per_arch = harmonic(count, pred.shape[-1]).to(pred.dtype) / count.clamp(min=1) * total
+    # hinge[..., i, j] = margin - p_i + p_j, positive exactly for the violators among worse j
+    violation = F.relu(shortfall(pred, margin)) * better_pairs(target)
+    count = (violation.detach() > 0).sum(-1)
+    rank_weight = harmonic(count, pred.shape[-1]).to(pred.dtype) / count.clamp(min=1)
+    per_arch = rank_weight * violation.sum(-1)
     if weights != "none":
         per_arch = per_arch * weight_source(target, weights, "warp")
     return per_arch.mean(-1)
