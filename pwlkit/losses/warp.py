@@ -38,7 +38,7 @@ def warp(pred: Tensor, target: Tensor, *, margin: float = 1.0, weights: str = "a
     target = check_inputs(pred, target, "warp")
     if weights not in WARP_WEIGHTS:
         raise ValueError(f"warp: weights={weights!r} is not valid; choose one of {WARP_WEIGHTS}")
-    # hinge[..., i, j] = margin - p_i + p_j, positive exactly for the violators among worse j
+    # violation[..., i, j] = max(0, margin - p_i + p_j) for truly worse j: > 0 exactly on V_i
     violation = F.relu(shortfall(pred, margin)) * better_pairs(target)
     count = (violation.detach() > 0).sum(-1)
     rank_weight = harmonic(count, pred.shape[-1]).to(pred.dtype) / count.clamp(min=1)
