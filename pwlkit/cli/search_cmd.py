@@ -1,0 +1,130 @@
+"""`pwlkit search`: budgeted searches on a benchmark, reported like the paper's search tables."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from pwlkit.search.cells import DEFAULT_RUNS_PER_JOB
+from pwlkit.search.runner import DEFAULT_OUTPUT_DIR
+
+_OPTIONS = ("n_init", "pool_size", "top_k", "epochs", "backbone", "population", "sample")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "search",
+        help="run budgeted searches (predictor-guided, random, evolution) and report test error",
+        description=(
+            "Run R searches of B queries each and print the mean and std of the final test "
+            "error, the mean best-so-far curve, the fraction of runs that found the global "
+            "best, and the oracle line (test error of the best architecture by the signal). "
+            "STRATEGY is random, evolution, pw (the paper's loss pair for the space), or any "
+            "loss / schedule spec (mse, mape, lr, hr, warp, hr->mape@40, ...). Runs are stored "
+            "and reused: run the same command again to resume."
+        ),
+    )
+    p.add_argument("--benchmark", help="benchmark name (see `pwlkit benchmarks`)")
+    p.add_argument("--strategy", help="random | evolution | pw | a loss or schedule spec")
+    p.add_argument("--budget", type=int, help="architectures each run may query")
+    p.add_argument("--runs", type=int, default=30, help="independent runs (default 30)")
+    p.add_argument("--first-seed", type=int, default=0, help="seed of the first run")
+    p.add_argument(
+        "--signal", choices=("val", "test"), default="val",
+        help="what the search reads: val (default; reports test) or test (the protocol under "
+        "which the paper's NB201 numbers are reachable)",
+    )
+    p.add_argument("--study", help="run a search study file instead (parameters/search_*.yaml)")
+    p.add_argument("--data-dir", help="folder with benchmark tables")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument(
+        "--executor", default="inline", help="inline (default), local (process pool) or dask"
+    )
+    p.add_argument("--workers", type=int, help="worker processes (local / dask)")
+    p.add_argument("--scheduler", help="address of a running Dask scheduler")
+    p.add_argument(
+        "--output-dir", default=DEFAULT_OUTPUT_DIR,
+        help=f"where runs are stored (default {DEFAULT_OUTPUT_DIR}/<benchmark>)",
+    )
+    p.add_argument("--no-store", action="store_true", help="store nothing, reuse nothing")
+    p.add_argument("--runs-per-job", type=int, default=DEFAULT_RUNS_PER_JOB,
+                   help=f"seeds run in lockstep per job (default {DEFAULT_RUNS_PER_JOB})")
+    p.add_argument("--n-init", type=int, help="random initial architectures (default 10)")
+    p.add_argument("--pool-size", type=int, help="candidates scored per round (default 100)")
+    p.add_argument("--top-k", type=int, help="queries per round (default 10)")
+    p.add_argument("--epochs", type=int, help="predictor epochs per round")
+    p.add_argument("--backbone", help="predictor backbone: gcn (default), mlp, transformer")
+    p.add_argument("--population", type=int, help="evolution population (default 20)")
+    p.add_argument("--sample", type=int, help="evolution tournament size (default 5)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pwlkit.cli import UserError
+
+    if args.study:
+        return _run_study(args)
+    missing = [f"--{k}" for k in ("benchmark", "strategy", "budget") if getattr(args, k) is None]
+    if missing:
+        raise UserError(f"missing {', '.join(missing)} (or give --study FILE)")
+    from pwlkit.search.summary import search_summary
+
+    options = {k: getattr(args, k) for k in _OPTIONS if getattr(args, k) is not None}
+    summary = search_summary(
+        args.benchmark, args.strategy, args.budget, args.runs, args.signal,
+        first_seed=args.first_seed, data_dir=args.data_dir, executor=args.executor,
+        workers=args.workers, scheduler=args.scheduler,
+        output_dir=None if args.no_store else args.output_dir,
+        runs_per_job=args.runs_per_job, progress=not args.json, **options,
+    )
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(format_summary(summary))
+    return 0
+
+
+def format_summary(s: dict) -> str:
+    """The text report of one search command."""
+    label = s["strategy"] + (f" ({s['loss']})" if s["strategy"] == "pw" else "")
+    n = s["n_runs"]
+    found = round(s["found_best_fraction"] * n)
+    curve = s["curve"]
+    marks = sorted({min(len(curve), q) for q in (10, 20, 30, 50, 75, 100, 150, len(curve))})
+    lines = [
+        (f"search on {s['benchmark']}: strategy {label}, budget {s['budget']}, {n} runs "
+        f"(seeds {s['seeds'][0]}..{s['seeds'][1]}), signal {s['signal']}"),
+        (f"  {s['error']}: {s['mean_test_error']:.3f} ± {s['std_test_error']:.3f} "
+        "(mean ± std over runs)"),
+        (f"  found the global best (test error {s['global_best_test_error']:.3f}): "
+        f"{found}/{n} runs ({s['found_best_fraction']:.2f})"),
+        (f"  oracle (best architecture by {s['signal']} in the whole space): test error "
+        f"{s['oracle_test_error']:.3f}"),
+        "  best-so-far test error (mean over runs): "
+        + ", ".join(f"{q}: {curve[q - 1]:.3f}" for q in marks),
+        f"  {s['computed_runs']} runs computed, {s['reused_runs']} reused, "
+        f"{s['seconds']:.1f} s" + (f"; stored in {s['store']}" if s["store"] else ""),
+    ]
+    return "\n".join(lines)
+
+
+def _run_study(args: argparse.Namespace) -> int:
+    from pwlkit.search.study import load_search_results, load_search_study, run_search_study
+    from pwlkit.search.summary import paper_table, summarize_rows
+
+    study = load_search_study(args.study)
+    report = run_search_study(
+        study, args.executor, workers=args.workers, scheduler=args.scheduler,
+        data_dir=args.data_dir, progress=not args.json,
+    )
+    summary = summarize_rows(load_search_results(study, args.data_dir),
+                             args.data_dir or study.data_dir)
+    if args.json:
+        print(json.dumps({"report": str(report), "summary": summary.to_dict("records")},
+                         indent=2))
+    else:
+        print(report)
+        for budget in study.budgets:
+            print(f"\nbudget {budget}: test error, mean ± std over {len(study.seeds)} runs")
+            print(paper_table(summary, budget).to_string())
+    return 0 if report.ok else 1

@@ -1,0 +1,147 @@
+"""Search runs as cells and jobs, keyed like study cells so stores resume and never mix.
+
+A cell is one search run (benchmark, strategy, signal, budget, seed and the settings that
+strategy uses). Its id is a hash of everything that can change its numbers: a stored run is
+reused only for exactly the same search, and settings a strategy ignores (the predictor's
+epochs for random search) do not split its cells. A job is a group of cells that differ only in
+the seed; a guided job runs its seeds in lockstep with one batched predictor fit per round.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pwlkit.benchmarks.base import Benchmark
+
+from .loop import SEARCH_EPOCHS, SearchConfig
+from .strategies import resolve_strategy
+
+RESULT_FORMAT = 1
+"""Version of the stored row layout and of the search loops; bump to invalidate stores."""
+
+DEFAULT_RUNS_PER_JOB = 10
+"""Seeds per job: a guided job trains this many predictors per round in one batched fit."""
+
+
+def _digest(payload: Any) -> str:
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def strategy_settings(kind: str, config: SearchConfig) -> dict[str, Any]:
+    """The `SearchConfig` fields a strategy of this kind actually uses (epochs resolved)."""
+    if kind == "random":
+        return {}
+    if kind == "evolution":
+        return {"population": config.population, "sample": config.sample}
+    return {
+        "n_init": config.n_init,
+        "pool_size": config.pool_size,
+        "top_k": config.top_k,
+        "epochs": config.epochs if config.epochs is not None else SEARCH_EPOCHS,
+        "backbone": config.backbone,
+        "hparams": dict(config.hparams),
+    }
+
+
+@dataclass(frozen=True)
+class SearchCell:
+    """One search run; ``settings`` is canonical JSON of `strategy_settings`."""
+
+    benchmark: str
+    strategy: str
+    loss: str
+    signal: str
+    budget: int
+    seed: int
+    settings: str
+
+    def config(self) -> dict[str, Any]:
+        """Everything that determines this run's numbers."""
+        return {
+            "benchmark": self.benchmark,
+            "strategy": self.strategy,
+            "loss": self.loss,
+            "signal": self.signal,
+            "budget": self.budget,
+            "seed": self.seed,
+            "settings": json.loads(self.settings),
+            "format": RESULT_FORMAT,
+        }
+
+    @property
+    def cell_id(self) -> str:
+        return _digest(self.config())
+
+    @property
+    def batch_key(self) -> tuple:
+        """Cells with equal keys run in one job (seeds in lockstep)."""
+        return (self.benchmark, self.strategy, self.loss, self.signal, self.budget, self.settings)
+
+    def search_config(self) -> SearchConfig:
+        """The `SearchConfig` this cell runs with."""
+        return SearchConfig(**json.loads(self.settings))
+
+
+@dataclass(frozen=True)
+class SearchJob:
+    """Cells run together: the same search with different seeds."""
+
+    cells: tuple[SearchCell, ...]
+
+    @property
+    def job_id(self) -> str:
+        return _digest(sorted(c.cell_id for c in self.cells))
+
+    @property
+    def cell_ids(self) -> list[str]:
+        return [c.cell_id for c in self.cells]
+
+    @property
+    def cost(self) -> float:
+        """Relative cost (guided runs train a predictor per round; the others are cheap)."""
+        c = self.cells[0]
+        rounds = c.budget if c.loss else 0.01 * c.budget
+        return float(rounds * len(self.cells))
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+
+def search_cells(
+    benchmark: Benchmark,
+    strategy: str,
+    budget: int,
+    signal: str,
+    seeds: list[int],
+    config: SearchConfig,
+) -> list[SearchCell]:
+    """One cell per seed of a (benchmark, strategy, budget, signal) search."""
+    strat = resolve_strategy(strategy, benchmark)
+    settings = json.dumps(strategy_settings(strat.kind, config), sort_keys=True)
+    return [
+        SearchCell(benchmark.name, strat.spec, strat.loss, signal, int(budget), int(s), settings)
+        for s in seeds
+    ]
+
+
+def group_search_jobs(cells: list[SearchCell], runs_per_job: int) -> list[SearchJob]:
+    """Cut cells into jobs of equal batch keys, at most ``runs_per_job`` seeds, seed order.
+
+    Deterministic: the same cells always give the same jobs, whatever is stored already, so
+    every executor runs the same lockstep groups and gets the same numbers.
+    """
+    if runs_per_job < 1:
+        raise ValueError(f"runs_per_job must be >= 1, got {runs_per_job}")
+    groups: dict[tuple, list[SearchCell]] = {}
+    for cell in cells:
+        groups.setdefault(cell.batch_key, []).append(cell)
+    jobs = []
+    for members in groups.values():
+        members = sorted(members, key=lambda c: c.seed)
+        for i in range(0, len(members), runs_per_job):
+            jobs.append(SearchJob(tuple(members[i : i + runs_per_job])))
+    return jobs

@@ -1,0 +1,228 @@
+"""Search study files: a grid of searches (benchmarks x strategies x budgets x signals x runs).
+
+The file is checked in full before any search starts; every problem names the file, the key
+and the valid choices. Results go to ``<output_dir>/<name>/`` (a `pwlkit.study.ResultStore`)
+and a run that is interrupted resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .cells import DEFAULT_RUNS_PER_JOB, SearchCell, search_cells
+from .loop import SIGNALS, SearchConfig
+from .runner import DEFAULT_OUTPUT_DIR, SearchRunReport, read_cells, run_cells
+from .strategies import BASELINES
+
+KEYS: dict[str, str] = {
+    "name": "search study name; results go to <output_dir>/<name>/",
+    "description": "free text",
+    "benchmarks": "benchmark names (see `pwlkit benchmarks`)",
+    "strategies": "random, evolution, pw, or loss / schedule specs (mse, hr->mape@40, ...)",
+    "budgets": "query budgets (integers >= 1)",
+    "signals": "what the searches read: [val] (default), [test] or [val, test]",
+    "runs": "a count n (seeds 0..n-1) or a list of integer seeds",
+    "n_init": "random architectures before the first predictor (default 10)",
+    "pool_size": "candidates scored per round (default 100)",
+    "top_k": "architectures queried per round (default 10)",
+    "epochs": "predictor epochs per round (default pwlkit.search.SEARCH_EPOCHS)",
+    "backbone": "predictor backbone (default gcn)",
+    "population": "regularized evolution population (default 20)",
+    "sample": "regularized evolution tournament size (default 5)",
+    "hyperparameters": "extra training settings passed to the engine, e.g. {lr: 0.001}",
+    "runs_per_job": f"seeds run in lockstep in one job (default {DEFAULT_RUNS_PER_JOB})",
+    "output_dir": f"folder holding search stores (default {DEFAULT_OUTPUT_DIR})",
+    "data_dir": "folder with benchmark tables (overridden by --data-dir)",
+}
+REQUIRED = ("name", "benchmarks", "strategies", "budgets", "runs")
+_CONFIG_KEYS = ("n_init", "pool_size", "top_k", "epochs", "backbone", "population", "sample")
+
+
+@dataclass(frozen=True, eq=False)
+class SearchStudy:
+    """A validated search study."""
+
+    name: str
+    benchmarks: tuple[str, ...]
+    strategies: tuple[str, ...]
+    budgets: tuple[int, ...]
+    seeds: tuple[int, ...]
+    signals: tuple[str, ...] = ("val",)
+    config: SearchConfig = field(default_factory=SearchConfig)
+    runs_per_job: int = DEFAULT_RUNS_PER_JOB
+    output_dir: Path = Path(DEFAULT_OUTPUT_DIR)
+    data_dir: str | None = None
+    description: str = ""
+    source: str = "<dict>"
+
+    @property
+    def store_dir(self) -> Path:
+        return Path(self.output_dir) / self.name
+
+
+def load_search_study(source: str | Path | Mapping[str, Any] | SearchStudy) -> SearchStudy:
+    """Read and check a search study (a YAML file, a dict, or an already loaded study)."""
+    if isinstance(source, SearchStudy):
+        return source
+    if isinstance(source, Mapping):
+        raw, src = dict(source), "<dict>"
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise FileNotFoundError(f"search study file {str(path)!r} not found")
+        raw, src = yaml.safe_load(path.read_text()) or {}, str(path)
+        if not isinstance(raw, dict):
+            raise ValueError(f"{src}: a search study file must be a mapping of keys")  # noqa: TRY004
+
+    def fail(key: str, msg: str) -> ValueError:
+        return ValueError(f"{src}: key {key!r}: {msg}")
+
+    unknown = sorted(set(raw) - set(KEYS))
+    if unknown:
+        raise ValueError(f"{src}: unknown key(s) {unknown}; valid keys: {', '.join(KEYS)}")
+    for key in REQUIRED:
+        if key not in raw:
+            raise fail(key, f"missing ({KEYS[key]})")
+    benchmarks = _str_list(raw["benchmarks"], "benchmarks", fail)
+    strategies = _str_list(raw["strategies"], "strategies", fail)
+    budgets = tuple(_int(b, "budgets", fail, 1) for b in _as_list(raw["budgets"]))
+    signals = _str_list(raw.get("signals", ["val"]), "signals", fail)
+    for s in signals:
+        if s not in SIGNALS:
+            raise fail("signals", f"unknown signal {s!r}; valid: {', '.join(SIGNALS)}")
+    runs = raw["runs"]
+    if isinstance(runs, list):
+        seeds = tuple(_int(s, "runs", fail, 0) for s in runs)
+    else:
+        seeds = tuple(range(_int(runs, "runs", fail, 1)))
+    overrides = {k: raw[k] for k in _CONFIG_KEYS if k in raw and raw[k] is not None}
+    for k, v in overrides.items():
+        if k != "backbone":
+            overrides[k] = _int(v, k, fail, 1)
+    hparams = raw.get("hyperparameters") or {}
+    if not isinstance(hparams, dict):
+        raise fail("hyperparameters", "must be a mapping, e.g. {lr: 0.001}")
+    config = dataclasses.replace(SearchConfig(), hparams=dict(hparams), **overrides)
+    guided = [s for s in strategies if s not in BASELINES]
+    if guided and min(budgets) < config.n_init:
+        raise fail(
+            "budgets",
+            f"{min(budgets)} is smaller than n_init={config.n_init} random initial "
+            f"architectures of the guided strategies {guided}: raise it or lower n_init",
+        )
+    if "evolution" in strategies and min(budgets) < config.population:
+        raise fail(
+            "budgets",
+            f"{min(budgets)} is smaller than the evolution population {config.population}",
+        )
+    _check_strategies(strategies, fail)
+    return SearchStudy(
+        name=_str(raw["name"], "name", fail),
+        benchmarks=benchmarks,
+        strategies=strategies,
+        budgets=budgets,
+        seeds=seeds,
+        signals=signals,
+        config=config,
+        runs_per_job=_int(raw.get("runs_per_job", DEFAULT_RUNS_PER_JOB), "runs_per_job", fail, 1),
+        output_dir=Path(raw.get("output_dir") or DEFAULT_OUTPUT_DIR),
+        data_dir=raw.get("data_dir"),
+        description=str(raw.get("description", "")),
+        source=src,
+    )
+
+
+def study_cells(study: SearchStudy, data_dir: str | Path | None = None) -> list[SearchCell]:
+    """Every search run of the study (loads each benchmark to resolve ``pw`` and check
+    budgets against the space)."""
+    from pwlkit.study.runner import load_benchmark_cached
+
+    cells = []
+    for name in study.benchmarks:
+        bench = load_benchmark_cached(name, data_dir or study.data_dir)
+        for budget in study.budgets:
+            if budget > bench.num_archs:
+                raise ValueError(
+                    f"{study.source}: key 'budgets': {budget} exceeds the {bench.num_archs} "
+                    f"architectures of {name!r}"
+                )
+            for strategy in study.strategies:
+                for signal in study.signals:
+                    cells += search_cells(
+                        bench, strategy, budget, signal, list(study.seeds), study.config
+                    )
+    return cells
+
+
+def run_search_study(
+    study: SearchStudy | str | Path | Mapping[str, Any],
+    executor: str = "inline",
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    data_dir: str | Path | None = None,
+    progress: bool = True,
+) -> SearchRunReport:
+    """Run every search of a study that is not stored yet; safe to interrupt and re-run."""
+    study = load_search_study(study)
+    data_dir = data_dir if data_dir is not None else study.data_dir
+    cells = study_cells(study, data_dir)
+    return run_cells(
+        cells, study.store_dir, executor, workers=workers, scheduler=scheduler,
+        data_dir=data_dir, runs_per_job=study.runs_per_job, progress=progress,
+    )
+
+
+def load_search_results(
+    study: SearchStudy | str | Path | Mapping[str, Any], data_dir: str | Path | None = None
+):
+    """The stored runs of a study: one row per run (settings, test error, curve, queried)."""
+    study = load_search_study(study)
+    return read_cells(study.store_dir, study_cells(study, data_dir or study.data_dir))
+
+
+def _as_list(value: Any) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _str(value: Any, key: str, fail) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise fail(key, f"{value!r} must be a non-empty string")
+    return value.strip()
+
+
+def _str_list(value: Any, key: str, fail) -> tuple[str, ...]:
+    items = tuple(_str(v, key, fail) for v in _as_list(value))
+    if not items:
+        raise fail(key, "must list at least one value")
+    if len(set(items)) != len(items):
+        raise fail(key, f"duplicate values in {list(items)}")
+    return items
+
+
+def _int(value: Any, key: str, fail, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise fail(key, f"{value!r} must be an integer >= {minimum}")
+    return int(value)
+
+
+def _check_strategies(strategies: tuple[str, ...], fail) -> None:
+    from pwlkit.losses import LOSS_NAMES, parse_loss
+
+    for s in strategies:
+        if s in BASELINES or s == "pw":
+            continue
+        try:
+            parse_loss(s)
+        except ValueError as exc:
+            raise fail(
+                "strategies",
+                f"unknown strategy {s!r}: use random, evolution, pw or a loss / schedule spec "
+                f"(losses: {', '.join(LOSS_NAMES)}). {exc}",
+            ) from None
