@@ -1,0 +1,96 @@
+"""GCN predictor (Neural Predictor / NASLib shape), batched over independent models.
+
+Operations are one-hot node features; each layer is a `torch_geometric.nn.DenseGCNConv`
+applied to the forward and to the reverse adjacency with shared weights and averaged, i.e.
+``relu(P @ X @ W + b)`` with ``P`` the averaged normalised propagation matrix precomputed in
+`encoding.gcn_propagation` (tests check the equality against ``DenseGCNConv``). Node features
+are mean-pooled over real nodes and an MLP head gives one score per architecture.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.nn import functional as F
+
+from .encoding import Encoding
+from .layers import BatchedBias, BatchedEmbedding, BatchedLinear, BatchedModule
+
+
+class GCN(BatchedModule):
+    """``n_models`` GCN predictors: ``forward(idx[M, B]) -> scores[M, B]``.
+
+    Args:
+        encoding: the space's `Encoding`.
+        n_models: number of independent models held in the batched weights.
+        hidden: width of every graph-convolution layer (NASLib: 144).
+        layers: number of graph-convolution layers (NASLib: 4).
+        head_hidden: width of the MLP head's hidden layer (NASLib: 128).
+    """
+
+    def __init__(
+        self, encoding: Encoding, n_models: int = 1, *, hidden: int = 144, layers: int = 4,
+        head_hidden: int = 128,
+    ) -> None:
+        super().__init__(n_models)
+        if layers < 1 or hidden < 1 or head_hidden < 1:
+            raise ValueError("gcn: hidden, layers and head_hidden must be >= 1")
+        self.enc = encoding
+        self.hidden, self.n_layers = hidden, layers
+        self.embed = BatchedEmbedding(n_models, encoding.num_ops, hidden, init="glorot")
+        self.convs = torch.nn.ModuleList(
+            BatchedLinear(n_models, hidden, hidden, bias=False, init="glorot")
+            for _ in range(layers - 1)
+        )
+        self.biases = torch.nn.ModuleList(
+            BatchedBias(n_models, 1, 1, hidden) for _ in range(layers)
+        )
+        self.head1 = BatchedLinear(n_models, hidden, head_hidden)
+        self.head2 = BatchedLinear(n_models, head_hidden, 1)
+        if encoding.shared_graph:
+            self._prop = encoding.adj[0]
+            self._pool = encoding.pool[:1]
+
+    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        m, b = idx.shape
+        enc, h_dim = self.enc, self.hidden
+        ops = enc.ops[idx]  # [M, B, n]
+        if enc.shared_graph:
+            # Node-major layout [M, n, B, H]: propagation is one [n, n] @ [n, B*H] product.
+            n = ops.shape[-1]
+            prop = self._prop
+
+            def propagate(x: torch.Tensor) -> torch.Tensor:
+                return torch.matmul(prop, x.view(m, n, -1)).view(x.shape)
+
+            h = self.embed(ops.transpose(1, 2))
+        else:
+            prop = enc.adj[idx]  # [M, B, n, n]
+
+            def propagate(x: torch.Tensor) -> torch.Tensor:
+                return torch.matmul(prop, x)
+
+            h = self.embed(ops)
+        h = F.relu(propagate(h) + self.biases[0].weight)
+        for conv, bias in zip(self.convs, self.biases[1:]):
+            h = F.relu(propagate(conv(h)) + bias.weight)
+        if enc.shared_graph:
+            pooled = torch.matmul(self._pool, h.view(m, h.shape[1], -1)).view(m, b, h_dim)
+        else:
+            pooled = torch.matmul(enc.pool[idx].unsqueeze(-2), h).squeeze(-2)
+        return self.head2(F.relu(self.head1(pooled))).squeeze(-1)
+
+    def flops_per_arch(self) -> dict[str, int]:
+        """Multiply-add FLOPs (x2) per architecture of one forward pass of one model, and of
+        one training step (forward + backward).
+
+        Only dense products that actually run are counted: convolutions, propagation,
+        pooling and head. The first layer is a table lookup (one-hot input) and counts 0;
+        products with a constant matrix (propagation, pooling) need no weight gradient.
+        """
+        n, h, hh = self.enc.n_nodes, self.hidden, self.head1.out_features
+        conv = (self.n_layers - 1) * 2 * n * h * h
+        prop = self.n_layers * 2 * n * n * h
+        pool = 2 * n * h
+        head = 2 * h * hh + 2 * hh
+        forward = conv + prop + pool + head
+        return {"forward": forward, "train": forward + 2 * conv + prop + pool + 2 * head}

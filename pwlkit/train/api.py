@@ -1,0 +1,194 @@
+"""`fit_predict` and `fit_predict_many`: train predictors on sampled rows, score the whole space.
+
+A single fit is a batch of one: both go through the same batched engine. Inputs are checked
+here, once; the engine and the backbones trust them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..benchmarks.base import Benchmark
+from ..losses import parse_loss
+from ..predictors import build_predictor, encode
+from . import engine
+from .config import resolve
+
+SIGNALS = ("val", "test")
+
+
+def fit_predict(
+    benchmark: Benchmark,
+    train_idx: Sequence[int] | np.ndarray,
+    loss: str = "mse",
+    backbone: str = "gcn",
+    epochs: int | None = None,
+    seed: int = 0,
+    signal: str = "val",
+    **hparams: Any,
+) -> np.ndarray:
+    """Train one predictor on ``train_idx`` and score every architecture of the space.
+
+    Args:
+        benchmark: the search space with its accuracies.
+        train_idx: rows of ``benchmark`` to train on (e.g. from `sample_train`).
+        loss: a loss spec for `pwlkit.losses.parse_loss`, e.g. ``"hr"``, ``"hr->mape@0.5"``.
+        backbone: one of `BACKBONES`.
+        epochs: training epochs (None: the backbone's default, see `TRAIN_DEFAULTS`).
+        seed: seeds the weights, the epoch shuffles and the loss's random draws.
+        signal: ``"val"`` or ``"test"``, the benchmark column trained on.
+        **hparams: training (``batch_size``, ``lr``, ``weight_decay``, ``lr_min_ratio``) and
+            backbone settings (`pwlkit.predictors.ARCH_PARAMS`).
+
+    Returns:
+        ``[num_archs]`` float64 predicted scores (higher = better), one per architecture.
+    """
+    return fit_predict_many(
+        benchmark, [train_idx], [loss], [seed], backbone=backbone, epochs=epochs, signal=signal,
+        **hparams,
+    )[0]
+
+
+def fit_predict_many(
+    benchmark: Benchmark,
+    train_sets: Sequence[Sequence[int] | np.ndarray],
+    losses: Sequence[str],
+    seeds: Sequence[int],
+    backbone: str = "gcn",
+    epochs: int | None = None,
+    signal: str = "val",
+    **hparams: Any,
+) -> np.ndarray:
+    """Train ``M`` independent predictors at once (stacked weights) and score the whole space.
+
+    Job ``m`` trains on ``train_sets[m]`` with ``losses[m]`` and ``seeds[m]`` and gives the
+    same predictions as ``fit_predict`` with those arguments, up to floating-point summation
+    order (exactly for losses without random draws; those that draw, mse+sr and listmle, take
+    their draws from one generator per loss and group, seeded from the group's seeds).
+    Deterministic on CPU for the same jobs in the same order.
+
+    Args:
+        benchmark: the search space with its accuracies.
+        train_sets: ``M`` index arrays of equal length ``n`` (2 <= n <= num_archs).
+        losses: ``M`` loss specs.
+        seeds: ``M`` integer seeds.
+        backbone, epochs, signal, **hparams: as in `fit_predict`, shared by all jobs.
+
+    Returns:
+        ``[M, num_archs]`` float64 predicted scores.
+
+    Raises:
+        ValueError: mismatched list lengths, bad indices or train sizes, NaN or constant
+            targets, unknown backbone/loss/setting names (the message lists valid choices).
+    """
+    train_cfg, arch = resolve(backbone, epochs, hparams)
+    if signal not in SIGNALS:
+        raise ValueError(f"unknown signal {signal!r}. Valid signals: {', '.join(SIGNALS)}")
+    idx = _check_jobs(benchmark, train_sets, losses, seeds)
+    schedules = {spec: parse_loss(spec) for spec in dict.fromkeys(losses)}
+    truth = np.asarray(benchmark.val if signal == "val" else benchmark.test, dtype=np.float64)
+    targets = _scaled_targets(truth, idx, signal, benchmark.name)
+    enc = encode(benchmark)
+    opt = engine.Optim(
+        epochs=train_cfg["epochs"], batch_size=train_cfg["batch_size"], lr=train_cfg["lr"],
+        weight_decay=train_cfg["weight_decay"], lr_min_ratio=train_cfg["lr_min_ratio"],
+    )
+    out = np.empty((len(seeds), benchmark.num_archs), dtype=np.float64)
+    step = train_cfg["max_models"]
+    for lo in range(0, len(seeds), step):
+        rows = slice(lo, lo + step)
+        chunk_seeds = [int(s) for s in seeds[rows]]
+        model = build_predictor(backbone, enc, len(chunk_seeds), **arch)
+        model.reset(chunk_seeds)
+        groups = _loss_groups([schedules[s] for s in losses[rows]], chunk_seeds)
+        engine.train(
+            model, torch.from_numpy(idx[rows]), torch.from_numpy(targets[rows]), groups,
+            chunk_seeds, opt,
+        )
+        out[rows] = engine.predict_all(model, benchmark.num_archs).numpy()
+    return out
+
+
+def _check_jobs(
+    benchmark: Benchmark, train_sets: Sequence, losses: Sequence, seeds: Sequence
+) -> np.ndarray:
+    """Validate the job lists; return the ``[M, n]`` int64 index matrix."""
+    if isinstance(losses, str):
+        raise TypeError("losses must be a list of loss specs (one per job), not a single string")
+    lengths = {"train_sets": len(train_sets), "losses": len(losses), "seeds": len(seeds)}
+    if len(set(lengths.values())) != 1:
+        raise ValueError(
+            "train_sets, losses and seeds must have one entry per job; got lengths "
+            + ", ".join(f"{k}={v}" for k, v in lengths.items())
+        )
+    if not lengths["seeds"]:
+        raise ValueError("no jobs: train_sets, losses and seeds are empty")
+    for s in seeds:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
+            raise ValueError(f"seeds must be non-negative integers, got {s!r}")
+    sizes = {len(t) for t in train_sets}
+    if len(sizes) != 1:
+        raise ValueError(
+            f"every training set of one call must have the same size (got sizes "
+            f"{sorted(sizes)}); group jobs by train size"
+        )
+    n, n_archs = sizes.pop(), benchmark.num_archs
+    if n < 2:
+        raise ValueError(f"train size must be at least 2 (a ranking needs two), got {n}")
+    if n > n_archs:
+        raise ValueError(
+            f"train size {n} is larger than benchmark {benchmark.name!r} ({n_archs} architectures)"
+        )
+    idx = np.asarray([np.asarray(t) for t in train_sets])
+    if not np.issubdtype(idx.dtype, np.integer):
+        raise TypeError(f"training indices must be integers, got dtype {idx.dtype}")
+    if idx.min() < 0 or idx.max() >= n_archs:
+        bad = int(idx[(idx < 0) | (idx >= n_archs)][0])
+        raise ValueError(
+            f"training index {bad} is outside benchmark {benchmark.name!r} (0..{n_archs - 1})"
+        )
+    return idx.astype(np.int64)
+
+
+def _scaled_targets(truth: np.ndarray, idx: np.ndarray, signal: str, name: str) -> np.ndarray:
+    """Min-max scale each job's training targets to [0, 1] (1 = best of its sample)."""
+    y = truth[idx]
+    nan = np.isnan(y)
+    if nan.any():
+        job = int(np.nonzero(nan.any(axis=1))[0][0])
+        raise ValueError(
+            f"benchmark {name!r} has NaN {signal} values at {int(nan[job].sum())} training "
+            f"rows of job {job} (e.g. row {int(idx[job][nan[job]][0])}); sample only rows with "
+            f"a measured {signal}"
+        )
+    lo, hi = y.min(axis=1, keepdims=True), y.max(axis=1, keepdims=True)
+    flat = np.nonzero((hi - lo)[:, 0] <= 0)[0]
+    if flat.size:
+        raise ValueError(
+            f"job {int(flat[0])}: every training architecture has the same {signal} value "
+            f"({float(lo[flat[0], 0])}); nothing to rank, sample more architectures"
+        )
+    return ((y - lo) / (hi - lo)).astype(np.float32)
+
+
+def _loss_groups(schedules: list, seeds: list[int]) -> list[engine.LossGroup]:
+    """One `engine.LossGroup` per distinct schedule, with the rows that use it."""
+    rows_of: dict[str, list[int]] = {}
+    by_name = {}
+    for row, sched in enumerate(schedules):
+        rows_of.setdefault(sched.name, []).append(row)
+        by_name[sched.name] = sched
+    groups = []
+    for name, rows in rows_of.items():
+        sched = by_name[name]
+        gen = None
+        if getattr(sched, "uses_generator", False):
+            state = np.random.SeedSequence([seeds[r] for r in rows]).generate_state(2)
+            gen = torch.Generator().manual_seed(int(state[0]) << 32 | int(state[1]))
+        rows_t = None if len(rows) == len(schedules) else torch.tensor(rows)
+        groups.append(engine.LossGroup(sched, rows_t, gen))
+    return groups

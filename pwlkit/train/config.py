@@ -1,0 +1,70 @@
+"""Training defaults per backbone, and the names of every setting `fit_predict` accepts.
+
+Chosen on NB201 CIFAR-10 (N = 78..1563) for Kendall tau and top-K metrics across losses; see
+the README section *Predictors and training* for the sweep behind them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..predictors import ARCH_PARAMS
+
+TRAIN_DEFAULTS: dict[str, dict[str, Any]] = {
+    "gcn": {"epochs": 300, "batch_size": 64, "lr": 1e-3, "weight_decay": 1e-3},
+    "mlp": {"epochs": 300, "batch_size": 64, "lr": 1e-3, "weight_decay": 1e-3},
+    "transformer": {"epochs": 300, "batch_size": 64, "lr": 1e-3, "weight_decay": 1e-3},
+}
+"""Epochs, mini-batch size, Adam learning rate (cosine-decayed to ``lr * lr_min_ratio``) and
+Adam L2 weight decay, per backbone."""
+
+ENGINE_DEFAULTS: dict[str, Any] = {"lr_min_ratio": 0.0, "max_models": 64}
+"""``lr_min_ratio``: final learning rate as a fraction of ``lr``. ``max_models``: models trained
+together in one batched group (more are trained group after group, bounding memory)."""
+
+BACKBONES: tuple[str, ...] = ("gcn", "mlp", "transformer")
+"""The predictor backbones `fit_predict` can train."""
+
+HYPERPARAMETERS: tuple[str, ...] = tuple(
+    sorted(
+        {"batch_size", "lr", "weight_decay", *ENGINE_DEFAULTS}
+        | {k for params in ARCH_PARAMS.values() for k in params}
+    )
+)
+"""Every keyword `fit_predict` / `fit_predict_many` accept in ``**hparams`` (for some backbone)."""
+
+
+def resolve(backbone: str, epochs: int | None, hparams: dict[str, Any]) -> tuple[dict, dict]:
+    """Split user settings into (training settings, architecture settings), defaults filled.
+
+    Raises:
+        ValueError: unknown backbone (lists the valid ones), a setting the backbone does not
+            take (lists the valid ones) or an out-of-range value.
+    """
+    if backbone not in BACKBONES:
+        raise ValueError(f"unknown backbone {backbone!r}. Valid backbones: {', '.join(BACKBONES)}")
+    train_keys = set(TRAIN_DEFAULTS[backbone]) - {"epochs"} | set(ENGINE_DEFAULTS)
+    arch_keys = set(ARCH_PARAMS[backbone])
+    unknown = sorted(set(hparams) - train_keys - arch_keys)
+    if unknown:
+        raise ValueError(
+            f"unknown setting(s) {', '.join(map(repr, unknown))} for backbone {backbone!r}. "
+            f"Valid: {', '.join(sorted(train_keys | arch_keys))}"
+        )
+    train = {**TRAIN_DEFAULTS[backbone], **ENGINE_DEFAULTS}
+    train.update({k: v for k, v in hparams.items() if k in train_keys})
+    if epochs is not None:
+        train["epochs"] = epochs
+    for key in ("epochs", "batch_size", "max_models"):
+        value = train[key]
+        if isinstance(value, bool) or int(value) != value or value < 1:
+            raise ValueError(f"{key} must be a positive integer, got {value!r}")
+        train[key] = int(value)
+    for key in ("lr", "weight_decay", "lr_min_ratio"):
+        train[key] = float(train[key])
+        if not train[key] >= 0:
+            raise ValueError(f"{key} must be >= 0, got {train[key]!r}")
+    if train["lr"] <= 0:
+        raise ValueError(f"lr must be > 0, got {train['lr']!r}")
+    arch = {k: v for k, v in hparams.items() if k in arch_keys}
+    return train, arch

@@ -1,0 +1,129 @@
+"""The training loop: many predictors trained together on stacked weights, then scored.
+
+One step runs every model on its own mini-batch with batched matrix products, sums the
+per-model losses (their gradients stay independent) and takes one fused Adam step for all.
+Shuffles come from each model's own seed, so a model trains the same whether it runs alone or
+in a group (up to floating-point summation order).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ..predictors.layers import BatchedModule
+
+LossFn = Callable[..., torch.Tensor]
+
+
+@dataclass(frozen=True)
+class LossGroup:
+    """One loss schedule and the models (rows) it trains; ``rows=None`` means every model.
+
+    ``generator`` feeds the schedule's random draws (tie shuffles, random pairings) when it has
+    any; seeded from the group's model seeds so a fit repeats exactly.
+    """
+
+    schedule: LossFn
+    rows: torch.Tensor | None
+    generator: torch.Generator | None = None
+
+
+@dataclass(frozen=True)
+class Optim:
+    """Optimisation settings of one training run (see `pwlkit.train.config` for defaults)."""
+
+    epochs: int
+    batch_size: int
+    lr: float
+    weight_decay: float
+    lr_min_ratio: float = 0.0
+
+
+def batch_bounds(n: int, batch_size: int) -> list[tuple[int, int]]:
+    """Split ``n`` samples into ``ceil(n / batch_size)`` mini-batches of near-equal size.
+
+    Equal sizes keep pairwise and listwise losses comparable across the batches of an epoch
+    (no stray batch of 5 after eight of 58).
+    """
+    n_batches = max(1, math.ceil(n / batch_size))
+    edges = np.linspace(0, n, n_batches + 1).round().astype(int)
+    return [(int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a]
+
+
+def cosine_lr(step: int, total: int, lr: float, min_ratio: float) -> float:
+    """Cosine decay from ``lr`` at step 0 to ``lr * min_ratio`` at the last step."""
+    frac = step / max(1, total - 1)
+    return lr * (min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * frac)))
+
+
+def train(
+    model: BatchedModule,
+    train_idx: torch.Tensor,
+    targets: torch.Tensor,
+    losses: Sequence[LossGroup],
+    seeds: Sequence[int],
+    opt: Optim,
+) -> None:
+    """Train every model of ``model`` in place.
+
+    Args:
+        model: ``n_models`` predictors, already initialised.
+        train_idx: ``[M, n]`` int64 architecture indices of each model's training set.
+        targets: ``[M, n]`` float32 training targets (already scaled to [0, 1]).
+        losses: the schedules and the rows they apply to.
+        seeds: one int per model; seeds the model's epoch shuffles.
+        opt: epochs, batch size, learning rate, weight decay.
+    """
+    _m, n = train_idx.shape
+    rngs = [np.random.default_rng([int(s), 0xB47C4]) for s in seeds]
+    bounds = batch_bounds(n, opt.batch_size)
+    total = opt.epochs * len(bounds)
+    optimizer = torch.optim.Adam(
+        model.parameters(), lr=opt.lr, weight_decay=opt.weight_decay, fused=True
+    )
+    group = optimizer.param_groups[0]
+    model.train()
+    step = 0
+    for epoch in range(opt.epochs):
+        order = torch.from_numpy(np.stack([rng.permutation(n) for rng in rngs]))
+        arch_e = train_idx.gather(1, order)
+        tgt_e = targets.gather(1, order)
+        progress = epoch / opt.epochs
+        for lo, hi in bounds:
+            pred = model(arch_e[:, lo:hi])
+            tgt = tgt_e[:, lo:hi]
+            loss = None
+            for lg in losses:
+                p, t = pred, tgt
+                if lg.rows is not None:
+                    p, t = pred.index_select(0, lg.rows), tgt.index_select(0, lg.rows)
+                if lg.generator is None:
+                    part = lg.schedule(p, t, progress=progress, n_train=n)
+                else:
+                    part = lg.schedule(p, t, progress=progress, n_train=n, generator=lg.generator)
+                part = part.sum()
+                loss = part if loss is None else loss + part
+            group["lr"] = cosine_lr(step, total, opt.lr, opt.lr_min_ratio)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            step += 1
+
+
+@torch.inference_mode()
+def predict_all(model: BatchedModule, num_archs: int, chunk_rows: int = 8192) -> torch.Tensor:
+    """``[M, num_archs]`` scores of every architecture by every model, in chunks."""
+    model.eval()
+    chunk = max(64, chunk_rows // max(1, model.n_models))
+    out = torch.empty(model.n_models, num_archs)
+    for lo in range(0, num_archs, chunk):
+        hi = min(num_archs, lo + chunk)
+        idx = torch.arange(lo, hi).expand(model.n_models, hi - lo)
+        out[:, lo:hi] = model(idx)
+    return out
