@@ -307,17 +307,13 @@ def top_k_table(
 
 
 def flatten_metrics(metrics: dict[str, Any]) -> dict[str, float]:
-    """``evaluate``'s nested dict as flat columns: tau, spearman, precision@T, n@K."""
+    """``evaluate``'s nested dict as the study's result columns: tau, spearman,
+    ``precision_at_<T>``, ``n_at_<K>``."""
     flat: dict[str, float] = {}
     for key, val in metrics.items():
         if isinstance(val, dict):
-            prefix = {"precision_at": "precision@", "n_at_k": "n@"}.get(key, f"{key}@")
-            flat.update(
-                {
-                    f"{prefix}{k:g}" if isinstance(k, float) else f"{prefix}{k}": v
-                    for k, v in val.items()
-                }
-            )
+            prefix = {"precision_at": "precision_at_", "n_at_k": "n_at_"}.get(key, f"{key}_")
+            flat.update({f"{prefix}{float(k):g}": v for k, v in val.items()})
         else:
             flat[key] = val
     return flat
