@@ -1,0 +1,172 @@
+"""The batch report: notebook <-> parameter-file matching, self-contained HTML, failures that do
+not stop other notebooks, skips for missing data, and the `pwlkit report` command."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from pwlkit import report
+from pwlkit.cli import main
+from pwlkit.viz import VEGALITE_MIME
+
+
+def _notebook(path: Path, *cells: str, params: str = "x = 1", meta: dict | None = None) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    if meta:
+        nb.metadata.update(meta)
+    p = nbformat.v4.new_code_cell(params)
+    p.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# Title of {path.stem}"), p]
+    nb.cells += [nbformat.v4.new_code_cell(c) for c in cells]
+    nbformat.write(nb, path)
+    return path
+
+
+def test_matching_rule_longest_prefix_and_metadata(tmp_path):
+    nbs, params = tmp_path / "nb", tmp_path / "params"
+    nbs.mkdir()
+    params.mkdir()
+    for stem in ("loss", "loss_vs_train_size", "explorer"):
+        _notebook(nbs / f"{stem}.ipynb")
+    _notebook(nbs / "search.ipynb", meta={"pwlkit": {"parameters": ["paper_search*.yaml"]}})
+    for stem in (
+        "loss_vs_train_size",
+        "loss_vs_train_size_nb201",
+        "loss_vs_train_size.paper",
+        "loss-other",
+        "lossy",
+        "paper_search_nb201",
+        "unrelated",
+    ):
+        (params / f"{stem}.yaml").write_text("x: 2\n")
+    plan = report.plan_report(nbs, params)
+    got = {(r.notebook.stem, r.params_file.name if r.params_file else None) for r in plan.runs}
+    assert got == {
+        ("loss", "loss-other.yaml"),
+        ("loss_vs_train_size", "loss_vs_train_size.yaml"),
+        ("loss_vs_train_size", "loss_vs_train_size_nb201.yaml"),
+        ("loss_vs_train_size", "loss_vs_train_size.paper.yaml"),
+        ("search", "paper_search_nb201.yaml"),
+        ("explorer", None),  # no file: runs once with its own defaults
+    }
+    assert sorted(p.name for p in plan.unmatched) == ["lossy.yaml", "unrelated.yaml"]
+    labels = [r.label for r in plan.runs]
+    assert len(labels) == len(set(labels))
+    only = report.plan_report(nbs, params, only=["loss_vs_train_size"])
+    assert {r.label for r in only.runs} == {
+        "loss_vs_train_size",
+        "loss_vs_train_size_nb201",
+        "loss_vs_train_size.paper",
+    }
+    with pytest.raises(ValueError, match="no such notebook"):
+        report.plan_report(nbs, params, only=["nope"])
+
+
+def test_the_project_notebooks_all_have_a_plan():
+    root = Path(__file__).resolve().parents[1]
+    plan = report.plan_report(root / "notebooks", root / "parameters")
+    assert {r.notebook.stem for r in plan.runs} == {
+        p.stem for p in (root / "notebooks").glob("*.ipynb")
+    }
+
+
+def test_relative_paths_in_parameter_files_are_read_from_the_run_folder(tmp_path):
+    nb = _notebook(tmp_path / "a.ipynb", params="output_dir = 'x'\ndata_dir = None")
+    yml = tmp_path / "a.yaml"
+    yml.write_text("output_dir: outputs/studies\nbenchmarks: [nbgraph-cora]\n")
+    params = report.run_parameters(report.ReportRun(nb, yml, "a"), None, base_dir=tmp_path)
+    assert params["output_dir"] == str((tmp_path / "outputs/studies").resolve())
+    assert params["benchmarks"] == ["nbgraph-cora"]
+    params = report.run_parameters(report.ReportRun(nb, None, "a"), tmp_path, base_dir=tmp_path)
+    assert params["data_dir"] == str(tmp_path.resolve())
+
+
+def test_runs_needing_absent_data_are_skipped_with_the_reason(tmp_path, monkeypatch):
+    from pwlkit import benchmarks
+
+    monkeypatch.setattr(benchmarks, "is_available", lambda name, data_dir=None: name != "nb101")
+    nb = _notebook(tmp_path / "a.ipynb", params="benchmarks = []")
+    yml = tmp_path / "a_nb101.yaml"
+    yml.write_text("benchmarks: [nbgraph-cora, nb101]\n")
+    run = report.execute_run(report.ReportRun(nb, yml, "a_nb101"), tmp_path)
+    assert run.status == "skipped"
+    assert "nb101" in run.error and "PWLKIT_DATA" in run.error
+    assert "nbgraph-cora" not in run.error
+
+
+def test_inline_charts_replaces_vega_and_widget_outputs():
+    spec = {"$schema": "x", "mark": "point", "data": {"values": [{"a": "</script>"}]}}
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("c")
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={VEGALITE_MIME: spec, "text/plain": "c"}),
+        nbformat.v4.new_output(
+            "display_data",
+            data={
+                "application/vnd.jupyter.widget-view+json": {"model_id": "1"},
+                "text/plain": "VBox()",
+            },
+        ),
+    ]
+    nb.cells = [cell]
+    nb.metadata["widgets"] = {"state": {}}
+    out = report.inline_charts(nb)
+    html = out.cells[0].outputs[0]["data"]["text/html"]
+    assert "vegaEmbed" in html and '"mark": "point"' in html
+    assert '</script>"' not in html  # the spec cannot close its own script tag
+    assert "JupyterLab" in out.cells[0].outputs[1]["data"]["text/plain"]
+    assert "widgets" not in out.metadata
+
+
+@pytest.mark.slow
+def test_report_runs_all_notebooks_and_survives_a_failure(tmp_path):
+    nbs = tmp_path / "nb"
+    nbs.mkdir()
+    chart = (
+        "import pandas as pd, altair as alt\nfrom pwlkit import viz\nmode = viz.setup_charts()\n"
+        "alt.Chart(pd.DataFrame({'a': range(x), 'b': range(x)})).mark_point()"
+        ".encode(x='a', y='b')"
+    )
+    _notebook(nbs / "a_fails.ipynb", "raise RuntimeError('deliberate failure')")
+    good = _notebook(nbs / "b_chart.ipynb", chart, "print(f'mode={mode} x={x}')")
+    nb = nbformat.read(good, as_version=4)
+    nb.cells[-1].metadata["tags"] = ["verdict"]
+    nbformat.write(nb, good)
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "b_chart.yaml").write_text("x: 7\n")
+    out = tmp_path / "out"
+    runs = report.run_report(nbs, tmp_path / "p", out, log=lambda *_: None)
+    status = {r.label: r for r in runs}
+    assert status["a_fails"].status == "failed"
+    assert "RuntimeError: deliberate failure" in status["a_fails"].error
+    assert status["b_chart"].status == "ok", status["b_chart"].error
+    assert status["b_chart"].verdicts == ["mode=report x=7"]  # parameters from the YAML
+
+    index = (out / "index.html").read_text()
+    links = set(re.findall(r'href="([^"]+\.html)"', index))
+    assert links == {"a_fails.html", "b_chart.html"}
+    assert "deliberate failure" in index and "mode=report x=7" in index
+    page = (out / "b_chart.html").read_text()
+    assert "window.vegaEmbed=" in page.replace(" ", "") and "vegaEmbed(el" in page
+    assert not re.search(r"<script[^>]+src=", page)  # nothing loaded from elsewhere
+    assert not re.search(r"<link[^>]+href=\"https?:", page)
+    assert (out / "a_fails.html").is_file()  # the traceback is rendered too
+
+
+def test_cli_list_and_errors(tmp_path, capsys):
+    _notebook(tmp_path / "one.ipynb")
+    assert main(["report", "--notebooks", str(tmp_path), "--no-params", "--list"]) == 0
+    assert "one" in capsys.readouterr().out
+    assert main(["report", "--notebooks", str(tmp_path / "none"), "--list"]) == 2
+    assert "not found" in capsys.readouterr().err
+    assert main(["report", "--notebooks", str(tmp_path), "--data-dir", str(tmp_path / "x")]) == 2
+    assert "--data-dir" in capsys.readouterr().err
