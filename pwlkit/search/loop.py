@@ -185,9 +185,12 @@ def _guided(
             parent = order[int(np.argmax(signal[order]))]
             pools.append(nearest_unqueried(enc, parent, mask, config.pool_size, rng))
         fit_seeds = [int(rng.integers(2**31 - 1)) for rng in rngs]
+        # Score only what the round needs: the engine gets the sub-table of training rows and
+        # candidate pools (a predictor's score of a cell does not depend on the other rows).
+        rows = np.unique(np.concatenate([np.asarray(o) for o in orders] + pools))
         preds = fit_fn(
-            view,
-            [np.asarray(order, dtype=np.int64) for order in orders],
+            subset(view, rows),
+            [np.searchsorted(rows, order) for order in orders],
             [loss] * len(seeds),
             fit_seeds,
             backbone=config.backbone,
@@ -196,8 +199,20 @@ def _guided(
             **config.hparams,
         )
         for r, (order, mask, pool) in enumerate(zip(orders, masks, pools)):
-            scores = np.asarray(preds[r])[pool]
+            scores = np.asarray(preds[r])[np.searchsorted(rows, pool)]
             picks = pool[np.argsort(-scores, kind="stable")[:k]]
             order.extend(int(i) for i in picks)
             mask[picks] = True
     return [np.asarray(order, dtype=np.int64) for order in orders]
+
+
+def subset(view: Benchmark, rows: np.ndarray) -> Benchmark:
+    """The rows ``rows`` (sorted) of a signal view as a benchmark of their own."""
+    return dataclasses.replace(
+        view,
+        arch=view.arch[rows],
+        ops=view.ops[rows],
+        adj=view.adj[rows],
+        val=view.val[rows],
+        test=view.test[rows],
+    )
