@@ -41,6 +41,9 @@ class Cell:
     """Engine hyperparameters as canonical JSON text (hashable, order-free)."""
     ts: tuple[float, ...]
     ks: tuple[int, ...]
+    settings: str = "{}"
+    """Every engine setting with defaults filled in (canonical JSON): a changed default of
+    the engine changes the cell, so stored rows never mix two trainings."""
 
     def config(self) -> dict[str, Any]:
         """Everything that determines this cell's numbers."""
@@ -53,6 +56,7 @@ class Cell:
             "seed": self.seed,
             "epochs": self.epochs,
             "hparams": json.loads(self.hparams),
+            "settings": json.loads(self.settings),
             "ts": [float(t) for t in self.ts],
             "ks": [int(k) for k in self.ks],
             "format": RESULT_FORMAT,
@@ -101,9 +105,24 @@ class Job:
         return len(self.cells)
 
 
+def engine_settings(backbone: str, epochs: int, hparams: dict[str, Any]) -> dict[str, Any]:
+    """The engine's full settings for a fit (defaults filled), as the engine resolves them."""
+    from pwlkit.predictors import ARCH_PARAMS
+    from pwlkit.train.config import resolve
+
+    train, arch = resolve(backbone, epochs, dict(hparams))
+    return {**train, **ARCH_PARAMS.get(backbone, {}), **arch}
+
+
 def expand_cells(study: Study) -> list[Cell]:
     """Every cell of a study, in a fixed order (benchmark, backbone, size, loss, seed)."""
     hparams = json.dumps(dict(study.hyperparameters), sort_keys=True)
+    settings = {
+        bb: json.dumps(
+            engine_settings(bb, study.epochs, dict(study.hyperparameters)), sort_keys=True
+        )
+        for bb in study.backbones
+    }
     return [
         Cell(
             benchmark=b,
@@ -116,6 +135,7 @@ def expand_cells(study: Study) -> list[Cell]:
             hparams=hparams,
             ts=tuple(float(t) for t in study.ts),
             ks=tuple(int(k) for k in study.ks),
+            settings=settings[bb],
         )
         for b, bb, n, loss, s in product(
             study.benchmarks, study.backbones, study.train_sizes, study.losses, study.seeds

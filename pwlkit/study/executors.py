@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from .cells import Job
-from .runner import run_job
+from .runner import run_job, worker_host
 
 EXECUTORS = ("inline", "local", "dask")
 ALIASES = {"process": "local", "processes": "local", "pool": "local", "serial": "inline"}
@@ -56,14 +56,25 @@ def split_cores(workers: int | None, n_jobs: int) -> tuple[int, int]:
 
 
 def iter_inline(jobs: list[Job], run_kwargs: dict[str, Any]) -> Outcome:
-    """Run jobs one after another in this process (debugging, notebooks, tiny studies)."""
-    for job in jobs:
-        try:
-            rows = run_job(job, **run_kwargs)
-        except Exception as exc:  # noqa: BLE001 - reported by the caller; other jobs go on
-            yield job, exc
-        else:
-            yield job, rows
+    """Run jobs one after another in this process (debugging, notebooks, tiny studies).
+
+    A ``threads`` value in ``run_kwargs`` applies for the run only; the caller's torch thread
+    count is restored afterwards.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        for job in jobs:
+            try:
+                rows = run_job(job, **run_kwargs)
+            except Exception as exc:  # noqa: BLE001 - reported by the caller; other jobs go on
+                yield job, exc
+            else:
+                yield job, rows
+    finally:
+        if torch.get_num_threads() != before:
+            torch.set_num_threads(before)
 
 
 def iter_local(
@@ -134,6 +145,22 @@ def _init_worker(parent_pid: int) -> None:
     threading.Thread(target=watch, daemon=True, name="pwlkit-parent-watch").start()
 
 
+def _threads_per_host(client) -> dict[str, int]:
+    """Torch threads per task on each host: its cores / task slots of all its workers."""
+    workers = client.scheduler_info().get("workers", {})
+    try:
+        cores = client.run(cpu_count)
+    except Exception:  # noqa: BLE001 - a worker that cannot answer uses its own rule
+        cores = {}
+    slots: dict[str, int] = {}
+    host_cores: dict[str, int] = {}
+    for addr, info in workers.items():
+        host = worker_host(addr)
+        slots[host] = slots.get(host, 0) + int(info.get("nthreads", 1) or 1)
+        host_cores[host] = max(host_cores.get(host, 1), int(cores.get(addr, 1) or 1))
+    return {h: max(1, host_cores[h] // max(1, n)) for h, n in slots.items()}
+
+
 def iter_dask(
     jobs: list[Job],
     run_kwargs: dict[str, Any],
@@ -172,7 +199,7 @@ def iter_dask(
         )
         client = Client(cluster)
     try:
-        kwargs = dict(run_kwargs, threads=threads)
+        kwargs = dict(run_kwargs, threads=threads or _threads_per_host(client))
         futures = {
             client.submit(
                 run_job,

@@ -81,10 +81,11 @@ def check_data(study: Study, jobs: list[Job], data_dir: str | Path | None) -> No
         try:
             bench = load_benchmark_cached(name, data_dir)
         except (FileNotFoundError, OSError) as exc:
+            msg = str(exc.args[-1] if exc.args else exc)
+            if "data_dir" not in msg and "data-dir" not in msg:
+                msg += ". Pass --data-dir (or data_dir=) with the folder holding its tables"
             raise FileNotFoundError(
-                f"{study.source}: key 'benchmarks': {name!r} cannot be loaded: "
-                f"{exc.args[-1] if exc.args else exc}. Pass --data-dir (or data_dir=) with "
-                "the folder holding its tables."
+                f"{study.source}: key 'benchmarks': {name!r} cannot be loaded: {msg}"
             ) from None
         too_big = sorted(n for n in ns if n > bench.num_archs)
         if too_big:

@@ -68,7 +68,7 @@ def run_job(
     data_dir: str | Path | None = None,
     fit_fn: Callable[..., np.ndarray] | None = None,
     sample_fn: Callable[..., np.ndarray] | None = None,
-    threads: int | None = None,
+    threads: int | dict[str, int] | None = None,
 ) -> pd.DataFrame:
     """Train a job's cells in one batched engine call and return one metrics row per cell.
 
@@ -78,8 +78,9 @@ def run_job(
         fit_fn: the batched engine, ``pwlkit.train.fit_predict_many`` by default.
         sample_fn: the train sampler, ``pwlkit.train.sample_train`` by default; every loss of
             a seed sees the same sample.
-        threads: torch threads for this process (None: leave as is, or share a Dask
-            worker's cores between its task slots).
+        threads: torch threads for this process; None leaves the count as is outside Dask
+            and, on a Dask worker (or with a ``{host: threads}`` map), shares the host's
+            cores between all task slots of all workers on it.
     """
     from pwlkit.metrics import evaluate
 
@@ -147,9 +148,9 @@ def _lookup(values: dict, key: float) -> Any:
     raise KeyError(f"metric value for {key} missing from {sorted(values)}")
 
 
-def _set_threads(threads: int | None) -> None:
-    if threads is None:
-        threads = _dask_task_threads()
+def _set_threads(threads: int | dict[str, int] | None) -> None:
+    if threads is None or isinstance(threads, dict):
+        threads = _dask_task_threads(threads or {})
     if threads is not None:
         import torch
 
@@ -157,13 +158,27 @@ def _set_threads(threads: int | None) -> None:
             torch.set_num_threads(threads)
 
 
-def _dask_task_threads() -> int | None:
-    """Inside a Dask worker: share the machine's cores between the worker's task slots."""
+def _dask_task_threads(per_host: dict[str, int]) -> int | None:
+    """Inside a Dask worker: this host's share of cores per task slot (None elsewhere).
+
+    ``per_host`` maps a host to threads per task, computed by the submitting process from all
+    workers on that host; a host missing from it (a worker that joined later) shares its
+    cores between its own slots.
+    """
     try:
         from distributed import get_worker
 
         worker = get_worker()
     except (ImportError, ValueError):
         return None
+    host = worker_host(worker.address)
+    if host in per_host:
+        return per_host[host]
     slots = max(1, int(getattr(worker.state, "nthreads", 0) or getattr(worker, "nthreads", 1)))
     return max(1, (os.cpu_count() or 1) // slots)
+
+
+def worker_host(address: str) -> str:
+    """The host part of a Dask address such as ``tcp://10.0.0.5:40123``."""
+    rest = address.split("://", 1)[-1]
+    return rest.rsplit(":", 1)[0] if ":" in rest else rest

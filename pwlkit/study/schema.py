@@ -182,6 +182,7 @@ def _from_mapping(raw: dict[str, Any], src: str) -> Study:
     if signal not in SIGNALS:
         raise fail("signal", f"{signal!r} is not one of {', '.join(SIGNALS)}")
     hparams = _hyperparameters(raw.get("hyperparameters") or {}, fail)
+    _check_engine_settings(backbones, epochs, hparams, fail)
     cells_per_job = _int(
         raw.get("cells_per_job", DEFAULT_CELLS_PER_JOB), "cells_per_job", fail, minimum=1
     )
@@ -294,7 +295,6 @@ def _hyperparameters(value: Any, fail) -> dict[str, Any]:
         if not (v is None or isinstance(v, (bool, int, float, str))):
             raise fail("hyperparameters", f"{k}: {v!r} must be a number, text or true/false")
         out[k] = v
-    _check_hyperparameter_names(out, fail)
     # Canonical order so the cell hash does not depend on the order in the file.
     return json.loads(json.dumps(out, sort_keys=True))
 
@@ -341,21 +341,14 @@ def _canonical_losses(specs: tuple[str, ...], fail) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _check_hyperparameter_names(hparams: dict[str, Any], fail) -> None:
-    """Reject settings the training engine does not take, when it says which it takes."""
-    if not hparams:
-        return
-    from pwlkit import train
+def _check_engine_settings(
+    backbones: tuple[str, ...], epochs: int, hparams: dict[str, Any], fail
+) -> None:
+    """Reject settings the training engine does not take for some backbone of the study."""
+    from pwlkit.train.config import resolve
 
-    valid = getattr(train, "HYPERPARAMETERS", None)
-    if valid is None:
-        import inspect
-
-        params = inspect.signature(train.fit_predict_many).parameters
-        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-            return  # the engine takes any keyword; it will reject bad ones itself
-        fixed = {"benchmark", "train_sets", "losses", "seeds", "backbone", "epochs", "signal"}
-        valid = [n for n in params if n not in fixed]
-    for k in hparams:
-        if k not in valid:
-            raise fail("hyperparameters", f"unknown setting {k!r}. Valid: {', '.join(valid)}")
+    for backbone in backbones:
+        try:
+            resolve(backbone, epochs, dict(hparams))
+        except (ValueError, TypeError) as exc:
+            raise fail("hyperparameters", str(exc.args[0] if exc.args else exc)) from None
