@@ -16,7 +16,7 @@ from ..benchmarks.base import Benchmark
 from ..losses import parse_loss
 from ..predictors import build_predictor, encode
 from . import engine
-from .config import resolve
+from .config import SMALL_STEP_FLOPS, resolve
 
 SIGNALS = ("val", "test")
 
@@ -41,8 +41,9 @@ def fit_predict(
         epochs: training epochs (None: the backbone's default, see `TRAIN_DEFAULTS`).
         seed: seeds the weights, the epoch shuffles and the loss's random draws.
         signal: ``"val"`` or ``"test"``, the benchmark column trained on.
-        **hparams: training (``batch_size``, ``lr``, ``weight_decay``, ``lr_min_ratio``) and
-            backbone settings (`pwlkit.predictors.ARCH_PARAMS`).
+        **hparams: training (``batch_size``, ``lr``, ``weight_decay``, ``lr_min_ratio``),
+            engine (``max_models``, ``threads``) and backbone settings
+            (`pwlkit.predictors.ARCH_PARAMS`); see `TRAIN_DEFAULTS` and `ENGINE_DEFAULTS`.
 
     Returns:
         ``[num_archs]`` float64 predicted scores (higher = better), one per architecture.
@@ -105,11 +106,17 @@ def fit_predict_many(
         model = build_predictor(backbone, enc, len(chunk_seeds), **arch)
         model.reset(chunk_seeds)
         groups = _loss_groups([schedules[s] for s in losses[rows]], chunk_seeds)
-        engine.train(
-            model, torch.from_numpy(idx[rows]), torch.from_numpy(targets[rows]), groups,
-            chunk_seeds, opt,
-        )
-        out[rows] = engine.predict_all(model, benchmark.num_archs).numpy()
+        threads = train_cfg["threads"]
+        if threads is None:
+            batch = min(opt.batch_size, idx.shape[1])
+            work = len(chunk_seeds) * batch * model.flops_per_arch()["train"]
+            threads = 1 if work < SMALL_STEP_FLOPS else None
+        with engine.torch_threads(threads):
+            engine.train(
+                model, torch.from_numpy(idx[rows]), torch.from_numpy(targets[rows]), groups,
+                chunk_seeds, opt,
+            )
+            out[rows] = engine.predict_all(model, benchmark.num_archs).numpy()
     return out
 
 

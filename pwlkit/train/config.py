@@ -18,9 +18,17 @@ TRAIN_DEFAULTS: dict[str, dict[str, Any]] = {
 """Epochs, mini-batch size, Adam learning rate (cosine-decayed to ``lr * lr_min_ratio``) and
 Adam L2 weight decay, per backbone."""
 
-ENGINE_DEFAULTS: dict[str, Any] = {"lr_min_ratio": 0.0, "max_models": 64}
+ENGINE_DEFAULTS: dict[str, Any] = {"lr_min_ratio": 0.0, "max_models": 64, "threads": None}
 """``lr_min_ratio``: final learning rate as a fraction of ``lr``. ``max_models``: models trained
-together in one batched group (more are trained group after group, bounding memory)."""
+together in one batched group (more are trained group after group, bounding memory).
+``threads``: torch threads while training and scoring (restored afterwards); ``None`` keeps
+torch's setting, except for tiny steps (below `SMALL_STEP_FLOPS`), which run on one thread."""
+
+SMALL_STEP_FLOPS = 50e6
+"""Training FLOPs per step below which a fit runs single-threaded: such steps are too small
+for a second thread to help, and when cores are oversubscribed every parallel region of a
+tiny operation waits for a descheduled thread (measured here: a small fit took 30x longer on
+2 threads of a loaded 2-core machine than on 1)."""
 
 BACKBONES: tuple[str, ...] = ("gcn", "mlp", "transformer")
 """The predictor backbones `fit_predict` can train."""
@@ -60,6 +68,10 @@ def resolve(backbone: str, epochs: int | None, hparams: dict[str, Any]) -> tuple
         if isinstance(value, bool) or int(value) != value or value < 1:
             raise ValueError(f"{key} must be a positive integer, got {value!r}")
         train[key] = int(value)
+    threads = train["threads"]
+    if threads is not None and (isinstance(threads, bool) or int(threads) != threads
+                                or threads < 1):
+        raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
     for key in ("lr", "weight_decay", "lr_min_ratio"):
         train[key] = float(train[key])
         if not train[key] >= 0:

@@ -1,0 +1,169 @@
+"""Predictor backbones: encoding, DenseGCNConv equivalence, shapes, PAD nodes, batching."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch_geometric.nn import DenseGCNConv
+
+from pwlkit.benchmarks.base import PAD, Benchmark
+from pwlkit.predictors import ARCH_PARAMS, PREDICTORS, build_predictor, encode
+from pwlkit.predictors.encoding import build_encoding
+
+SMALL = {
+    "gcn": {"hidden": 16, "layers": 3, "head_hidden": 8},
+    "mlp": {"hidden": 16, "layers": 2},
+    "transformer": {"dim": 16, "heads": 2, "layers": 2, "ffn": 16},
+}
+
+
+def random_dags(n_archs: int = 40, n_slots: int = 6, num_ops: int = 4, seed: int = 0) -> Benchmark:
+    """Random DAG cells with 3..n_slots real nodes (the rest PAD), varying adjacency."""
+    rng = np.random.default_rng(seed)
+    ops = np.full((n_archs, n_slots), PAD, np.int16)
+    adj = np.zeros((n_archs, n_slots, n_slots), np.uint8)
+    for k in range(n_archs):
+        real = int(rng.integers(3, n_slots + 1))
+        ops[k, :real] = rng.integers(0, num_ops, real)
+        for j in range(1, real):
+            adj[k, rng.integers(0, j), j] = 1  # every node has a predecessor
+            adj[k, :j, j] |= (rng.random(j) < 0.3).astype(np.uint8)
+    val = rng.random(n_archs) * 10 + 80
+    return Benchmark(
+        name="toy-dags", space="toy", arch=np.array([str(i) for i in range(n_archs)], object),
+        ops=ops, adj=adj, op_names=tuple(f"op{i}" for i in range(num_ops)), val=val, test=val,
+    )
+
+
+def test_propagation_matches_dense_gcn_conv_on_forward_and_reverse_adjacency():
+    bench = random_dags()
+    enc = encode(bench)
+    torch.manual_seed(0)
+    conv = DenseGCNConv(enc.num_ops, 5)
+    x = torch.nn.functional.one_hot(enc.ops, enc.num_ops).float()
+    a = torch.from_numpy(bench.adj).float()
+    mask = enc.node_mask
+    ref = (conv(x, a, mask) + conv(x, a.transpose(1, 2), mask)) / 2
+    ours = enc.adj @ conv.lin(x) + conv.bias
+    m = mask.unsqueeze(-1)
+    torch.testing.assert_close(ours * m, ref * m, rtol=1e-5, atol=1e-6)
+
+
+def test_encoding_pad_rows_are_cut_off_and_pool_averages_real_nodes():
+    bench = random_dags()
+    enc = encode(bench)
+    pad = torch.from_numpy(bench.ops == PAD)
+    assert enc.adj[pad].abs().sum() == 0  # rows of absent nodes
+    assert enc.adj.transpose(1, 2)[pad].abs().sum() == 0  # columns of absent nodes
+    n_real = (~pad).sum(1)
+    torch.testing.assert_close(enc.pool.sum(1), torch.ones(len(bench)))
+    assert torch.all(enc.pool[~pad] == (1.0 / n_real).repeat_interleave(n_real))
+    # flat one-hot part: exactly one 1 per real node, zeros for PAD
+    onehot = enc.flat[:, : bench.n_nodes * enc.num_ops].view(len(bench), bench.n_nodes, -1)
+    assert torch.equal(onehot.sum(-1), (~pad).float())
+    assert not enc.shared_graph
+    assert encode(bench) is enc  # cached per benchmark object
+
+
+def test_encoding_rejects_bad_operation_index():
+    bench = random_dags()
+    bench.ops[0, 0] = 99
+    with pytest.raises(ValueError, match="operation indices"):
+        build_encoding(bench)
+
+
+@pytest.mark.parametrize("name", list(PREDICTORS))
+def test_forward_shapes_and_flops(name):
+    enc = encode(random_dags())
+    model = build_predictor(name, enc, 3, **SMALL[name])
+    model.reset([0, 1, 2])
+    idx = torch.randint(0, enc.num_archs, (3, 7))
+    out = model(idx)
+    assert out.shape == (3, 7) and torch.isfinite(out).all()
+    flops = model.flops_per_arch()
+    assert 0 < flops["forward"] < flops["train"] < 3 * flops["forward"] + 1
+
+
+@pytest.mark.parametrize("name", list(PREDICTORS))
+def test_pad_nodes_do_not_change_scores(name):
+    """The value stored at an absent node must not reach the output (masked everywhere)."""
+    bench = random_dags()
+    enc = encode(bench)
+    model = build_predictor(name, enc, 2, **SMALL[name])
+    model.reset([3, 4])
+    idx = torch.arange(enc.num_archs).expand(2, -1)
+    before = model(idx)
+    pad = ~enc.node_mask
+    assert pad.any()
+    enc.ops[pad] = (enc.ops[pad] + 1) % enc.num_ops
+    after = model(idx)
+    enc.ops[pad] = 0
+    torch.testing.assert_close(after, before)
+
+
+def test_gcn_padded_cell_scores_like_the_unpadded_cell():
+    """A cell padded to 6 slots scores exactly as the same cell stored in 3 slots."""
+    full = random_dags(n_archs=40, n_slots=6)
+    small_rows = [k for k in range(len(full)) if (full.ops[k] != PAD).sum() == 3]
+    assert small_rows
+    rows = np.array(small_rows)
+    cut = Benchmark(
+        name="toy-cut", space="toy", arch=full.arch[rows], ops=full.ops[rows, :3].copy(),
+        adj=full.adj[rows, :3, :3].copy(), op_names=full.op_names, val=full.val[rows],
+        test=full.test[rows],
+    )
+    scores = []
+    for bench, idx in ((full, rows), (cut, np.arange(len(rows)))):
+        model = build_predictor("gcn", encode(bench), 1, **SMALL["gcn"])
+        model.reset([11])
+        scores.append(model(torch.from_numpy(idx).unsqueeze(0)))
+    torch.testing.assert_close(scores[0], scores[1])
+
+
+@pytest.mark.parametrize("name", list(PREDICTORS))
+def test_batched_models_equal_single_models_with_the_same_seed(name):
+    enc = encode(random_dags())
+    many = build_predictor(name, enc, 3, **SMALL[name])
+    many.reset([5, 6, 7])
+    one = build_predictor(name, enc, 1, **SMALL[name])
+    one.reset([6])
+    for p_many, p_one in zip(many.parameters(), one.parameters()):
+        assert torch.equal(p_many[1:2], p_one)
+    idx = torch.randint(0, enc.num_archs, (1, 9))
+    torch.testing.assert_close(many(idx.expand(3, -1))[1:2], one(idx))
+
+
+def test_shared_graph_fast_path_matches_gathered_path():
+    """NB201-style spaces (one adjacency for all) take a shortcut; it must agree."""
+    base = random_dags(n_archs=30, n_slots=5)
+    ops = np.where(base.ops == PAD, 0, base.ops).astype(np.int16)
+    adj = np.broadcast_to(np.triu(np.ones((5, 5), np.uint8), 1), (30, 5, 5)).copy()
+    shared = Benchmark(name="toy-shared", space="toy", arch=base.arch, ops=ops, adj=adj,
+                       op_names=base.op_names, val=base.val, test=base.test)
+    enc = encode(shared)
+    assert enc.shared_graph
+    import dataclasses
+
+    general = dataclasses.replace(enc, shared_graph=False)
+    for name in PREDICTORS:
+        a = build_predictor(name, enc, 2, **SMALL[name])
+        b = build_predictor(name, general, 2, **SMALL[name])
+        a.reset([1, 2])
+        b.reset([1, 2])
+        idx = torch.randint(0, 30, (2, 11))
+        torch.testing.assert_close(a(idx), b(idx), msg=name)
+
+
+def test_build_predictor_errors_name_valid_choices():
+    enc = encode(random_dags())
+    with pytest.raises(ValueError, match="Valid backbones: gcn, mlp, transformer"):
+        build_predictor("resnet", enc)
+    with pytest.raises(ValueError, match="Valid: hidden, layers, head_hidden"):
+        build_predictor("gcn", enc, depth=3)
+    with pytest.raises(ValueError, match="must divide"):
+        build_predictor("transformer", enc, dim=10, heads=3)
+    model = build_predictor("mlp", enc, 2)
+    with pytest.raises(ValueError, match="need 2 seeds"):
+        model.reset([0])
+    assert set(ARCH_PARAMS) == set(PREDICTORS)

@@ -1,0 +1,216 @@
+"""Training engine: sampling, fit_predict / fit_predict_many, determinism, errors, CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from scipy.stats import kendalltau
+
+from pwlkit.benchmarks.base import PAD, Benchmark
+from pwlkit.cli import main
+from pwlkit.train import (
+    BACKBONES,
+    HYPERPARAMETERS,
+    TRAIN_DEFAULTS,
+    fit_predict,
+    fit_predict_many,
+    sample_train,
+)
+from pwlkit.train.engine import batch_bounds, cosine_lr
+
+FAST = {"epochs": 4, "batch_size": 16}
+SMALL = {
+    "gcn": {"hidden": 16, "layers": 2, "head_hidden": 8},
+    "mlp": {"hidden": 16, "layers": 2},
+    "transformer": {"dim": 16, "heads": 2, "layers": 1, "ffn": 16},
+}
+
+
+def additive_space(n_archs: int = 300, n_slots: int = 5, num_ops: int = 4, seed: int = 0):
+    """Chain cells whose accuracy is a sum of per-operation values (a learnable truth)."""
+    rng = np.random.default_rng(seed)
+    ops = rng.integers(0, num_ops, (n_archs, n_slots)).astype(np.int16)
+    ops[rng.random(n_archs) < 0.3, -1] = PAD  # some cells have one node fewer
+    adj = np.zeros((n_archs, n_slots, n_slots), np.uint8)
+    for j in range(1, n_slots):
+        adj[:, j - 1, j] = 1
+    adj[ops[:, -1] == PAD, -2, -1] = 0
+    gain = np.array([0.0, 1.0, 2.5, 4.0])
+    val = 80 + np.where(ops == PAD, 0.0, gain[np.clip(ops, 0, None)]).sum(1)
+    val += rng.normal(0, 0.05, n_archs)
+    return Benchmark(
+        name="toy-additive", space="toy", arch=np.array([str(i) for i in range(n_archs)], object),
+        ops=ops, adj=adj, op_names=tuple(f"op{i}" for i in range(num_ops)), val=val,
+        test=val + 0.1,
+    )
+
+
+@pytest.fixture(scope="module")
+def space() -> Benchmark:
+    return additive_space()
+
+
+def test_sample_train_is_distinct_sorted_and_seeded(space):
+    a = sample_train(space, 50, seed=3)
+    assert a.shape == (50,) and len(np.unique(a)) == 50 and np.all(np.diff(a) > 0)
+    assert a.min() >= 0 and a.max() < space.num_archs
+    assert np.array_equal(a, sample_train(space, 50, seed=3))
+    assert not np.array_equal(a, sample_train(space, 50, seed=4))
+    assert len(sample_train(space, space.num_archs, 0)) == space.num_archs
+
+
+@pytest.mark.parametrize("n", [0, 1, 301])
+def test_sample_train_rejects_bad_sizes(space, n):
+    with pytest.raises(ValueError, match="train size"):
+        sample_train(space, n, 0)
+
+
+def test_batch_bounds_and_cosine():
+    bounds = batch_bounds(469, 64)
+    sizes = [b - a for a, b in bounds]
+    assert len(bounds) == 8 and sum(sizes) == 469 and max(sizes) - min(sizes) <= 1
+    assert bounds[0][0] == 0 and bounds[-1][1] == 469
+    assert batch_bounds(5, 64) == [(0, 5)]
+    assert cosine_lr(0, 100, 1e-3, 0.0) == pytest.approx(1e-3)
+    assert cosine_lr(99, 100, 1e-3, 0.1) == pytest.approx(1e-4)
+    assert cosine_lr(50, 101, 1e-3, 0.0) == pytest.approx(5e-4)
+
+
+@pytest.mark.parametrize("backbone", BACKBONES)
+def test_fit_predict_shape_and_determinism(space, backbone):
+    idx = sample_train(space, 40, 0)
+    kw = {"backbone": backbone, **FAST, **SMALL[backbone]}
+    a = fit_predict(space, idx, "hr", seed=1, **kw)
+    b = fit_predict(space, idx, "hr", seed=1, **kw)
+    c = fit_predict(space, idx, "hr", seed=2, **kw)
+    assert a.shape == (space.num_archs,) and a.dtype == np.float64 and np.isfinite(a).all()
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_random_losses_are_deterministic_for_a_seed(space):
+    idx = sample_train(space, 40, 0)
+    for loss in ("listmle", "mse+sr"):
+        a = fit_predict_many(space, [idx, idx], [loss, "mse"], [3, 4], **FAST, **SMALL["gcn"])
+        b = fit_predict_many(space, [idx, idx], [loss, "mse"], [3, 4], **FAST, **SMALL["gcn"])
+        assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("backbone", BACKBONES)
+def test_batched_fits_equal_single_fits(space, backbone):
+    """Each job of a batched call reproduces the lone fit with the same seed and data."""
+    sets = [sample_train(space, 40, s) for s in (0, 1, 2)]
+    losses = ["mse", "hr", "warp"]
+    kw = {"backbone": backbone, **FAST, **SMALL[backbone]}
+    many = fit_predict_many(space, sets, losses, [10, 11, 12], **kw)
+    assert many.shape == (3, space.num_archs)
+    for job in range(3):
+        one = fit_predict(space, sets[job], losses[job], seed=10 + job, **kw)
+        np.testing.assert_allclose(many[job], one, rtol=1e-4, atol=1e-5)
+
+
+def test_max_models_groups_give_the_same_predictions(space):
+    sets = [sample_train(space, 30, s) for s in range(3)]
+    kw = {**FAST, **SMALL["mlp"], "backbone": "mlp"}
+    whole = fit_predict_many(space, sets, ["mse"] * 3, [0, 1, 2], **kw)
+    split = fit_predict_many(space, sets, ["mse"] * 3, [0, 1, 2], max_models=2, **kw)
+    np.testing.assert_allclose(whole, split, rtol=1e-4, atol=1e-5)
+
+
+def test_fit_learns_a_learnable_space(space):
+    idx = sample_train(space, 80, 0)
+    pred = fit_predict(space, idx, "hr", epochs=60, seed=0, batch_size=16, lr=3e-3,
+                       **SMALL["gcn"])
+    assert kendalltau(pred, space.val).statistic > 0.6
+
+
+def test_signal_test_trains_on_the_test_column(space):
+    idx = sample_train(space, 30, 0)
+    bench = Benchmark(name="flip", space="toy", arch=space.arch, ops=space.ops, adj=space.adj,
+                      op_names=space.op_names, val=space.val, test=-space.val)
+    kw = {**FAST, **SMALL["mlp"], "backbone": "mlp", "seed": 0}
+    on_val = fit_predict(bench, idx, "mse", signal="val", **kw)
+    on_test = fit_predict(bench, idx, "mse", signal="test", **kw)
+    assert not np.allclose(on_val, on_test)
+    with pytest.raises(ValueError, match="Valid signals: val, test"):
+        fit_predict(bench, idx, "mse", signal="valid", **kw)
+
+
+def test_bad_inputs_raise_clear_errors(space):
+    idx = sample_train(space, 20, 0)
+    with pytest.raises(ValueError, match="Valid backbones: gcn, mlp, transformer"):
+        fit_predict(space, idx, backbone="gnn")
+    with pytest.raises(ValueError, match="Valid: .*batch_size"):
+        fit_predict(space, idx, dropout=0.1)
+    with pytest.raises(ValueError, match="mse"):  # unknown loss: the message lists the names
+        fit_predict(space, idx, loss="hinge")
+    with pytest.raises(ValueError, match="at least 2"):
+        fit_predict(space, idx[:1])
+    with pytest.raises(ValueError, match="larger than benchmark"):
+        fit_predict(space, np.arange(space.num_archs + 1) % space.num_archs)
+    with pytest.raises(ValueError, match="outside benchmark"):
+        fit_predict(space, np.array([0, space.num_archs]))
+    with pytest.raises(ValueError, match="lengths train_sets=2, losses=1, seeds=2"):
+        fit_predict_many(space, [idx, idx], ["mse"], [0, 1])
+    with pytest.raises(ValueError, match="same size"):
+        fit_predict_many(space, [idx, idx[:10]], ["mse", "mse"], [0, 1])
+    with pytest.raises(ValueError, match="epochs must be a positive integer"):
+        fit_predict(space, idx, epochs=0)
+    with pytest.raises(ValueError, match="seeds must be non-negative"):
+        fit_predict(space, idx, seed=-1)
+    with pytest.raises(TypeError, match="list of loss specs"):
+        fit_predict_many(space, [idx], "mse", [0])
+    val = space.val.copy()
+    val[idx[3]] = np.nan
+    nan_space = Benchmark(name="nan", space="toy", arch=space.arch, ops=space.ops,
+                          adj=space.adj, op_names=space.op_names, val=val, test=space.test)
+    with pytest.raises(ValueError, match=rf"NaN val values at 1 training rows.*row {idx[3]}"):
+        fit_predict(nan_space, idx)
+    flat = Benchmark(name="flat", space="toy", arch=space.arch, ops=space.ops, adj=space.adj,
+                     op_names=space.op_names, val=np.ones(space.num_archs), test=space.test)
+    with pytest.raises(ValueError, match="same val value"):
+        fit_predict(flat, idx)
+
+
+def test_hyperparameter_names_cover_defaults():
+    assert {"batch_size", "lr", "weight_decay", "hidden", "layers", "dim"} <= set(HYPERPARAMETERS)
+    assert set(TRAIN_DEFAULTS) == set(BACKBONES)
+
+
+def test_cli_fit_json(capsys, shared_data):
+    code = main(["fit", "--benchmark", "nb201-cifar10", "--loss", "hr->mape", "--train-size",
+                 "50", "--seed", "1", "--epochs", "3", "--data-dir", str(shared_data),
+                 "--set", "hidden=16", "--json"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["loss"] == "hr->mape@0.5" and out["train_size"] == 50 and out["epochs"] == 3
+    assert set(out["precision_at"]) == {"0.5", "1", "5", "10"}
+    assert set(out["n_at_k"]) == {"1", "5", "10", "50"}
+    assert -1 <= out["tau"] <= 1 and out["fit_seconds"] > 0
+    assert 1 <= out["n_at_k"]["10"] <= 15625
+
+
+def test_cli_fit_errors_exit_2(capsys, shared_data):
+    code = main(["fit", "--benchmark", "nb201-cifar10", "--backbone", "gnn", "--train-size",
+                 "10", "--data-dir", str(shared_data)])
+    assert code == 2
+    assert "Valid backbones" in capsys.readouterr().err
+    code = main(["fit", "--benchmark", "nb201-cifar10", "--train-size", "1", "--data-dir",
+                 str(shared_data)])
+    assert code == 2
+
+
+@pytest.mark.slow
+def test_real_nb201_fit_beats_random_by_a_wide_margin(shared_data):
+    from pwlkit.benchmarks import load_benchmark
+
+    bench = load_benchmark("nb201-cifar10", data_dir=shared_data)
+    idx = sample_train(bench, 100, 0)
+    pred = fit_predict(bench, idx, "hr", epochs=40, seed=0, batch_size=50)
+    tau = kendalltau(pred, bench.val).statistic
+    rng = np.random.default_rng(0)
+    random_taus = [kendalltau(rng.random(bench.num_archs), bench.val).statistic for _ in range(3)]
+    assert max(abs(t) for t in random_taus) < 0.02
+    assert tau > 0.5, tau
