@@ -158,15 +158,15 @@ def test_best_so_far_keeps_earlier_ties():
 
 
 def test_pw_resolves_the_papers_pair_per_space(toy):
-    for space, expected in [("nb201", "hr->mape@40"), ("nb101", "listmle->warp@40"),
-                            ("darts", "hr->mape@40"), ("toy", "hr->mape@40")]:
+    for space, expected in [("nb201", "hr->mape@20"), ("nb101", "listmle->warp@20"),
+                            ("darts", "hr->mape@20"), ("toy", "hr->mape@20")]:
         b = dataclasses.replace(toy, space=space)
         assert pw_spec(b) == expected
         assert resolve_strategy("pw", b).loss == expected
     micro = dataclasses.replace(toy, space="tnb101-micro", name="tnb101-micro-class_scene")
-    assert pw_spec(micro) == "hr->warp@40"
+    assert pw_spec(micro) == "hr->warp@20"
     jig = dataclasses.replace(toy, space="tnb101-micro", name="tnb101-micro-jigsaw")
-    assert pw_spec(jig) == "mse->ew@40"
+    assert pw_spec(jig) == "mse->ew@20"
     assert resolve_strategy("hr->mape@200", toy).loss == "hr->mape@200"
 
 

@@ -29,7 +29,7 @@ def test_cell_ids_follow_the_settings_a_strategy_uses(toy):
     assert rand[0] == rand[1]
     assert mse[0] != mse[1]
     pw = search_cells(toy, "pw", 30, "val", [0], base)[0]
-    assert pw.loss == "hr->mape@40"
+    assert pw.loss == "hr->mape@20"
     ids = {search_cells(toy, "mse", 30, sig, [s], base)[0].cell_id
            for sig in ("val", "test") for s in (0, 1)}
     assert len(ids) == 4
@@ -46,10 +46,10 @@ def test_jobs_group_seeds_of_one_search(toy):
 def test_runs_are_stored_and_resumed(toy, tmp_path):
     cfg = SearchConfig()
     first = search_cells(toy, "mse", 30, "val", [0, 1, 2], cfg)
-    rep = run_cells(first, tmp_path, fit_fn=ridge_fit, benchmark=toy)
+    rep = run_cells(first, tmp_path, fit_fn=ridge_fit, benchmark=toy, executor="inline")
     assert (rep.computed, rep.already_done, rep.ok) == (3, 0, True)
     more = search_cells(toy, "mse", 30, "val", [0, 1, 2, 3, 4], cfg)
-    rep = run_cells(more, tmp_path, fit_fn=ridge_fit, benchmark=toy)
+    rep = run_cells(more, tmp_path, fit_fn=ridge_fit, benchmark=toy, executor="inline")
     assert (rep.computed, rep.already_done) == (2, 3)
     df = read_cells(tmp_path, more)
     assert df["seed"].tolist() == [0, 1, 2, 3, 4]
@@ -65,7 +65,7 @@ def test_failed_jobs_are_logged_and_the_rest_stored(toy, tmp_path):
 
     cells = search_cells(toy, "mse", 30, "val", [0], SearchConfig())
     cells += search_cells(toy, "random", 30, "val", [0], SearchConfig())
-    rep = run_cells(cells, tmp_path, fit_fn=broken_fit, benchmark=toy)
+    rep = run_cells(cells, tmp_path, fit_fn=broken_fit, benchmark=toy, executor="inline")
     assert rep.computed == 1 and len(rep.failed) == 1
     assert "diverged" in rep.failed[0]["error"]
 
@@ -173,3 +173,23 @@ def test_cli_bad_input_exits_2(extra, match, capsys, tmp_path):
                  str(tmp_path), *extra])
     assert code == 2
     assert match in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_process_pool_runs_guided_jobs(toy, tmp_path):
+    cells = search_cells(toy, "mse", 20, "val", [0, 1, 2, 3], SearchConfig(epochs=3))
+    rep = run_cells(cells, tmp_path, executor="local", workers=2, runs_per_job=2,
+                    benchmark=toy)
+    assert (rep.computed, rep.ok, rep.executor) == (4, True, "local")
+    df = read_cells(tmp_path, cells)
+    assert df["queried"].map(len).tolist() == [20] * 4
+
+
+@pytest.mark.slow
+def test_dask_runs_jobs(toy, tmp_path):
+    cells = search_cells(toy, "evolution", 30, "val", [0, 1, 2], SearchConfig())
+    rep = run_cells(cells, tmp_path, executor="dask", workers=1, runs_per_job=2,
+                    benchmark=toy)
+    assert (rep.computed, rep.ok, rep.executor) == (3, True, "dask")
+    direct = run_searches(toy, "evolution", 30, [0, 1, 2])
+    assert read_cells(tmp_path, cells)["queried"].tolist() == [r["queried"] for r in direct]

@@ -20,7 +20,7 @@ def register(subparsers) -> None:
             "error, the mean best-so-far curve, the fraction of runs that found the global "
             "best, and the oracle line (test error of the best architecture by the signal). "
             "STRATEGY is random, evolution, pw (the paper's loss pair for the space), or any "
-            "loss / schedule spec (mse, mape, lr, hr, warp, hr->mape@40, ...). Runs are stored "
+            "loss / schedule spec (mse, mape, lr, hr, warp, hr->mape@20, ...). Runs are stored "
             "and reused: run the same command again to resume."
         ),
     )
@@ -38,7 +38,9 @@ def register(subparsers) -> None:
     p.add_argument("--data-dir", help="folder with benchmark tables")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.add_argument(
-        "--executor", default="inline", help="inline (default), local (process pool) or dask"
+        "--executor", default="local",
+        help="local (default: a process pool, one single-threaded worker per core), inline "
+        "(this process) or dask",
     )
     p.add_argument("--workers", type=int, help="worker processes (local / dask)")
     p.add_argument("--scheduler", help="address of a running Dask scheduler")

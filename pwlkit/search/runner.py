@@ -22,7 +22,7 @@ from pwlkit.study.runner import load_benchmark_cached
 from pwlkit.study.store import ResultStore
 
 from .cells import DEFAULT_RUNS_PER_JOB, SearchCell, SearchJob, group_search_jobs
-from .executors import iter_jobs
+from .executors import iter_jobs, resolve_executor
 from .run import run_searches
 
 DEFAULT_OUTPUT_DIR = "outputs/searches"
@@ -112,7 +112,7 @@ class SearchRunReport:
 def run_cells(
     cells: list[SearchCell],
     store_dir: str | Path,
-    executor: str = "inline",
+    executor: str = "local",
     *,
     workers: int | None = None,
     scheduler: str | None = None,
@@ -124,19 +124,25 @@ def run_cells(
 ) -> SearchRunReport:
     """Run every cell not stored in ``store_dir`` yet; safe to interrupt and run again.
 
+    ``executor``: "local" (default: a process pool, one worker per core, each with its share of
+    torch threads; searches without a predictor run inline), "inline" or "dask".
+
     ``benchmark`` passes an in-memory space to the jobs (by default each job loads its
     benchmark by name from ``data_dir``); ``fit_fn`` replaces the training engine.
     """
     started = time.perf_counter()
+    executor = resolve_executor("dask" if scheduler else executor)
     store = ResultStore(store_dir)
     store.prepare()
     done = store.done_ids()
     todo = [c for c in cells if c.cell_id not in done]
+    jobs = sorted(group_search_jobs(todo, runs_per_job), key=lambda j: -j.cost)
+    if executor == "local" and all(not j.cells[0].loss for j in jobs):
+        executor = "inline"  # random / evolution take milliseconds: no worker start-up
     report = SearchRunReport(
         store=Path(store_dir), executor=executor, total=len(cells),
         already_done=len(cells) - len(todo),
     )
-    jobs = sorted(group_search_jobs(todo, runs_per_job), key=lambda j: -j.cost)
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(cells), initial=report.already_done, unit="run", disable=not progress)

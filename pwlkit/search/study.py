@@ -24,7 +24,7 @@ KEYS: dict[str, str] = {
     "name": "search study name; results go to <output_dir>/<name>/",
     "description": "free text",
     "benchmarks": "benchmark names (see `pwlkit benchmarks`)",
-    "strategies": "random, evolution, pw, or loss / schedule specs (mse, hr->mape@40, ...)",
+    "strategies": "random, evolution, pw, or loss / schedule specs (mse, hr->mape@20, ...)",
     "budgets": "query budgets (integers >= 1)",
     "signals": "what the searches read: [val] (default), [test] or [val, test]",
     "runs": "a count n (seeds 0..n-1) or a list of integer seeds",
@@ -162,7 +162,7 @@ def study_cells(study: SearchStudy, data_dir: str | Path | None = None) -> list[
 
 def run_search_study(
     study: SearchStudy | str | Path | Mapping[str, Any],
-    executor: str = "inline",
+    executor: str = "local",
     *,
     workers: int | None = None,
     scheduler: str | None = None,

@@ -32,7 +32,7 @@ def search_summary(
     *,
     first_seed: int = 0,
     data_dir: str | Path | None = None,
-    executor: str = "inline",
+    executor: str = "local",
     workers: int | None = None,
     scheduler: str | None = None,
     output_dir: str | Path | None = DEFAULT_OUTPUT_DIR,
