@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from pwlkit import train
 from pwlkit.study import ResultStore, expand_cells, load_results, load_study, run_study
 
 # Real GCN fits on the NB101 subset (1,291 cells): 16 cells in 8 jobs of 2. listmle and mse+sr
@@ -46,14 +47,31 @@ def reference(tmp_path_factory, shared_data) -> pd.DataFrame:
     return load_results(params(root, "inline")).drop(columns=VOLATILE)
 
 
+def dies_once(bench, train_sets, losses, seeds, **kwargs):
+    """The real engine, except that its worker process dies the first time it sees size 60."""
+    marker = Path(os.environ["PWLKIT_TEST_DIE_MARKER"])
+    if len(train_sets[0]) == 60 and not marker.exists():
+        marker.write_text("died")
+        os._exit(1)
+    return train.fit_predict_many(bench, train_sets, losses, seeds, **kwargs)
+
+
 @pytest.mark.slow
-def test_local_pool_and_dask_localcluster_give_the_inline_table(tmp_path, shared_data, reference):
-    for executor in ("local", "dask"):
+def test_local_pool_and_dask_localcluster_give_the_inline_table(
+    tmp_path, shared_data, reference, monkeypatch
+):
+    # The local pool also loses a worker mid-run: its jobs are retried in a fresh pool.
+    marker = tmp_path / "died"
+    monkeypatch.setenv("PWLKIT_TEST_DIE_MARKER", str(marker))  # inherited by spawned workers
+    for executor, fit_fn in (("local", dies_once), ("dask", None)):
         p = params(tmp_path, executor)
-        report = run_study(p, executor=executor, workers=2, progress=False, data_dir=shared_data)
+        report = run_study(
+            p, executor=executor, workers=2, progress=False, data_dir=shared_data, fit_fn=fit_fn
+        )
         assert report.ok and report.computed == 16 and report.executor == executor
         table = load_results(p).drop(columns=VOLATILE)
         pd.testing.assert_frame_equal(table, reference, check_exact=True)
+    assert marker.read_text() == "died", "a pool worker did die"
 
 
 @pytest.mark.slow

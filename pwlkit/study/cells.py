@@ -20,6 +20,13 @@ from .schema import Study
 RESULT_FORMAT = 1
 """Version of the stored row layout and of how a cell is computed; bump to invalidate stores."""
 
+EXECUTION_ONLY = frozenset({"threads"})
+"""Engine settings that change speed, never numbers: left out of cell ids."""
+
+
+def _result_settings(text: str) -> dict[str, Any]:
+    return {k: v for k, v in json.loads(text).items() if k not in EXECUTION_ONLY}
+
 
 def _digest(payload: Any) -> str:
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
@@ -55,8 +62,8 @@ class Cell:
             "backbone": self.backbone,
             "seed": self.seed,
             "epochs": self.epochs,
-            "hparams": json.loads(self.hparams),
-            "settings": json.loads(self.settings),
+            "hparams": _result_settings(self.hparams),
+            "settings": _result_settings(self.settings),
             "ts": [float(t) for t in self.ts],
             "ks": [int(k) for k in self.ks],
             "format": RESULT_FORMAT,

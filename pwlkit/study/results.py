@@ -28,7 +28,7 @@ def load_results(
     ``backbone``, ``seed``, ``epochs``, ``hparams`` (JSON), ``tau``, ``spearman``,
     ``precision_at_<T>``, ``n_at_<K>``, ``top1_test`` (test value of the architecture the
     predictor ranks first), ``fit_seconds`` (the job's training time shared by its cells),
-    ``cell_id``, ``job_id``. Only the cells of the study's current settings are returned
+    ``settings`` (every engine setting, defaults filled, JSON), ``cell_id``, ``job_id``. Only the cells of the study's current settings are returned
     (rows of earlier settings stay stored; ``include_other_settings=True`` returns them too).
     """
     study = load_study(study)
@@ -39,12 +39,14 @@ def load_results(
     metrics = metric_columns(study.ts, study.ks)
     head = ["study", *CONFIG_COLUMNS]
     if df.empty:
-        return pd.DataFrame(columns=[*head, *metrics, "fit_seconds", "cell_id", "job_id"])
+        return pd.DataFrame(
+            columns=[*head, *metrics, "fit_seconds", "settings", "cell_id", "job_id"]
+        )
     df.insert(0, "study", study.name)
     df["_order"] = df["cell_id"].map(order).fillna(len(order)).astype(int)
     df = df.sort_values(["_order", "cell_id"], kind="stable").drop(columns="_order")
     other = [c for c in df.columns if c not in head and c not in metrics]
-    tail = [c for c in ("fit_seconds", "cell_id", "job_id") if c in other]
+    tail = [c for c in ("fit_seconds", "settings", "cell_id", "job_id") if c in other]
     extra = [c for c in other if c not in tail]  # metrics of earlier settings
     cols = head + [m for m in metrics if m in df.columns] + extra + tail
     return df[cols].reset_index(drop=True)

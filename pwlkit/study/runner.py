@@ -135,6 +135,7 @@ def run_job(
             row[n_at_column(k)] = int(_lookup(scores["n_at_k"], k))
         row["top1_test"] = float(bench.test[int(np.argmax(pred))])
         row["fit_seconds"] = seconds / len(job.cells)
+        row["settings"] = cell.settings
         rows.append(row)
     return pd.DataFrame(rows)
 
