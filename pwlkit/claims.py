@@ -38,7 +38,8 @@ class Verdict:
 
     def __str__(self) -> str:
         if not self.total:
-            return f"{self.claim}: not testable on these results (no {self.unit} has the runs)"
+            unit = self.unit.removesuffix("s")
+            return f"{self.claim}: not testable on these results (no {unit} has the runs)"
         on = f"holds on {self.holds} of {self.total} {self.unit}"
         return f"{self.claim}: {on}" + (f" ({self.metric})" if self.metric else "")
 
@@ -370,29 +371,36 @@ def piecewise_beats_best_single(df: pd.DataFrame, metric: str = "precision_at_0.
 
 
 def switch_parts(spec: str) -> dict[str, str]:
-    """Warm-up, focus, kind (hard / soft) and threshold of a schedule spec; {} for one loss."""
+    """Warm-up, focus, kind (hard / soft), switch point and what it counts, for a schedule spec.
+
+    ``at`` is the switch as written: ``0.5`` (a fraction of the epochs), ``100`` (the
+    training-set size: warm-up while n_train <= 100), ``0.2:0.8`` (a soft blend's span).
+    ``switch_on`` is ``epochs`` or ``train size``. Returns {} for a single loss.
+    """
     if "~>" in spec:
-        warm, focus = spec.split("~>", 1)
-        return {"warmup": warm, "focus": focus.split("@", 1)[0], "kind": "soft", "at": ""}
-    if "->" in spec:
+        warm, rest = spec.split("~>", 1)
+        kind = "soft"
+    elif "->" in spec:
         warm, rest = spec.split("->", 1)
-        focus, _, at = rest.partition("@")
-        return {"warmup": warm, "focus": focus, "kind": "hard", "at": at}
-    return {}
+        kind = "hard"
+    else:
+        return {}
+    focus, _, at = rest.partition("@")
+    on = "train size" if at and at.isdigit() else "epochs"
+    return {"warmup": warm, "focus": focus, "kind": kind, "at": at, "switch_on": on}
 
 
 def schedules_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """The rows of schedules with their warm-up, focus, kind and switch point as columns.
-
-    ``at`` is the switch as written (``0.5`` = half the epochs, ``100`` = training-set size);
-    ``at_value`` the number, NaN for a soft switch.
-    """
+    """The rows of schedules with warm-up, focus, kind, switch point columns (see
+    `switch_parts`), ``pair`` (``warmup->focus``) and ``at_value`` (the hard switch point as a
+    number; NaN for soft blends)."""
     parts = {s: switch_parts(s) for s in df["loss"].unique()}
     rows = df[df["loss"].map(lambda s: bool(parts[s]))].copy()
-    for key in ("warmup", "focus", "kind", "at"):
+    for key in ("warmup", "focus", "kind", "at", "switch_on"):
         rows[key] = rows["loss"].map(lambda s, k=key: parts[s][k])
     rows["pair"] = rows["warmup"] + "->" + rows["focus"]
-    rows["at_value"] = pd.to_numeric(rows["at"], errors="coerce")
+    hard = rows["kind"] == "hard"
+    rows["at_value"] = pd.to_numeric(rows["at"].where(hard), errors="coerce")
     return rows
 
 
@@ -424,11 +432,11 @@ def soft_vs_hard(df: pd.DataFrame, metric: str = "precision_at_0.5") -> Verdict:
 
 
 def best_threshold(df: pd.DataFrame, metric: str = "precision_at_0.5") -> pd.DataFrame:
-    """Per task and pair: the hard-switch point with the best seed-mean ``metric``."""
+    """Per task, pair and kind of switch point: the hard switch with the best seed mean."""
     sched = schedules_frame(df)
     sched = sched[sched["kind"] == "hard"]
     rows = []
-    for task, sub in _tasks(sched, ["benchmark", "backbone", "train_size", "pair"]):
+    for task, sub in _tasks(sched, ["benchmark", "backbone", "train_size", "pair", "switch_on"]):
         means = sub.groupby("at")[metric].mean()
         at, value = _best(means, metric)
         rows.append({**task, "best switch": at, metric: value, "switches tried": len(means)})
@@ -459,3 +467,79 @@ def summary_table(verdicts: Sequence[Verdict]) -> pd.DataFrame:
             for v in verdicts
         ]
     )
+
+
+def with_task(df: pd.DataFrame, cols: Sequence[str] = ("benchmark", "train_size")) -> pd.DataFrame:
+    """A copy with a ``task`` column naming each (benchmark, train size) panel."""
+    out = df.copy()
+    parts = [out[c].astype(str) if c != "train_size" else "n=" + out[c].astype(str) for c in cols]
+    task = parts[0]
+    for p in parts[1:]:
+        task = task + ", " + p
+    out["task"] = task
+    return out
+
+
+def weights_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows of weighted losses with ``base`` (spec without rank weights), ``weights`` and
+    ``task`` columns, for accuracy-vs-rank comparisons."""
+    out = with_task(df)
+    out["base"] = out["loss"].map(lambda s: _strip_rank(s) or s)
+    out["weights"] = np.where(out["loss"].str.contains("weights=rank"), "rank", "accuracy")
+    return out
+
+
+# ----------------------------------------------------------------------------- search
+
+
+def search_frame(results: Sequence[dict] | pd.DataFrame) -> pd.DataFrame:
+    """Best-so-far test error after each query, one row per (run, query).
+
+    ``results``: the rows of `pwlkit.search.load_search_results` (or `run_searches` dicts),
+    each with a ``curve``. Settings columns present in them (benchmark, strategy, budget,
+    signal, seed) are kept.
+    """
+    records = results.to_dict("records") if isinstance(results, pd.DataFrame) else results
+    keep = ("benchmark", "strategy", "budget", "signal", "seed")
+    rows = []
+    for r in records:
+        head = {k: r[k] for k in keep if k in r}
+        for q, err in enumerate(r["curve"], 1):
+            rows.append({**head, "queries": q, "test_error": float(err)})
+    return pd.DataFrame(rows)
+
+
+def search_beats_baselines(
+    results: Sequence[dict] | pd.DataFrame, ours: str = "pw", metric: str = "test_error"
+) -> Verdict:
+    """Paper: PW-guided search ends with a lower test error than the other strategies.
+
+    One comparison per (benchmark, budget, signal, other strategy): holds when the seed-mean
+    final error of ``ours`` is at most the other's.
+    """
+    df = results if isinstance(results, pd.DataFrame) else pd.DataFrame(list(results))
+    df = df.assign(strategy=df["strategy"].astype(str))
+    better = _better(metric)
+    rows = []
+    for task, sub in _tasks(df, ["benchmark", "budget", "signal"]):
+        means = sub.groupby("strategy")[metric].mean()
+        if ours not in means:
+            continue
+        for other, value in means.drop(ours).items():
+            mine = means[ours]
+            rows.append(
+                {
+                    **task,
+                    "versus": other,
+                    ours: mine,
+                    "other": value,
+                    "holds": mine == value or better(mine, value),
+                }
+            )
+    verdict = _verdict(
+        f"{ours} search ends with a test error at most the other strategy's",
+        pd.DataFrame(rows),
+        metric,
+    )
+    verdict.unit = "comparisons"
+    return verdict

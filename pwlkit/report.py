@@ -1,13 +1,20 @@
 """The batch report: run every notebook with papermill, render each to self-contained HTML.
 
-Matching rule (notebook <-> parameter files): a file ``parameters/X.yaml`` belongs to the
-notebook whose name is the longest prefix of ``X`` followed by the end of the name or by one of
-``_ - .``: ``loss_vs_train_size.yaml`` and ``loss_vs_train_size_nb201.yaml`` both go to
-``notebooks/loss_vs_train_size.ipynb``. A notebook can claim more files with glob patterns in its
-metadata, ``{"pwlkit": {"parameters": ["small_*_loss_size.yaml"]}}``. Each matched file gives one
-run, its keys passed to papermill as parameters; a notebook with no file runs once with the
-defaults of its ``parameters`` cell. A run whose ``benchmarks`` need data that is not here is
-skipped with the reason. A failing notebook is recorded with its error; the others still run.
+Matching rule (notebook <-> parameter files in ``--params``, default ``parameters/``):
+
+1. A file ``X.yaml`` belongs to the notebook whose name is the longest prefix of ``X`` followed
+   by the end of the name or one of ``_ - .``: ``loss_size_nbgraph.yaml`` runs
+   ``notebooks/loss_size.ipynb``, ``search_nb201_small.yaml`` runs ``notebooks/search.ipynb``.
+2. A notebook may also list glob patterns in its metadata,
+   ``{"pwlkit": {"parameters": ["pw_threshold*.yaml"]}}``; a file can serve several notebooks
+   this way (their runs share the study's stored results).
+3. Each matched file gives one run, its keys passed to papermill as parameters. A notebook
+   with no file that can run here (none matched, or all need absent data) runs once with the
+   defaults of its ``parameters`` cell, so every notebook is in the report.
+4. Files in ``--params`` are report-sized (paper-scale sets live in ``parameters/full/``), except
+   ``X.yaml`` when ``X_small.yaml`` sits beside it; ``--sets all`` runs those too.
+5. Runs whose ``benchmarks`` need data that is not here are listed as skipped with the reason.
+   A failing notebook is recorded with its error; the others still run.
 
 The HTML pages carry the Vega, Vega-Lite and vega-embed libraries inline (from vl-convert), so
 the charts draw with no network; widget outputs, which need a live kernel, are replaced by a note.
@@ -18,10 +25,11 @@ from __future__ import annotations
 import fnmatch
 import html
 import json
+import logging
 import os
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +46,8 @@ _VEGA_MIME_RE = re.compile(r"^application/vnd\.vega(lite)?\.v\d+\+json$")
 _WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 #: Output cells tagged with this are the notebook's computed conclusion, shown on the index.
 VERDICT_TAG = "verdict"
+#: ``small``: leave out full-size files that have a ``_small`` sibling; ``all``: run them too.
+SETS = ("small", "all")
 
 
 @dataclass
@@ -64,10 +74,11 @@ class ReportRun:
 
 @dataclass
 class ReportPlan:
-    """The runs a report would make, and parameter files no notebook claims."""
+    """The runs a report makes, and the parameter files it leaves out (and why)."""
 
     runs: list[ReportRun]
-    unmatched: list[Path]
+    unmatched: list[Path]  # no notebook claims them
+    excluded: list[Path] = field(default_factory=list)  # full-size: a *_small sibling stands in
 
 
 # ----------------------------------------------------------------------------- matching
@@ -85,12 +96,35 @@ def _extra_patterns(notebook: Path) -> list[str]:
     return [pats] if isinstance(pats, str) else list(pats)
 
 
+def has_small_version(path: Path, files: Sequence[Path]) -> bool:
+    """True when ``X_small.yaml`` (or ``X-small`` / ``X.small``) sits beside ``X.yaml``: the
+    small file is the report-sized version, ``X.yaml`` the full-size one."""
+    names = {f.stem for f in files}
+    return any(f"{path.stem}{sep}small" in names for sep in _SEPARATORS)
+
+
+def _load_yaml(path: Path) -> dict[str, Any]:
+    raw = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: a parameter file must be a mapping of names to values")  # noqa: TRY004
+    return raw
+
+
 def plan_report(
     notebooks_dir: str | Path = "notebooks",
     params_dir: str | Path | None = "parameters",
     only: Sequence[str] | None = None,
+    sets: str = "small",
+    data_dir: str | Path | None = None,
 ) -> ReportPlan:
-    """Pair every notebook with its parameter files (see the module docstring for the rule)."""
+    """Pair every notebook with its parameter files (see the module docstring for the rule).
+
+    Runs whose benchmarks have no data under ``data_dir`` (or the usual search path) come back
+    already marked ``skipped``. ``sets="all"`` also keeps full-size files that have a small
+    sibling.
+    """
+    if sets not in SETS:
+        raise ValueError(f"unknown parameter sets {sets!r}; choose one of {', '.join(SETS)}")
     nb_dir = Path(notebooks_dir)
     if not nb_dir.is_dir():
         raise FileNotFoundError(f"notebook folder {str(nb_dir)!r} not found")
@@ -105,23 +139,34 @@ def plan_report(
                 f"parameter folder {str(pdir)!r} not found (give --params DIR, or omit it)"
             )
         yamls = sorted([*pdir.glob("*.yaml"), *pdir.glob("*.yml")])
-    owner: dict[Path, Path] = {}
-    for y in yamls:
+    excluded = [y for y in yamls if sets == "small" and has_small_version(y, yamls)]
+    usable = [y for y in yamls if y not in excluded]
+
+    claimed: dict[Path, list[tuple[Path, Path, str]]] = {nb: [] for nb in notebooks}
+    used: set[Path] = set()
+    for y in usable:
         by_name = [nb for nb in notebooks if _claims(nb.stem, y.stem)]
         if by_name:
-            owner[y] = max(by_name, key=lambda nb: len(nb.stem))
+            nb = max(by_name, key=lambda n: len(n.stem))
+            claimed[nb].append((nb, y, y.stem))
+            used.add(y)
     for nb in notebooks:
         for pat in _extra_patterns(nb):
-            for y in yamls:
-                if y not in owner and fnmatch.fnmatch(y.name, pat):
-                    owner[y] = nb
+            for y in usable:
+                if fnmatch.fnmatch(y.name, pat) and all(y != c[1] for c in claimed[nb]):
+                    claimed[nb].append((nb, y, f"{nb.stem}-{y.stem}"))
+                    used.add(y)
+
     runs: list[ReportRun] = []
     for nb in notebooks:
-        mine = sorted(y for y, o in owner.items() if o == nb)
-        if mine:
-            runs += [ReportRun(nb, y, y.stem) for y in mine]
-        else:
+        mine = [ReportRun(n, y, label) for n, y, label in sorted(claimed[nb], key=str)]
+        for run in mine:
+            need = missing_data(_load_yaml(run.params_file), data_dir)
+            if need:
+                run.status, run.error = "skipped", _skip_reason(need)
+        if all(r.status == "skipped" for r in mine):  # none, or none runnable here
             runs.append(ReportRun(nb, None, nb.stem))
+        runs += mine
     if only:
         wanted = set(only)
         unknown = wanted - {r.label for r in runs} - {r.notebook.stem for r in runs}
@@ -131,7 +176,14 @@ def plan_report(
                 f"choose from {', '.join(sorted({r.label for r in runs}))}"
             )
         runs = [r for r in runs if r.label in wanted or r.notebook.stem in wanted]
-    return ReportPlan(runs, [y for y in yamls if y not in owner])
+    return ReportPlan(runs, [y for y in usable if y not in used], excluded)
+
+
+def _skip_reason(need: Sequence[str]) -> str:
+    return (
+        f"needs data for {', '.join(need)}: set PWLKIT_DATA or pass --data-dir "
+        "(see `pwlkit benchmarks`)"
+    )
 
 
 # ----------------------------------------------------------------------------- parameters
@@ -155,10 +207,7 @@ def run_parameters(
     """
     params: dict[str, Any] = {}
     if run.params_file is not None:
-        raw = yaml.safe_load(run.params_file.read_text()) or {}
-        if not isinstance(raw, dict):
-            raise ValueError(f"{run.params_file}: a parameter file must be a mapping of names")
-        params.update(raw)
+        params.update(_load_yaml(run.params_file))
     for key in ("output_dir", "data_dir"):
         if isinstance(params.get(key), str) and not Path(params[key]).is_absolute():
             params[key] = str((Path(base_dir) / params[key]).resolve())
@@ -232,19 +281,36 @@ def execute_run(
     Never raises for a notebook error: the run is marked ``failed`` with the error, and the
     partial notebook (with its traceback) is still rendered.
     """
+    start = time.perf_counter()
+    pm_log = logging.getLogger("papermill")
+    pm_level = pm_log.level
+    pm_log.setLevel(logging.ERROR)  # its parameter-cell parser warns on values holding "="
+    try:
+        return _execute(
+            run, out_dir, data_dir, base_dir, kernel_name, cell_timeout, extra_parameters, start
+        )
+    finally:
+        pm_log.setLevel(pm_level)
+
+
+def _execute(
+    run: ReportRun,
+    out_dir: Path,
+    data_dir: str | Path | None,
+    base_dir: str | Path,
+    kernel_name: str,
+    cell_timeout: int | None,
+    extra_parameters: dict[str, Any] | None,
+    start: float,
+) -> ReportRun:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    start = time.perf_counter()
     params = run_parameters(run, data_dir, base_dir)
     params.update(extra_parameters or {})
     need = missing_data(params, data_dir)
     if need:
-        run.status = "skipped"
-        run.error = (
-            f"needs data for {', '.join(need)}: set PWLKIT_DATA or pass --data-dir "
-            "(see `pwlkit benchmarks`)"
-        )
+        run.status, run.error = "skipped", _skip_reason(need)
         return run
     out_nb = out_dir / run.ipynb_name
     old = os.environ.get(CHART_MODE_ENV)
@@ -291,25 +357,31 @@ def run_report(
     data_dir: str | Path | None = None,
     *,
     only: Sequence[str] | None = None,
+    sets: str = "small",
     kernel_name: str = "python3",
     cell_timeout: int | None = 1800,
-    extra_parameters: dict[str, Any] | None = None,
-    log=print,
-) -> list[ReportRun]:
+    overrides: Mapping[str, dict[str, Any]] | None = None,
+    log: Callable[[str], None] = print,
+) -> ReportPlan:
     """Run every planned notebook, render each to HTML, and write ``out_dir/index.html``.
 
-    ``data_dir`` defaults to ``$PWLKIT_DATA``. ``extra_parameters`` override every run's
-    parameters (the tests use it for tiny grids). Returns the runs, failed ones included.
+    ``data_dir`` defaults to ``$PWLKIT_DATA``. ``overrides`` maps a notebook name to
+    parameters that replace those of all its runs (the tests use it for tiny grids). Returns
+    the plan with every run's outcome, failed ones included.
     """
     if data_dir is None and os.environ.get("PWLKIT_DATA"):
         data_dir = os.environ["PWLKIT_DATA"]
-    plan = plan_report(notebooks_dir, params_dir, only)
+    plan = plan_report(notebooks_dir, params_dir, only, sets, data_dir)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     base = Path.cwd()
+    write_index(plan, out)
     for i, run in enumerate(plan.runs, 1):
         src = run.params_file.name if run.params_file else "notebook defaults"
         log(f"[{i}/{len(plan.runs)}] {run.label} ({run.notebook.name}, {src}) ...")
+        if run.status == "skipped":
+            log(f"    skipped - {run.error}")
+            continue
         execute_run(
             run,
             out,
@@ -317,13 +389,12 @@ def run_report(
             base_dir=base,
             kernel_name=kernel_name,
             cell_timeout=cell_timeout,
-            extra_parameters=extra_parameters,
+            extra_parameters=(overrides or {}).get(run.notebook.stem),
         )
         detail = f" - {run.error}" if run.error else ""
         log(f"    {run.status} in {run.seconds:.1f} s{detail}")
-        write_index(plan.runs, out, plan.unmatched)  # keep the index current as runs finish
-    write_index(plan.runs, out, plan.unmatched)
-    return plan.runs
+        write_index(plan, out)  # keep the index current as runs finish
+    return plan
 
 
 # ----------------------------------------------------------------------------- HTML
@@ -415,9 +486,9 @@ def notebook_html(nb: nbformat.NotebookNode) -> str:
 _STATUS_COLOUR = {"ok": "#1e7b34", "failed": "#b3261e", "skipped": "#8a6d00", "pending": "#555"}
 
 
-def index_html(runs: Iterable[ReportRun], unmatched: Sequence[Path] = ()) -> str:
+def index_html(plan: ReportPlan) -> str:
     """The report's front page: one row per run with status, time, findings and links."""
-    runs = list(runs)
+    runs = plan.runs
     counts = {s: sum(r.status == s for r in runs) for s in ("ok", "failed", "skipped", "pending")}
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     rows = []
@@ -438,9 +509,15 @@ def index_html(runs: Iterable[ReportRun], unmatched: Sequence[Path] = ()) -> str
             f"<td>{r.seconds:.1f} s</td><td>{notes}{err}</td><td>{nb_link}</td></tr>"
         )
     extra = ""
-    if unmatched:
-        names = ", ".join(html.escape(p.name) for p in unmatched)
-        extra = f"<p>Parameter files no notebook uses: {names}</p>"
+    if plan.excluded:
+        names = ", ".join(html.escape(p.name) for p in plan.excluded)
+        extra += (
+            f"<p>Full-size parameter files left out of this report: {names} "
+            "(<code>pwlkit report --sets all</code> runs them).</p>"
+        )
+    if plan.unmatched:
+        names = ", ".join(html.escape(p.name) for p in plan.unmatched)
+        extra += f"<p>Parameter files no notebook uses: {names}</p>"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>pwlkit report</title>
 <style>
@@ -460,8 +537,8 @@ pre.err {{ white-space: pre-wrap; color: #b3261e; margin: 0; }} ul {{ margin: 0;
 """
 
 
-def write_index(runs: Iterable[ReportRun], out_dir: str | Path, unmatched=()) -> Path:
+def write_index(plan: ReportPlan, out_dir: str | Path) -> Path:
     """Write ``index.html`` into ``out_dir`` and return its path."""
     path = Path(out_dir) / "index.html"
-    path.write_text(index_html(runs, unmatched), encoding="utf-8")
+    path.write_text(index_html(plan), encoding="utf-8")
     return path

@@ -55,9 +55,11 @@ def setup_charts(mode: str | None = None) -> str:
     with inline JavaScript by `pwlkit.report`), ``"png"`` or ``"svg"`` (static images).
     Default: ``$PWLKIT_CHART_MODE`` or ``"interactive"``. Returns the mode used.
     """
+    global _MODE
     mode = mode or os.environ.get(CHART_MODE_ENV) or "interactive"
     if mode not in CHART_MODES:
         raise ValueError(f"unknown chart mode {mode!r}; valid modes: {', '.join(CHART_MODES)}")
+    _MODE = mode
     alt.data_transformers.disable_max_rows()
     if mode == "interactive":
         alt.renderers.enable("jupyter", offline=True)
@@ -66,6 +68,14 @@ def setup_charts(mode: str | None = None) -> str:
     else:
         alt.renderers.enable(mode)
     return mode
+
+
+_MODE: str | None = None
+
+
+def chart_mode() -> str | None:
+    """The mode `setup_charts` set in this process (None before it runs)."""
+    return _MODE
 
 
 def lower_is_better(metric: str) -> bool:

@@ -38,6 +38,7 @@ def test_matching_rule_longest_prefix_and_metadata(tmp_path):
     for stem in ("loss", "loss_vs_train_size", "explorer"):
         _notebook(nbs / f"{stem}.ipynb")
     _notebook(nbs / "search.ipynb", meta={"pwlkit": {"parameters": ["paper_search*.yaml"]}})
+    _notebook(nbs / "topk.ipynb", meta={"pwlkit": {"parameters": "loss_vs_train_size_*.yaml"}})
     for stem in (
         "loss_vs_train_size",
         "loss_vs_train_size_nb201",
@@ -45,22 +46,29 @@ def test_matching_rule_longest_prefix_and_metadata(tmp_path):
         "loss-other",
         "lossy",
         "paper_search_nb201",
+        "paper_search_nb201_small",
         "unrelated",
     ):
         (params / f"{stem}.yaml").write_text("x: 2\n")
     plan = report.plan_report(nbs, params)
-    got = {(r.notebook.stem, r.params_file.name if r.params_file else None) for r in plan.runs}
-    assert got == {
-        ("loss", "loss-other.yaml"),
-        ("loss_vs_train_size", "loss_vs_train_size.yaml"),
-        ("loss_vs_train_size", "loss_vs_train_size_nb201.yaml"),
-        ("loss_vs_train_size", "loss_vs_train_size.paper.yaml"),
-        ("search", "paper_search_nb201.yaml"),
-        ("explorer", None),  # no file: runs once with its own defaults
+    got = {
+        (r.label, r.notebook.stem, r.params_file.name if r.params_file else None) for r in plan.runs
     }
+    assert got == {
+        ("loss-other", "loss", "loss-other.yaml"),
+        ("loss_vs_train_size", "loss_vs_train_size", "loss_vs_train_size.yaml"),
+        ("loss_vs_train_size_nb201", "loss_vs_train_size", "loss_vs_train_size_nb201.yaml"),
+        ("loss_vs_train_size.paper", "loss_vs_train_size", "loss_vs_train_size.paper.yaml"),
+        # metadata globs: a file can serve a second notebook; labels stay unique
+        ("topk-loss_vs_train_size_nb201", "topk", "loss_vs_train_size_nb201.yaml"),
+        # paper_search_nb201.yaml has a _small sibling: the small one stands in for it
+        ("search-paper_search_nb201_small", "search", "paper_search_nb201_small.yaml"),
+        ("explorer", "explorer", None),  # no file: runs once with its own defaults
+    }
+    assert [p.name for p in plan.excluded] == ["paper_search_nb201.yaml"]
     assert sorted(p.name for p in plan.unmatched) == ["lossy.yaml", "unrelated.yaml"]
-    labels = [r.label for r in plan.runs]
-    assert len(labels) == len(set(labels))
+    every = report.plan_report(nbs, params, sets="all")
+    assert "search-paper_search_nb201" in {r.label for r in every.runs} and not every.excluded
     only = report.plan_report(nbs, params, only=["loss_vs_train_size"])
     assert {r.label for r in only.runs} == {
         "loss_vs_train_size",
@@ -69,6 +77,30 @@ def test_matching_rule_longest_prefix_and_metadata(tmp_path):
     }
     with pytest.raises(ValueError, match="no such notebook"):
         report.plan_report(nbs, params, only=["nope"])
+    with pytest.raises(ValueError, match="small, all"):
+        report.plan_report(nbs, params, sets="paper")
+
+
+def test_notebook_whose_files_all_need_absent_data_runs_its_defaults(tmp_path, monkeypatch):
+    from pwlkit import benchmarks
+
+    monkeypatch.setattr(benchmarks, "is_available", lambda name, data_dir=None: name != "nb101")
+    (tmp_path / "p").mkdir()
+    _notebook(tmp_path / "search.ipynb")
+    _notebook(tmp_path / "study.ipynb")
+    (tmp_path / "p" / "search_nb101.yaml").write_text("benchmarks: [nb101]\n")
+    (tmp_path / "p" / "study_a.yaml").write_text("benchmarks: [nbgraph-cora]\n")
+    (tmp_path / "p" / "study_b.yaml").write_text("benchmarks: [nb101, nbgraph-cora]\n")
+    plan = report.plan_report(tmp_path, tmp_path / "p")
+    status = {r.label: (r.status, r.params_file is None) for r in plan.runs}
+    assert status == {
+        "search": ("pending", True),  # its only file cannot run here: defaults instead
+        "search_nb101": ("skipped", False),
+        "study_a": ("pending", False),  # a runnable file: no defaults run
+        "study_b": ("skipped", False),
+    }
+    skipped = next(r for r in plan.runs if r.label == "study_b")
+    assert "nb101" in skipped.error and "nbgraph-cora" not in skipped.error
 
 
 def test_the_project_notebooks_all_have_a_plan():
@@ -144,8 +176,8 @@ def test_report_runs_all_notebooks_and_survives_a_failure(tmp_path):
     (tmp_path / "p").mkdir()
     (tmp_path / "p" / "b_chart.yaml").write_text("x: 7\n")
     out = tmp_path / "out"
-    runs = report.run_report(nbs, tmp_path / "p", out, log=lambda *_: None)
-    status = {r.label: r for r in runs}
+    plan = report.run_report(nbs, tmp_path / "p", out, log=lambda *_: None)
+    status = {r.label: r for r in plan.runs}
     assert status["a_fails"].status == "failed"
     assert "RuntimeError: deliberate failure" in status["a_fails"].error
     assert status["b_chart"].status == "ok", status["b_chart"].error

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from pwlkit.cli import UserError
+
+DESCRIPTION = (
+    "Execute every notebook with each matching parameter file (X.yaml belongs to the notebook "
+    "whose name is the longest prefix of X followed by the end or _ - ., or to notebooks that "
+    "list a matching glob in their metadata; a notebook with no file that can run here uses its "
+    "own defaults), render each to self-contained HTML and write OUT/index.html. Runs whose "
+    "benchmarks have no data here are skipped; a failing notebook is reported and the others "
+    "still run. Exit status 1 when a notebook failed."
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "report",
         help="run the notebooks with papermill and write an HTML report",
-        description=(
-            "Execute every notebook of --notebooks with each matching parameters/*.yaml "
-            "(X.yaml belongs to the notebook whose name is the longest prefix of X, followed by "
-            "the end or _ - .), render each to self-contained HTML and write OUT/index.html. "
-            "Runs whose benchmarks have no data here are skipped; a failing notebook is "
-            "reported and the others still run."
-        ),
+        description=DESCRIPTION,
     )
     p.add_argument(
         "--params",
@@ -56,6 +60,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="run only these notebooks or runs (names without .ipynb / .yaml)",
     )
+    p.add_argument(
+        "--sets",
+        choices=("small", "all"),
+        default="small",
+        help="'all' also runs X.yaml where X_small.yaml exists (default: small)",
+    )
     p.add_argument("--list", action="store_true", help="print the planned runs and stop")
     p.add_argument(
         "--cell-timeout",
@@ -74,25 +84,27 @@ def run(args: argparse.Namespace) -> int:
     if args.data_dir is not None and not Path(args.data_dir).is_dir():
         raise UserError(f"--data-dir {args.data_dir!r} is not a folder")
     if args.list:
-        plan = report.plan_report(args.notebooks, params, args.only)
+        data_dir = args.data_dir or os.environ.get("PWLKIT_DATA")
+        plan = report.plan_report(args.notebooks, params, args.only, args.sets, data_dir)
         for r in plan.runs:
             src = r.params_file.name if r.params_file else "(notebook defaults)"
-            print(f"{r.label:40s} {r.notebook.name:32s} {src}")
+            skip = f"  [skipped: {r.error}]" if r.status == "skipped" else ""
+            print(f"{r.label:36s} {r.notebook.name:26s} {src}{skip}")
+        for y in plan.excluded:
+            print(f"{'(full size: --sets all)':36s} {'':26s} {y.name}")
         for y in plan.unmatched:
-            print(f"{'(unused)':40s} {'':32s} {y.name}")
+            print(f"{'(no notebook)':36s} {'':26s} {y.name}")
         return 0
-    runs = report.run_report(
+    plan = report.run_report(
         args.notebooks,
         params,
         args.out,
         args.data_dir,
         only=args.only,
+        sets=args.sets,
         cell_timeout=args.cell_timeout,
     )
-    failed = [r for r in runs if r.status == "failed"]
-    counts = {s: sum(r.status == s for r in runs) for s in ("ok", "failed", "skipped")}
-    print(
-        f"report: {Path(args.out) / 'index.html'} - "
-        + ", ".join(f"{n} {s}" for s, n in counts.items())
-    )
-    return 1 if failed else 0
+    counts = {s: sum(r.status == s for r in plan.runs) for s in ("ok", "failed", "skipped")}
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items())
+    print(f"report: {Path(args.out) / 'index.html'} - {summary}")
+    return 1 if counts["failed"] else 0

@@ -1,0 +1,139 @@
+"""Every notebook executes under papermill with tiny parameters, through `pwlkit report`, and the
+report's index links each one; charts are embedded as inline Vega specs."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from pwlkit import report
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+BENCH = "analognas-baseline"  # embedded: no data files needed
+
+# Grids of a few fits with narrow predictors and two epochs: the point is that every cell runs
+# (charts, tables, claim checks), not the numbers.
+NARROW = {"hidden": 8, "layers": 1, "head_hidden": 8}
+STUDY = {
+    "benchmarks": [BENCH],
+    "train_sizes": [10, 20],
+    "seeds": [0],
+    "epochs": 2,
+    "executor": "inline",
+    "hyperparameters": NARROW,
+}
+TINY: dict[str, dict] = {
+    "loss_size": {**STUDY, "name": "t_loss_size", "losses": ["hr", "mape", "hr->mape"]},
+    "topk_vs_data": {**STUDY, "name": "t_loss_size", "losses": ["hr", "mape", "hr->mape"]},
+    "backbone_loss": {
+        **STUDY,
+        "name": "t_backbone",
+        "losses": ["hr", "warp"],
+        "train_sizes": [20],
+        "backbones": ["mlp", "gcn"],
+        "hyperparameters": {"hidden": 8, "layers": 1},
+    },
+    "weights_gt_vs_rank": {
+        **STUDY,
+        "name": "t_weights",
+        "train_sizes": [20],
+        "losses": ["ew", "ew(weights=rank)"],
+    },
+    "piecewise": {
+        **STUDY,
+        "name": "t_pw",
+        "train_sizes": [20],
+        "losses": ["hr", "mape", "hr->mape@0.5", "hr->mape@0.25", "hr~>mape"],
+    },
+    "search": {
+        "name": "t_search",
+        "benchmarks": [BENCH],
+        "strategies": ["pw", "random"],
+        "budgets": [14],
+        "runs": 1,
+        "n_init": 10,
+        "pool_size": 10,
+        "top_k": 2,
+        "epochs": 2,
+        "population": 10,
+        "sample": 3,
+        "hyperparameters": NARROW,
+    },
+    "explorer": {"benchmark": BENCH, "train_size": 20, "epochs": 2, "hyperparameters": NARROW},
+}
+
+
+def test_every_notebook_has_tiny_parameters():
+    assert set(TINY) == {p.stem for p in NOTEBOOKS.glob("*.ipynb")}
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_notebook_layout(path):
+    """Committed without outputs; first code cell tagged `parameters` holding plain defaults;
+    a narrative first; a closing `verdict` cell."""
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code), "outputs committed"
+    assert "parameters" in code[0].metadata.get("tags", [])
+    assert not re.search(r"^\s*(import|from)\s", code[0].source, re.MULTILINE)
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+    assert "verdict" in code[-1].metadata.get("tags", [])
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    for key in TINY[path.stem]:
+        if key not in ("executor",):
+            assert re.search(rf"^{re.escape(key)} = ", code[0].source, re.MULTILINE), key
+
+
+@pytest.mark.slow
+def test_all_notebooks_run_in_the_report(tmp_path):
+    studies = str(tmp_path / "studies")
+    overrides = {}
+    for stem, params in TINY.items():
+        overrides[stem] = dict(params)
+        if stem != "explorer":
+            overrides[stem]["output_dir"] = studies
+    out = tmp_path / "report"
+    plan = report.run_report(NOTEBOOKS, None, out, overrides=overrides, log=lambda *_: None)
+    failed = {r.label: r.error for r in plan.runs if r.status != "ok"}
+    assert not failed, failed
+    assert {r.label for r in plan.runs} == set(TINY)
+
+    index = (out / "index.html").read_text()
+    assert set(re.findall(r'href="([^"]+)\.html"', index)) == set(TINY)
+    for run in plan.runs:
+        assert run.verdicts, f"{run.label}: the closing cell printed nothing"
+        nb = nbformat.read(out / run.ipynb_name, as_version=4)
+        specs = [
+            o["data"][report_mime()]
+            for c in nb.cells
+            for o in c.get("outputs", [])
+            if report_mime() in o.get("data", {})
+        ]
+        assert specs, f"{run.label}: no chart"
+        page = (out / run.html_name).read_text()
+        assert page.count('class="pwlkit-chart"') == len(specs)
+        assert not re.search(r"<script[^>]+src=", page)
+    # Verdicts are computed, e.g. "...: holds on 1 of 2 cases (precision_at_0.5)".
+    lines = [v for r in plan.runs for v in r.verdicts]
+    assert any(re.search(r"holds on \d+ of \d+ ", v) for v in lines), lines
+    explorer = nbformat.read(out / "explorer.ipynb", as_version=4)
+    spec = next(
+        o["data"][report_mime()]
+        for c in explorer.cells
+        for o in c.get("outputs", [])
+        if report_mime() in o.get("data", {})
+    )
+    points = sum(len(v) for v in spec["datasets"].values())
+    assert points == 15_625, "the explorer's scatter must show the whole space"
+    assert json.dumps(spec).count('"predicted top-10"') >= 1
+
+
+def report_mime() -> str:
+    from pwlkit.viz import VEGALITE_MIME
+
+    return VEGALITE_MIME
