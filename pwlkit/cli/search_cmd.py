@@ -104,6 +104,10 @@ def format_summary(s: dict) -> str:
         f"{s['oracle_test_error']:.3f}"),
         "  best-so-far test error (mean over runs): "
         + ", ".join(f"{q}: {curve[q - 1]:.3f}" for q in marks),
+        *(
+            ["  note: this benchmark has one metric only (test is a copy of val)"]
+            if s.get("test_is_val") else []
+        ),
         f"  {s['computed_runs']} runs computed, {s['reused_runs']} reused, "
         f"{s['seconds']:.1f} s" + (f"; stored in {s['store']}" if s["store"] else ""),
     ]

@@ -1,10 +1,18 @@
 """Budgeted architecture search on table-backed spaces: predictor-guided (any loss or PW
-schedule), random search and regularized evolution, reported like the PWLNAS paper."""
+schedule), random search and regularized evolution, reported like the PWLNAS paper.
+
+>>> from pwlkit.search import run_search, search_summary
+>>> run_search(benchmark, "pw", budget=100, seed=0)              # doctest: +SKIP
+>>> search_summary("nb201-cifar10", "pw", budget=100, runs=30)   # doctest: +SKIP
+"""
 
 from .loop import SEARCH_EPOCHS, SIGNALS, SearchConfig, signal_view
 from .report import error_of, oracle, summarize_runs
 from .run import make_config, run_search, run_searches
 from .strategies import PW_PAIRS, PW_SWITCH, Strategy, pw_spec, resolve_strategy
+from .study import load_search_results, load_search_study, run_search_study
+from .summary import paper_table, search_summary, summarize_rows
+from .toy import make_toy_benchmark
 
 __all__ = [
     "PW_PAIRS",
@@ -14,12 +22,19 @@ __all__ = [
     "SearchConfig",
     "Strategy",
     "error_of",
+    "load_search_results",
+    "load_search_study",
     "make_config",
+    "make_toy_benchmark",
     "oracle",
+    "paper_table",
     "pw_spec",
     "resolve_strategy",
     "run_search",
+    "run_search_study",
     "run_searches",
+    "search_summary",
     "signal_view",
+    "summarize_rows",
     "summarize_runs",
 ]

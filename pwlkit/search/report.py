@@ -95,6 +95,7 @@ def summarize_runs(runs: list[dict], benchmark: Benchmark, signal: str) -> dict:
         "signal": signal,
         "n_runs": len(runs),
         "error": error_name(benchmark),
+        "test_is_val": bool(benchmark.test_is_val),
         "mean_test_error": float(errors.mean()),
         "std_test_error": float(errors.std(ddof=1)) if len(runs) > 1 else 0.0,
         "found_best_fraction": float(np.mean([r["found_best"] for r in runs])),
