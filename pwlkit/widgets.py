@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import altair as alt
 import ipywidgets as w
 import numpy as np
 import pandas as pd
@@ -129,6 +130,8 @@ class Explorer:
         self.button = w.Button(description="Train", button_style="primary", icon="play")
         self.status = w.HTML(value="<i>pick settings and press Train</i>")
         self.output = w.Output()
+        self.chart_box = w.Box()  # holds one live chart widget, redrawn in place
+        self._live_chart = None
         self.button.on_click(lambda _: self.train())
         controls = w.HBox(
             [
@@ -136,7 +139,7 @@ class Explorer:
                 w.VBox([self.backbone, self.seed, w.HBox([self.button])]),
             ]
         )
-        self.panel = w.VBox([controls, self.status, self.output])
+        self.panel = w.VBox([controls, self.status, self.chart_box, self.output])
         self.panel.add_class("pwlkit-explorer")
 
     # ------------------------------------------------------------------------- actions
@@ -213,10 +216,23 @@ class Explorer:
         if viz.chart_mode() != "report":
             # A batch run (papermill) has no live view, and its executor stalls on rich
             # outputs routed into an Output widget: the report shows runs with `show()`.
-            with self.output:
-                self.output.clear_output(wait=True)
-                self.show(run)
+            self._redraw(run)
         return run
+
+    def _redraw(self, run: ExplorerRun) -> None:
+        """Update the panel in place: the chart widget gets the new spec, tables are redrawn."""
+        chart = self.chart(run)
+        live = viz.chart_mode() == "interactive"
+        if live and self._live_chart is None:
+            self._live_chart = alt.JupyterChart(chart, embed_options={"renderer": "canvas"})
+            self.chart_box.children = (self._live_chart,)
+        elif live:
+            self._live_chart.chart = chart
+        with self.output:
+            self.output.clear_output(wait=True)
+            if not live:
+                display(chart)
+            self._tables(run)
 
     @staticmethod
     def _describe(s: dict[str, Any], loss: str | None = None) -> str:
@@ -244,7 +260,8 @@ class Explorer:
     def metrics_table(self, run: ExplorerRun | None = None) -> pd.DataFrame:
         """The run's whole-space metrics (tau, Spearman, Precision@T, N@K) as one row."""
         run = run or self._last()
-        return pd.DataFrame([run.metrics], index=[f"run {self.runs.index(run) + 1}"])
+        row = {_short(k): v for k, v in run.metrics.items()}
+        return pd.DataFrame([row], index=[f"run {self.runs.index(run) + 1}"])
 
     def top_k(self, run: ExplorerRun | None = None) -> pd.DataFrame:
         """The predictor's top-K architectures with their true value and rank."""
@@ -254,13 +271,16 @@ class Explorer:
 
     def history(self) -> pd.DataFrame:
         """Every run of this session, newest first, for comparing settings."""
-        rows = [r.row() for r in self.runs]
+        rows = [{_short(k): v for k, v in r.row().items()} for r in self.runs]
         return pd.DataFrame(rows, index=[f"run {i + 1}" for i in range(len(rows))]).iloc[::-1]
 
     def show(self, run: ExplorerRun | None = None) -> None:
-        """Display chart, metrics, top-K and history (inside the panel, or in a report cell)."""
+        """Display chart, metrics, top-K and history as plain outputs (e.g. for the report)."""
         run = run or self._last()
         display(self.chart(run))
+        self._tables(run)
+
+    def _tables(self, run: ExplorerRun) -> None:
         display(HTML("<h4>Metrics over the whole space</h4>"))
         display(HTML(f"<div class='pwlkit-metrics'>{_table(self.metrics_table(run))}</div>"))
         display(HTML(f"<h4>Predicted top-{self.k}</h4>"))
@@ -276,6 +296,15 @@ class Explorer:
 
     def _ipython_display_(self) -> None:
         display(self.panel)
+
+
+def _short(column: str) -> str:
+    """Compact metric headers for the panel: precision_at_0.5 -> P@0.5%, n_at_10 -> N@10."""
+    if column.startswith("precision_at_"):
+        return f"P@{column.removeprefix('precision_at_')}%"
+    if column.startswith("n_at_"):
+        return f"N@{column.removeprefix('n_at_')}"
+    return column
 
 
 def _table(df: pd.DataFrame) -> str:
