@@ -227,7 +227,7 @@ def heatmap(
     )
     text = base.mark_text(fontSize=11).encode(
         text=alt.Text("mean:Q", format=".3g"),
-        color=alt.Color("ink:N", scale=None),
+        color=alt.condition(alt.datum.ink == "white", alt.value("white"), alt.value("black")),
     )
     chart = alt.layer(cells, text).properties(width=alt.Step(46), height=alt.Step(28))
     return _facet(chart, facet, agg, columns).properties(title=title or f"{metric}: {y} x {x}")

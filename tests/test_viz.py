@@ -143,6 +143,29 @@ def test_report_renderer_bundle():
     assert viz.VEGALITE_MIME in bundle and "image/png" not in bundle  # too slow to rasterise
 
 
+def test_every_builder_compiles_and_draws_in_vega():
+    """vl-convert runs the same Vega-Lite compiler and Vega renderer as the browser."""
+    import vl_convert as vlc
+
+    df = _frame(np.random.default_rng(4))
+    viz.setup_charts("png")
+    rng = np.random.default_rng(5)
+    charts = {
+        "lines": viz.metric_vs_train_size(df, "tau"),
+        "lines_lower": viz.metric_vs_train_size(df, "n_at_10"),
+        "bars": viz.metric_bars(df, "tau", x="loss", color="backbone"),
+        "bars_plain": viz.metric_bars(df, "n_at_10", x="loss", facet=None),
+        "heatmap": viz.heatmap(df, "tau", x="loss", y="train_size"),
+        "heatmap_lower": viz.heatmap(df, "n_at_10", x="loss", y="train_size", facet=None),
+        "scatter": viz.pred_vs_true(
+            rng.random(500), rng.random(500), train_idx=[1, 2], arch=[f"a{i}" for i in range(500)]
+        ),
+    }
+    for name, chart in charts.items():
+        svg = vlc.vegalite_to_svg(chart.to_dict())
+        assert svg.startswith("<svg") and svg.count("<path") + svg.count("<rect") > 5, name
+
+
 def test_setup_charts_rejects_unknown_mode():
     with pytest.raises(ValueError, match="interactive, report, png, svg"):
         viz.setup_charts("cdn")
