@@ -17,8 +17,9 @@ import pandas as pd
 
 from .viz import lower_is_better
 
-RANKING = ("pairwise", "listwise")
-FAMILY_ORDER = ("regression", "pairwise", "listwise", "weighted", "piecewise", "soft piecewise")
+#: Loss families as `pwlkit.losses` names them (``LOSSES[name].family``).
+RANKING = ("pairwise ranking", "listwise ranking")
+WEIGHTED = ("weighted",)
 
 
 @dataclass
@@ -31,17 +32,20 @@ class Verdict:
     details: pd.DataFrame = field(default_factory=pd.DataFrame)
     metric: str = ""
     unit: str = "tasks"
+    ties: int = 0  # cases the metric could not separate, left out of ``total``
 
     @property
     def fraction(self) -> float:
         return self.holds / self.total if self.total else float("nan")
 
     def __str__(self) -> str:
+        tied = f"; {self.ties} tied, left out" if self.ties else ""
         if not self.total:
             unit = self.unit.removesuffix("s")
-            return f"{self.claim}: not testable on these results (no {unit} has the runs)"
+            why = f"every {unit} is a tie" if self.ties else f"no {unit} has the runs"
+            return f"{self.claim}: not testable on these results ({why})"
         on = f"holds on {self.holds} of {self.total} {self.unit}"
-        return f"{self.claim}: {on}" + (f" ({self.metric})" if self.metric else "")
+        return f"{self.claim}: {on}" + (f" ({self.metric}{tied})" if self.metric else "")
 
     def _repr_markdown_(self) -> str:
         return f"**{self}**"
@@ -52,10 +56,9 @@ class Verdict:
 
 
 def loss_family(spec: str) -> str:
-    """Family of a loss or schedule spec: regression, pairwise, listwise, weighted, piecewise.
-
-    A hard switch (``a->b@t``) is ``piecewise``, a soft one (``a~>b``) ``soft piecewise``.
-    """
+    """Family of a loss or schedule spec, as `pwlkit.losses` names it (regression, pairwise
+    ranking, listwise ranking, weighted, ...); a hard switch (``a->b@t``) is ``piecewise``, a
+    soft one (``a~>b``) ``soft piecewise``."""
     if "~>" in spec:
         return "soft piecewise"
     if "->" in spec:
@@ -80,6 +83,19 @@ def _better(metric: str) -> Callable[[float, float], bool]:
     if lower_is_better(metric):
         return lambda a, b: a < b
     return lambda a, b: a > b
+
+
+def _beats(metric: str, a: float, b: float) -> bool | None:
+    """True if ``a`` is better than ``b`` on ``metric``, False if worse, None on a tie."""
+    if np.isclose(a, b, rtol=1e-12, atol=1e-12):
+        return None
+    return bool(_better(metric)(a, b))
+
+
+def _top(means: pd.Series, metric: str) -> list:
+    """Every index whose value ties for the best."""
+    best = means.min() if lower_is_better(metric) else means.max()
+    return [i for i, v in means.items() if np.isclose(v, best, rtol=1e-12, atol=1e-12)]
 
 
 def _best(means: pd.Series, metric: str) -> tuple[str, float]:
@@ -115,7 +131,7 @@ def best_family_at_size(
     metric: str = "precision_at_0.5",
     *,
     size: str = "largest",
-    winners: Sequence[str] = ("weighted",),
+    winners: Sequence[str] = WEIGHTED,
     claim: str | None = None,
 ) -> Verdict:
     """Is the best single loss at the ``largest`` / ``smallest`` train size from ``winners``?
@@ -130,16 +146,16 @@ def best_family_at_size(
         means = sub[sub["train_size"] == n].groupby("loss")[metric].mean()
         if means.empty:
             continue
-        best, value = _best(means, metric)
-        fam = loss_family(best)
+        _, value = _best(means, metric)
+        fams = {loss_family(x) in winners for x in _top(means, metric)}
         rows.append(
             {
                 **task,
                 "train_size": n,
-                "best loss": best,
-                "family": fam,
+                "best loss": ", ".join(_top(means, metric)),
+                "family": ", ".join(sorted({loss_family(x) for x in _top(means, metric)})),
                 metric: value,
-                "holds": fam in winners,
+                "holds": fams.pop() if len(fams) == 1 else None,
             }
         )
     details = pd.DataFrame(rows)
@@ -153,7 +169,7 @@ def weighted_best_with_data(df: pd.DataFrame, metric: str = "precision_at_0.5") 
         df,
         metric,
         size="largest",
-        winners=("weighted",),
+        winners=WEIGHTED,
         claim="weighted losses are best at the largest train size",
     )
 
@@ -167,7 +183,7 @@ def ranking_best_with_little_data(df: pd.DataFrame, metric: str = "precision_at_
         means = sub[sub["train_size"] == n].groupby(["family", "loss"])[metric].mean()
         fams = means.index.get_level_values("family")
         rank = means[fams.isin(RANKING)]
-        weighted = means[fams == "weighted"]
+        weighted = means[fams.isin(WEIGHTED)]
         if rank.empty or weighted.empty:
             continue
         (_, rbest), rv = _best(rank, metric)
@@ -180,7 +196,7 @@ def ranking_best_with_little_data(df: pd.DataFrame, metric: str = "precision_at_
                 "ranking": rv,
                 "best weighted": wbest,
                 "weighted": wv,
-                "holds": _better(metric)(rv, wv),
+                "holds": _beats(metric, rv, wv),
             }
         )
     return _verdict(
@@ -203,7 +219,7 @@ def mse_worst_at_top(df: pd.DataFrame, metric: str = "precision_at_0.5") -> Verd
                 "mse": means["mse"],
                 "worst loss": worst,
                 "worst": means[worst],
-                "holds": worst == "mse",
+                "holds": worst == "mse" if (means == means[worst]).sum() == 1 else None,
             }
         )
     return _verdict(
@@ -226,16 +242,18 @@ def hybrid_below_best_single(df: pd.DataFrame, metric: str = "tau") -> Verdict:
                 "mse+sr": means["mse+sr"],
                 "best single": best,
                 "best": bv,
-                "holds": _better(metric)(bv, means["mse+sr"]),
+                "holds": _beats(metric, bv, means["mse+sr"]),
             }
         )
-    return _verdict("MSE+SR is below the best single loss", pd.DataFrame(rows), metric)
+    return _verdict(
+        "MSE+SR is below the best single loss", pd.DataFrame(rows), metric, unit="cases"
+    )
 
 
 def more_data_not_always_better(
     df: pd.DataFrame,
     metric: str = "precision_at_0.5",
-    families: Sequence[str] = ("regression", "pairwise", "listwise"),
+    families: Sequence[str] = ("regression", *RANKING),
 ) -> Verdict:
     """Paper: top-K metrics of regression / ranking losses can get worse with more data.
 
@@ -279,7 +297,7 @@ def more_data_not_always_better(
 def backbone_pairing(df: pd.DataFrame, metric: str = "precision_at_0.5") -> Verdict:
     """Paper: an MLP predictor is best with a ranking loss, a Transformer with a weighted one."""
     data = _single(df)
-    want = {"mlp": RANKING, "transformer": ("weighted",)}
+    want = {"mlp": RANKING, "transformer": WEIGHTED}
     rows = []
     for task, sub in _tasks(data, ["benchmark", "backbone"]):
         bb = task.get("backbone")
@@ -287,14 +305,15 @@ def backbone_pairing(df: pd.DataFrame, metric: str = "precision_at_0.5") -> Verd
             continue
         means = sub.groupby("loss")[metric].mean()
         best, value = _best(means, metric)
+        fams = {loss_family(x) in want[bb] for x in _top(means, metric)}
         rows.append(
             {
                 **task,
-                "best loss": best,
+                "best loss": ", ".join(_top(means, metric)),
                 "family": loss_family(best),
                 metric: value,
                 "expected": " or ".join(want[bb]),
-                "holds": loss_family(best) in want[bb],
+                "holds": fams.pop() if len(fams) == 1 else None,
             }
         )
     return _verdict(
@@ -322,7 +341,6 @@ def accuracy_weights_beat_rank(df: pd.DataFrame, metric: str = "precision_at_0.5
     pairs = {s: _strip_rank(s) for s in df["loss"].unique()}
     pairs = {r: a for r, a in pairs.items() if a is not None and a in set(df["loss"])}
     rows = []
-    better = _better(metric)
     for task, sub in _tasks(df, ["benchmark", "backbone", "train_size"]):
         means = sub.groupby("loss")[metric].mean()
         for rank_spec, acc_spec in pairs.items():
@@ -333,16 +351,20 @@ def accuracy_weights_beat_rank(df: pd.DataFrame, metric: str = "precision_at_0.5
                         "loss": acc_spec,
                         "accuracy weights": means[acc_spec],
                         "rank weights": means[rank_spec],
-                        "holds": better(means[acc_spec], means[rank_spec]),
+                        "holds": _beats(metric, means[acc_spec], means[rank_spec]),
                     }
                 )
-    return _verdict("accuracy (ground-truth) weights beat rank weights", pd.DataFrame(rows), metric)
+    return _verdict(
+        "accuracy (ground-truth) weights beat rank weights",
+        pd.DataFrame(rows),
+        metric,
+        unit="cases",
+    )
 
 
 def piecewise_beats_best_single(df: pd.DataFrame, metric: str = "precision_at_0.5") -> Verdict:
     """Paper: the best piecewise schedule matches or beats the best single loss."""
     data = add_family(df)
-    better = _better(metric)
     rows = []
     for task, sub in _tasks(data, ["benchmark", "backbone", "train_size"]):
         means = sub.groupby(["family", "loss"])[metric].mean()
@@ -360,13 +382,14 @@ def piecewise_beats_best_single(df: pd.DataFrame, metric: str = "precision_at_0.
                 "schedule": pv,
                 "best single": sbest,
                 "single": sv,
-                "holds": pv == sv or better(pv, sv),
+                "holds": _beats(metric, pv, sv) is not False,  # a tie is a match
             }
         )
     return _verdict(
         "the best piecewise schedule matches or beats the best single loss",
         pd.DataFrame(rows),
         metric,
+        unit="cases",
     )
 
 
@@ -407,7 +430,6 @@ def schedules_frame(df: pd.DataFrame) -> pd.DataFrame:
 def soft_vs_hard(df: pd.DataFrame, metric: str = "precision_at_0.5") -> Verdict:
     """Does a soft switch (``a~>b``) beat the best hard switch of the same pair?"""
     sched = schedules_frame(df)
-    better = _better(metric)
     rows = []
     for task, sub in _tasks(sched, ["benchmark", "backbone", "train_size", "pair"]):
         means = sub.groupby(["kind", "loss"])[metric].mean()
@@ -423,11 +445,14 @@ def soft_vs_hard(df: pd.DataFrame, metric: str = "precision_at_0.5") -> Verdict:
                 "soft": sv,
                 "best hard": hbest,
                 "hard": hv,
-                "holds": better(sv, hv),
+                "holds": _beats(metric, sv, hv),
             }
         )
     return _verdict(
-        "a soft switch beats the best hard switch of the same pair", pd.DataFrame(rows), metric
+        "a soft switch beats the best hard switch of the same pair",
+        pd.DataFrame(rows),
+        metric,
+        unit="cases",
     )
 
 
@@ -443,14 +468,15 @@ def best_threshold(df: pd.DataFrame, metric: str = "precision_at_0.5") -> pd.Dat
     return pd.DataFrame(rows)
 
 
-def _verdict(claim: str, details: pd.DataFrame, metric: str) -> Verdict:
-    """Count the rows that hold; rows finer than a task (per train size, pair) are "cases"."""
-    unit = "cases" if {"train_size", "pair", "loss"} & set(details.columns) else "tasks"
+def _verdict(claim: str, details: pd.DataFrame, metric: str, unit: str = "tasks") -> Verdict:
+    """Count the rows that hold; rows whose ``holds`` is None are ties, left out of the total."""
     if details.empty:
         return Verdict(claim, 0, 0, details, metric, unit)
     details = details.copy()
-    details["holds"] = details["holds"].astype(bool)
-    return Verdict(claim, int(details["holds"].sum()), len(details), details, metric, unit)
+    tied = details["holds"].isna()
+    details["holds"] = details["holds"].map({True: "yes", False: "no"}).fillna("tie")
+    held = int((details["holds"] == "yes").sum())
+    return Verdict(claim, held, int((~tied).sum()), details, metric, unit, int(tied.sum()))
 
 
 def summary_table(verdicts: Sequence[Verdict]) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import vl_convert as vlc
 
 from pwlkit import report
 
@@ -115,6 +116,8 @@ def test_all_notebooks_run_in_the_report(tmp_path):
             if report_mime() in o.get("data", {})
         ]
         assert specs, f"{run.label}: no chart"
+        for spec in specs:  # the browser's compiler and renderer, run by vl-convert
+            assert vlc.vegalite_to_svg(spec).startswith("<svg"), run.label
         page = (out / run.html_name).read_text()
         assert page.count('class="pwlkit-chart"') == len(specs)
         assert not re.search(r"<script[^>]+src=", page)
