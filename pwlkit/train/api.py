@@ -16,7 +16,7 @@ from ..benchmarks.base import Benchmark
 from ..losses import parse_loss
 from ..predictors import build_predictor, encode
 from . import engine
-from .config import SMALL_STEP_FLOPS, resolve
+from .config import GROUP_STEP_FLOPS, MAX_GROUP, SMALL_STEP_FLOPS, resolve
 
 SIGNALS = ("val", "test")
 
@@ -99,7 +99,9 @@ def fit_predict_many(
         weight_decay=train_cfg["weight_decay"], lr_min_ratio=train_cfg["lr_min_ratio"],
     )
     out = np.empty((len(seeds), benchmark.num_archs), dtype=np.float64)
-    step = train_cfg["max_models"]
+    batch = min(opt.batch_size, idx.shape[1])
+    step_flops = batch * build_predictor(backbone, enc, 1, **arch).flops_per_arch()["train"]
+    step = train_cfg["max_models"] or max(1, min(MAX_GROUP, int(GROUP_STEP_FLOPS // step_flops)))
     for lo in range(0, len(seeds), step):
         rows = slice(lo, lo + step)
         chunk_seeds = [int(s) for s in seeds[rows]]
@@ -107,10 +109,8 @@ def fit_predict_many(
         model.reset(chunk_seeds)
         groups = _loss_groups([schedules[s] for s in losses[rows]], chunk_seeds)
         threads = train_cfg["threads"]
-        if threads is None:
-            batch = min(opt.batch_size, idx.shape[1])
-            work = len(chunk_seeds) * batch * model.flops_per_arch()["train"]
-            threads = 1 if work < SMALL_STEP_FLOPS else None
+        if threads is None and len(chunk_seeds) * step_flops < SMALL_STEP_FLOPS:
+            threads = 1
         with engine.torch_threads(threads):
             engine.train(
                 model, torch.from_numpy(idx[rows]), torch.from_numpy(targets[rows]), groups,

@@ -11,18 +11,28 @@ from typing import Any
 from ..predictors import ARCH_PARAMS
 
 TRAIN_DEFAULTS: dict[str, dict[str, Any]] = {
-    "gcn": {"epochs": 300, "batch_size": 64, "lr": 1e-3, "weight_decay": 1e-3},
-    "mlp": {"epochs": 300, "batch_size": 64, "lr": 1e-3, "weight_decay": 1e-3},
-    "transformer": {"epochs": 300, "batch_size": 64, "lr": 1e-3, "weight_decay": 1e-3},
+    "gcn": {"epochs": 300, "batch_size": 128, "lr": 2e-3, "weight_decay": 1e-4},
+    "mlp": {"epochs": 300, "batch_size": 128, "lr": 2e-3, "weight_decay": 1e-4},
+    "transformer": {"epochs": 300, "batch_size": 128, "lr": 2e-3, "weight_decay": 1e-4},
 }
 """Epochs, mini-batch size, Adam learning rate (cosine-decayed to ``lr * lr_min_ratio``) and
 Adam L2 weight decay, per backbone."""
 
-ENGINE_DEFAULTS: dict[str, Any] = {"lr_min_ratio": 0.0, "max_models": 64, "threads": None}
+ENGINE_DEFAULTS: dict[str, Any] = {"lr_min_ratio": 0.0, "max_models": None, "threads": None}
 """``lr_min_ratio``: final learning rate as a fraction of ``lr``. ``max_models``: models trained
-together in one batched group (more are trained group after group, bounding memory).
+together in one batched group (more are trained group after group); ``None`` picks as many as
+keep one training step under `GROUP_STEP_FLOPS`, at most 64.
 ``threads``: torch threads while training and scoring (restored afterwards); ``None`` keeps
 torch's setting, except for tiny steps (below `SMALL_STEP_FLOPS`), which run on one thread."""
+
+GROUP_STEP_FLOPS = 1e9
+"""Training FLOPs of one step of a model group above which adding models stops paying: beyond
+about 256 NB201 cells x GCN 144 per step the activations no longer stay in a core's cache and
+the elementwise passes between matmuls become memory-bound (measured: 53% of the matmul peak
+for 1-2 GCNs at batch 128, 42% for 32)."""
+
+MAX_GROUP = 64
+"""Upper bound on the automatic group size (memory of the stacked activations)."""
 
 SMALL_STEP_FLOPS = 50e6
 """Training FLOPs per step below which a fit runs single-threaded: such steps are too small
@@ -65,6 +75,8 @@ def resolve(backbone: str, epochs: int | None, hparams: dict[str, Any]) -> tuple
         train["epochs"] = epochs
     for key in ("epochs", "batch_size", "max_models"):
         value = train[key]
+        if key == "max_models" and value is None:
+            continue
         if isinstance(value, bool) or int(value) != value or value < 1:
             raise ValueError(f"{key} must be a positive integer, got {value!r}")
         train[key] = int(value)
