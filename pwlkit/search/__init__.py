@@ -6,7 +6,7 @@ schedule), random search and regularized evolution, reported like the PWLNAS pap
 >>> search_summary("nb201-cifar10", "pw", budget=100, runs=30)   # doctest: +SKIP
 """
 
-from .loop import SEARCH_EPOCHS, SIGNALS, SearchConfig, signal_view
+from .loop import SEARCH_EPOCHS, SEARCH_HPARAMS, SIGNALS, SearchConfig, signal_view
 from .report import error_of, oracle, summarize_runs
 from .run import make_config, run_search, run_searches
 from .strategies import PW_PAIRS, PW_SWITCH, Strategy, pw_spec, resolve_strategy
@@ -18,6 +18,7 @@ __all__ = [
     "PW_PAIRS",
     "PW_SWITCH",
     "SEARCH_EPOCHS",
+    "SEARCH_HPARAMS",
     "SIGNALS",
     "SearchConfig",
     "Strategy",

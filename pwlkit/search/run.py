@@ -10,7 +10,7 @@ import numpy as np
 
 from pwlkit.benchmarks.base import Benchmark
 
-from .loop import SearchConfig, check_budget, search_queries, signal_view
+from .loop import SEARCH_HPARAMS, SearchConfig, check_budget, search_queries, signal_view
 from .report import report_run
 from .strategies import resolve_strategy
 
@@ -22,6 +22,8 @@ def make_config(config: SearchConfig | None = None, **overrides) -> SearchConfig
     bad = sorted(set(overrides) - valid)
     if bad:
         raise ValueError(f"unknown search option(s) {bad}: valid options are {sorted(valid)}")
+    if "hparams" in overrides:
+        overrides["hparams"] = {**SEARCH_HPARAMS, **(overrides["hparams"] or {})}
     return dataclasses.replace(base, **overrides)
 
 

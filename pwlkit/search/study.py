@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from .cells import DEFAULT_RUNS_PER_JOB, SearchCell, search_cells
-from .loop import SIGNALS, SearchConfig
+from .loop import SEARCH_HPARAMS, SIGNALS, SearchConfig
 from .runner import DEFAULT_OUTPUT_DIR, SearchRunReport, read_cells, run_cells
 from .strategies import BASELINES
 
@@ -108,7 +108,9 @@ def load_search_study(source: str | Path | Mapping[str, Any] | SearchStudy) -> S
     hparams = raw.get("hyperparameters") or {}
     if not isinstance(hparams, dict):
         raise fail("hyperparameters", "must be a mapping, e.g. {lr: 0.001}")
-    config = dataclasses.replace(SearchConfig(), hparams=dict(hparams), **overrides)
+    config = dataclasses.replace(
+        SearchConfig(), hparams={**SEARCH_HPARAMS, **hparams}, **overrides
+    )
     guided = [s for s in strategies if s not in BASELINES]
     if guided and min(budgets) < config.n_init:
         raise fail(
