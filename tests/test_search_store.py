@@ -9,7 +9,7 @@ import pytest
 from test_search import ridge_fit
 
 from pwlkit.cli import main
-from pwlkit.search import SearchConfig, run_searches
+from pwlkit.search import SEARCH_HPARAMS, SearchConfig, make_config, run_searches
 from pwlkit.search.cells import group_search_jobs, search_cells
 from pwlkit.search.runner import read_cells, run_cells
 from pwlkit.search.study import load_search_results, load_search_study, run_search_study
@@ -33,6 +33,18 @@ def test_cell_ids_follow_the_settings_a_strategy_uses(toy):
     ids = {search_cells(toy, "mse", 30, sig, [s], base)[0].cell_id
            for sig in ("val", "test") for s in (0, 1)}
     assert len(ids) == 4
+
+
+def test_training_settings_are_pinned_and_part_of_the_cell(toy):
+    assert SearchConfig().hparams == SEARCH_HPARAMS
+    lr = make_config(hparams={"lr": 2e-3})
+    assert lr.hparams == {**SEARCH_HPARAMS, "lr": 2e-3}
+    a = search_cells(toy, "mse", 30, "val", [0], SearchConfig())[0]
+    b = search_cells(toy, "mse", 30, "val", [0], lr)[0]
+    assert a.cell_id != b.cell_id and b.search_config().hparams["lr"] == 2e-3
+    study = load_search_study({"name": "x", "benchmarks": ["nbgraph-cora"], "strategies": ["mse"],
+                               "budgets": [20], "runs": 1, "hyperparameters": {"lr": 2e-3}})
+    assert study.config.hparams == lr.hparams
 
 
 def test_jobs_group_seeds_of_one_search(toy):
