@@ -36,6 +36,17 @@ def random_dags(n_archs: int = 40, n_slots: int = 6, num_ops: int = 4, seed: int
     )
 
 
+def shared_chain(n_archs: int = 30, n_slots: int = 5, num_ops: int = 4) -> Benchmark:
+    """Cells with one shared adjacency (all pairs i < j), only operations vary (NB201-like)."""
+    ops = np.random.default_rng(1).integers(0, num_ops, (n_archs, n_slots)).astype(np.int16)
+    adj = np.broadcast_to(np.triu(np.ones((n_slots, n_slots), np.uint8), 1),
+                          (n_archs, n_slots, n_slots)).copy()
+    val = np.linspace(80, 90, n_archs)
+    return Benchmark(name="toy-shared", space="toy",
+                     arch=np.array([str(i) for i in range(n_archs)], object), ops=ops, adj=adj,
+                     op_names=tuple(f"op{i}" for i in range(num_ops)), val=val, test=val)
+
+
 def test_propagation_matches_dense_gcn_conv_on_forward_and_reverse_adjacency():
     bench = random_dags()
     enc = encode(bench)
@@ -48,6 +59,38 @@ def test_propagation_matches_dense_gcn_conv_on_forward_and_reverse_adjacency():
     ours = enc.adj @ conv.lin(x) + conv.bias
     m = mask.unsqueeze(-1)
     torch.testing.assert_close(ours * m, ref * m, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("space", ["dags", "shared"])
+def test_gcn_equals_a_stack_of_dense_gcn_conv_layers(space):
+    """The batched GCN is DenseGCNConv on forward and reverse adjacency (shared weights,
+    averaged), relu, masked mean pooling and a 2-layer head; checked with copied weights."""
+    bench = random_dags() if space == "dags" else shared_chain()
+    enc = encode(bench)
+    model = build_predictor("gcn", enc, 2, hidden=12, layers=3, head_hidden=5)
+    model.reset([0, 1])
+    m = 1  # compare the second model of the batch
+    weights = [model.embed.weight[m]] + [conv.weight[m] for conv in model.convs]
+    convs = []
+    for w, bias in zip(weights, model.biases):
+        conv = DenseGCNConv(w.shape[0], w.shape[1])
+        with torch.no_grad():
+            conv.lin.weight.copy_(w.T)
+            conv.bias.copy_(bias.weight[m].view(-1))
+        convs.append(conv)
+    x = torch.nn.functional.one_hot(enc.ops, enc.num_ops).float()
+    a = torch.from_numpy(bench.adj).float()
+    mask = enc.node_mask
+    for conv in convs:
+        x = torch.relu((conv(x, a, mask) + conv(x, a.transpose(1, 2), mask)) / 2)
+    pooled = (x * mask.unsqueeze(-1)).sum(1) / mask.sum(1, keepdim=True)
+    hidden = torch.relu(pooled @ model.head1.weight[m] + model.head1.bias[m])
+    ref = (hidden @ model.head2.weight[m] + model.head2.bias[m]).squeeze(-1)
+    ours = model(torch.arange(enc.num_archs).expand(2, -1))[m]
+    torch.testing.assert_close(ours, ref.detach(), rtol=1e-4, atol=1e-5)
+    flops = model.flops_per_arch()
+    assert flops["forward"] == 2 * (enc.n_nodes * (enc.num_ops * 12 + 2 * 12 * 12)
+                                    + 2 * enc.n_nodes**2 * 12 + enc.n_nodes * 12 + 12 * 5 + 5)
 
 
 def test_encoding_pad_rows_are_cut_off_and_pool_averages_real_nodes():
@@ -136,12 +179,7 @@ def test_batched_models_equal_single_models_with_the_same_seed(name):
 
 def test_shared_graph_fast_path_matches_gathered_path():
     """NB201-style spaces (one adjacency for all) take a shortcut; it must agree."""
-    base = random_dags(n_archs=30, n_slots=5)
-    ops = np.where(base.ops == PAD, 0, base.ops).astype(np.int16)
-    adj = np.broadcast_to(np.triu(np.ones((5, 5), np.uint8), 1), (30, 5, 5)).copy()
-    shared = Benchmark(name="toy-shared", space="toy", arch=base.arch, ops=ops, adj=adj,
-                       op_names=base.op_names, val=base.val, test=base.test)
-    enc = encode(shared)
+    enc = encode(shared_chain())
     assert enc.shared_graph
     import dataclasses
 

@@ -119,6 +119,19 @@ def test_max_models_groups_give_the_same_predictions(space):
     np.testing.assert_allclose(whole, split, rtol=1e-4, atol=1e-5)
 
 
+def test_worker_threads_do_not_change_predictions(space):
+    """Groups and scoring chunks run on single-threaded workers: same numbers for any count."""
+    sets = [sample_train(space, 30, s) for s in range(3)]
+    kw = {**FAST, **SMALL["gcn"], "max_models": 1}
+    one = fit_predict_many(space, sets, ["hr", "mse", "warp"], [0, 1, 2], threads=1, **kw)
+    two = fit_predict_many(space, sets, ["hr", "mse", "warp"], [0, 1, 2], threads=2, **kw)
+    assert np.array_equal(one, two)
+    single = [fit_predict(space, sets[0], "hr", seed=0, threads=t, **FAST, **SMALL["gcn"])
+              for t in (1, 3)]
+    assert np.array_equal(single[0], single[1])
+    assert np.array_equal(single[0], one[0])
+
+
 def test_fit_learns_a_learnable_space(space):
     idx = sample_train(space, 80, 0)
     pred = fit_predict(space, idx, "hr", epochs=60, seed=0, batch_size=16, lr=3e-3,

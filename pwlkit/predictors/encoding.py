@@ -33,6 +33,8 @@ class Encoding:
             predecessors and successors; real nodes only).
         flat: ``[N, n * num_ops + n_adj]`` float32, one-hot operations (PAD = zeros) followed by
             the upper-triangular adjacency entries (all off-diagonal ones for cyclic encodings).
+        prop_ops: ``[N, n, num_ops]`` float32 ``adj @ one_hot(ops)``: the first GCN layer's
+            input already propagated (``P (X W) = (P X) W``), so that layer is one small product.
         shared_graph: True when every architecture has the same ``adj``/``pool``/``attn``
             (NB201-style cells: only the operations differ), letting backbones skip a gather.
         num_ops: number of operation types.
@@ -44,6 +46,7 @@ class Encoding:
     pool: torch.Tensor
     attn: torch.Tensor
     flat: torch.Tensor
+    prop_ops: torch.Tensor
     shared_graph: bool
     num_ops: int
 
@@ -113,6 +116,9 @@ def build_encoding(benchmark: Benchmark) -> Encoding:
     link = (adj != 0) | (np.swapaxes(adj, 1, 2) != 0) | np.eye(ops.shape[1], dtype=bool)
     attn = (link & real) | np.eye(ops.shape[1], dtype=bool)
     shared = bool((prop == prop[:1]).all() and (mask == mask[:1]).all())
+    onehot = np.zeros((*ops.shape, num_ops), np.float32)
+    rows, cols = np.nonzero(mask)
+    onehot[rows, cols, ops[rows, cols]] = 1.0
     return Encoding(
         ops=torch.from_numpy(np.where(mask, ops, 0)),
         node_mask=torch.from_numpy(mask),
@@ -120,6 +126,7 @@ def build_encoding(benchmark: Benchmark) -> Encoding:
         pool=torch.from_numpy(pool.astype(np.float32)),
         attn=torch.from_numpy(attn),
         flat=torch.from_numpy(_flat_features(ops, adj, num_ops)),
+        prop_ops=torch.from_numpy(np.matmul(prop, onehot)),
         shared_graph=shared,
         num_ops=num_ops,
     )

@@ -13,7 +13,7 @@ import torch
 from torch.nn import functional as F
 
 from .encoding import Encoding
-from .layers import BatchedBias, BatchedEmbedding, BatchedLinear, BatchedModule
+from .layers import BatchedBias, BatchedLinear, BatchedModule
 
 
 class GCN(BatchedModule):
@@ -36,7 +36,8 @@ class GCN(BatchedModule):
             raise ValueError("gcn: hidden, layers and head_hidden must be >= 1")
         self.enc = encoding
         self.hidden, self.n_layers = hidden, layers
-        self.embed = BatchedEmbedding(n_models, encoding.num_ops, hidden, init="glorot")
+        # First layer on one-hot operations: multiplies the precomputed ``P @ X``.
+        self.embed = BatchedLinear(n_models, encoding.num_ops, hidden, bias=False, init="glorot")
         self.convs = torch.nn.ModuleList(
             BatchedLinear(n_models, hidden, hidden, bias=False, init="glorot")
             for _ in range(layers - 1)
@@ -53,8 +54,9 @@ class GCN(BatchedModule):
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
         m, b = idx.shape
         enc, h_dim = self.enc, self.hidden
-        ops = enc.ops[idx]  # [M, B, n]
-        n = ops.shape[-1]
+        px = enc.prop_ops[idx]  # [M, B, n, K]
+        n, k = px.shape[2], px.shape[3]
+        first_bias = self.biases[0].weight.view(m, 1, h_dim)
         # relu(P @ Z + bias) with the bias add fused into the batched product (baddbmm), then an
         # in-place relu: two fewer passes over the activations per layer than add + relu.
         if enc.shared_graph:
@@ -65,7 +67,8 @@ class GCN(BatchedModule):
                 bias = bias.expand(m, 1, b, h_dim).reshape(m, 1, b * h_dim)
                 return torch.baddbmm(bias, prop, z.view(m, n, b * h_dim)).relu_().view(z.shape)
 
-            h = self.embed(ops.transpose(1, 2))
+            px = px.transpose(1, 2).reshape(m, n * b, k)
+            shape = (m, n, b, h_dim)
         else:
             prop = enc.adj[idx].view(m * b, n, n)
 
@@ -73,8 +76,9 @@ class GCN(BatchedModule):
                 bias = bias.expand(m, b, 1, h_dim).reshape(m * b, 1, h_dim)
                 return torch.baddbmm(bias, prop, z.view(m * b, n, h_dim)).relu_().view(z.shape)
 
-            h = self.embed(ops)
-        h = layer(h, self.biases[0].weight)
+            px = px.view(m, b * n, k)
+            shape = (m, b, n, h_dim)
+        h = torch.baddbmm(first_bias, px, self.embed.weight).relu_().view(shape)
         for conv, bias in zip(self.convs, self.biases[1:]):
             h = layer(conv(h), bias.weight)
         if enc.shared_graph:
@@ -87,14 +91,16 @@ class GCN(BatchedModule):
         """Multiply-add FLOPs (x2) per architecture of one forward pass of one model, and of
         one training step (forward + backward).
 
-        Only dense products that actually run are counted: convolutions, propagation,
-        pooling and head. The first layer is a table lookup (one-hot input) and counts 0;
-        products with a constant matrix (propagation, pooling) need no weight gradient.
+        Only dense products that actually run are counted: the first layer on the precomputed
+        ``P @ X`` (no input gradient), convolutions, propagation, pooling and head; products
+        with a constant matrix (propagation, pooling) need no weight gradient.
         """
         n, h, hh = self.enc.n_nodes, self.hidden, self.head1.out_features
+        first = 2 * n * self.enc.num_ops * h
         conv = (self.n_layers - 1) * 2 * n * h * h
-        prop = self.n_layers * 2 * n * n * h
+        prop = (self.n_layers - 1) * 2 * n * n * h
         pool = 2 * n * h
         head = 2 * h * hh + 2 * hh
-        forward = conv + prop + pool + head
-        return {"forward": forward, "train": forward + 2 * conv + prop + pool + 2 * head}
+        forward = first + conv + prop + pool + head
+        return {"forward": forward,
+                "train": forward + first + 2 * conv + prop + pool + 2 * head}

@@ -7,6 +7,7 @@ here, once; the engine and the backbones trust them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ from ..benchmarks.base import Benchmark
 from ..losses import parse_loss
 from ..predictors import build_predictor, encode
 from . import engine
-from .config import GROUP_STEP_FLOPS, MAX_GROUP, SMALL_STEP_FLOPS, resolve
+from .config import GROUP_STEP_FLOPS, MAX_GROUP, resolve
 
 SIGNALS = ("val", "test")
 
@@ -98,25 +99,29 @@ def fit_predict_many(
         epochs=train_cfg["epochs"], batch_size=train_cfg["batch_size"], lr=train_cfg["lr"],
         weight_decay=train_cfg["weight_decay"], lr_min_ratio=train_cfg["lr_min_ratio"],
     )
-    out = np.empty((len(seeds), benchmark.num_archs), dtype=np.float64)
     batch = min(opt.batch_size, idx.shape[1])
     step_flops = batch * build_predictor(backbone, enc, 1, **arch).flops_per_arch()["train"]
-    step = train_cfg["max_models"] or max(1, min(MAX_GROUP, int(GROUP_STEP_FLOPS // step_flops)))
-    for lo in range(0, len(seeds), step):
-        rows = slice(lo, lo + step)
-        chunk_seeds = [int(s) for s in seeds[rows]]
-        model = build_predictor(backbone, enc, len(chunk_seeds), **arch)
-        model.reset(chunk_seeds)
-        groups = _loss_groups([schedules[s] for s in losses[rows]], chunk_seeds)
-        threads = train_cfg["threads"]
-        if threads is None and len(chunk_seeds) * step_flops < SMALL_STEP_FLOPS:
-            threads = 1
-        with engine.torch_threads(threads):
-            engine.train(
-                model, torch.from_numpy(idx[rows]), torch.from_numpy(targets[rows]), groups,
-                chunk_seeds, opt,
-            )
-            out[rows] = engine.predict_all(model, benchmark.num_archs).numpy()
+    size = train_cfg["max_models"] or max(1, min(MAX_GROUP, int(GROUP_STEP_FLOPS // step_flops)))
+    starts = range(0, len(seeds), size)
+    workers = train_cfg["threads"] or torch.get_num_threads()
+
+    def fit_group(lo: int) -> tuple[int, np.ndarray]:
+        rows = slice(lo, lo + size)
+        group_seeds = [int(s) for s in seeds[rows]]
+        model = build_predictor(backbone, enc, len(group_seeds), **arch)
+        model.reset(group_seeds)
+        groups = _loss_groups([schedules[s] for s in losses[rows]], group_seeds)
+        engine.train(
+            model, torch.from_numpy(idx[rows]), torch.from_numpy(targets[rows]), groups,
+            group_seeds, opt,
+        )
+        # A lone group scores on every worker; with several, each scores its own.
+        score_workers = workers if len(starts) == 1 else 1
+        return lo, engine.predict_all(model, benchmark.num_archs, workers=score_workers).numpy()
+
+    out = np.empty((len(seeds), benchmark.num_archs), dtype=np.float64)
+    for lo, pred in engine.run_single_threaded([partial(fit_group, lo) for lo in starts], workers):
+        out[lo : lo + len(pred)] = pred
     return out
 
 

@@ -22,8 +22,12 @@ ENGINE_DEFAULTS: dict[str, Any] = {"lr_min_ratio": 0.0, "max_models": None, "thr
 """``lr_min_ratio``: final learning rate as a fraction of ``lr``. ``max_models``: models trained
 together in one batched group (more are trained group after group); ``None`` picks as many as
 keep one training step under `GROUP_STEP_FLOPS`, at most 64.
-``threads``: torch threads while training and scoring (restored afterwards); ``None`` keeps
-torch's setting, except for tiny steps (below `SMALL_STEP_FLOPS`), which run on one thread."""
+``threads``: worker threads (``None``: torch's thread count). Model groups train in parallel,
+one worker each, every worker single-threaded: a lone model trains on one thread, and a whole
+space is scored in parallel chunks. Parallel over groups rather than inside each operation:
+NB201-sized operations gain little from a second intra-op thread on an idle machine, and on a
+busy one every intra-op parallel region waits for a descheduled thread (measured here: a
+single fit took 9 s on 1 thread, 80 s on 2 intra-op threads while other processes ran)."""
 
 GROUP_STEP_FLOPS = 1e9
 """Training FLOPs of one step of a model group above which adding models stops paying: beyond
@@ -33,12 +37,6 @@ for 1-2 GCNs at batch 128, 42% for 32)."""
 
 MAX_GROUP = 64
 """Upper bound on the automatic group size (memory of the stacked activations)."""
-
-SMALL_STEP_FLOPS = 50e6
-"""Training FLOPs per step below which a fit runs single-threaded: such steps are too small
-for a second thread to help, and when cores are oversubscribed every parallel region of a
-tiny operation waits for a descheduled thread (measured here: a small fit took 30x longer on
-2 threads of a loaded 2-core machine than on 1)."""
 
 BACKBONES: tuple[str, ...] = ("gcn", "mlp", "transformer")
 """The predictor backbones `fit_predict` can train."""

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -20,6 +22,7 @@ import torch
 from ..predictors.layers import BatchedModule
 
 LossFn = Callable[..., torch.Tensor]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -117,32 +120,48 @@ def train(
             step += 1
 
 
-@contextmanager
-def torch_threads(threads: int | None) -> Iterator[None]:
-    """Run the block with ``threads`` torch threads (None: unchanged), then restore."""
+def run_single_threaded(tasks: Sequence[Callable[[], T]], workers: int) -> list[T]:
+    """Run independent tasks on up to ``workers`` threads, each with one torch thread.
+
+    Results come back in task order. Every task computes on one thread, so its numbers do not
+    depend on ``workers``. Torch's thread setting is restored afterwards.
+    """
     before = torch.get_num_threads()
-    if threads is None or threads == before:
-        yield
-        return
-    torch.set_num_threads(threads)
+    workers = max(1, min(int(workers), len(tasks)))
+
+    def run(task: Callable[[], T]) -> T:
+        torch.set_num_threads(1)  # thread-local parts (OpenMP, MKL) of a fresh worker
+        return task()
+
+    torch.set_num_threads(1)
     try:
-        yield
+        if workers == 1:
+            return [task() for task in tasks]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(run, tasks))
     finally:
         torch.set_num_threads(before)
 
 
-@torch.inference_mode()
-def predict_all(model: BatchedModule, num_archs: int, chunk_archs: int = 512) -> torch.Tensor:
+def predict_all(
+    model: BatchedModule, num_archs: int, chunk_archs: int = 512, workers: int = 1
+) -> torch.Tensor:
     """``[M, num_archs]`` scores of every architecture by every model.
 
-    Scored ``chunk_archs / M`` architectures at a time (at least 32): activations of a chunk
-    stay in cache; a whole-space pass at once was 3-4x slower (memory-bound).
+    Scored ``chunk_archs / M`` architectures at a time (at least 32), so a chunk's activations
+    stay in cache (a whole-space pass at once was 3-4x slower, memory-bound); chunks are shared
+    out to ``workers`` single-threaded workers.
     """
     model.eval()
     chunk = max(32, chunk_archs // max(1, model.n_models))
     out = torch.empty(model.n_models, num_archs)
-    for lo in range(0, num_archs, chunk):
-        hi = min(num_archs, lo + chunk)
-        idx = torch.arange(lo, hi).expand(model.n_models, hi - lo)
-        out[:, lo:hi] = model(idx)
+    bounds = [(lo, min(num_archs, lo + chunk)) for lo in range(0, num_archs, chunk)]
+    per_worker = [bounds[w::workers] for w in range(workers)] if workers > 1 else [bounds]
+
+    def score(parts: list[tuple[int, int]]) -> None:
+        with torch.inference_mode():
+            for lo, hi in parts:
+                out[:, lo:hi] = model(torch.arange(lo, hi).expand(model.n_models, hi - lo))
+
+    run_single_threaded([partial(score, p) for p in per_worker if p], workers)
     return out
