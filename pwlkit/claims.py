@@ -497,7 +497,7 @@ def summary_table(verdicts: Sequence[Verdict]) -> pd.DataFrame:
 
 def with_task(df: pd.DataFrame, cols: Sequence[str] = ("benchmark", "train_size")) -> pd.DataFrame:
     """A copy with a ``task`` column naming each (benchmark, train size) panel."""
-    out = df.copy()
+    out = df.sort_values(list(cols), kind="stable")  # panels in benchmark, size order
     parts = [out[c].astype(str) if c != "train_size" else "n=" + out[c].astype(str) for c in cols]
     task = parts[0]
     for p in parts[1:]:

@@ -22,14 +22,17 @@ the charts draw with no network; widget outputs, which need a live kernel, are r
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import html
 import json
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -282,15 +285,38 @@ def execute_run(
     partial notebook (with its traceback) is still rendered.
     """
     start = time.perf_counter()
-    pm_log = logging.getLogger("papermill")
-    pm_level = pm_log.level
-    pm_log.setLevel(logging.ERROR)  # its parameter-cell parser warns on values holding "="
-    try:
+    with _batch_settings():
         return _execute(
             run, out_dir, data_dir, base_dir, kernel_name, cell_timeout, extra_parameters, start
         )
+
+
+@contextlib.contextmanager
+def _batch_settings():
+    """Kernels started inside render charts for the report; papermill's parameter-cell parser
+    stays quiet (it warns on values holding "="). Re-entrant: an outer block keeps control, so
+    runs in parallel threads never see the settings restored under them."""
+    if os.environ.get(CHART_MODE_ENV) == "report" and _BATCH:
+        yield
+        return
+    old = os.environ.get(CHART_MODE_ENV)
+    pm_log = logging.getLogger("papermill")
+    pm_level = pm_log.level
+    os.environ[CHART_MODE_ENV] = "report"
+    pm_log.setLevel(logging.ERROR)
+    _BATCH.append(True)
+    try:
+        yield
     finally:
+        _BATCH.pop()
         pm_log.setLevel(pm_level)
+        if old is None:
+            os.environ.pop(CHART_MODE_ENV, None)
+        else:
+            os.environ[CHART_MODE_ENV] = old
+
+
+_BATCH: list[bool] = []
 
 
 def _execute(
@@ -313,8 +339,6 @@ def _execute(
         run.status, run.error = "skipped", _skip_reason(need)
         return run
     out_nb = out_dir / run.ipynb_name
-    old = os.environ.get(CHART_MODE_ENV)
-    os.environ[CHART_MODE_ENV] = "report"
     try:
         papermill.execute_notebook(
             str(run.notebook),
@@ -331,11 +355,6 @@ def _execute(
         run.status, run.error = "failed", f"{exc.ename}: {exc.evalue}"
     except Exception as exc:  # noqa: BLE001 - kernel death, timeout, bad file: record, go on
         run.status, run.error = "failed", f"{type(exc).__name__}: {exc}"
-    finally:
-        if old is None:
-            os.environ.pop(CHART_MODE_ENV, None)
-        else:
-            os.environ[CHART_MODE_ENV] = old
     run.seconds = time.perf_counter() - start
     if out_nb.is_file():
         nb = nbformat.read(out_nb, as_version=4)
@@ -361,13 +380,15 @@ def run_report(
     kernel_name: str = "python3",
     cell_timeout: int | None = 1800,
     overrides: Mapping[str, dict[str, Any]] | None = None,
+    jobs: int = 1,
     log: Callable[[str], None] = print,
 ) -> ReportPlan:
     """Run every planned notebook, render each to HTML, and write ``out_dir/index.html``.
 
     ``data_dir`` defaults to ``$PWLKIT_DATA``. ``overrides`` maps a notebook name to
-    parameters that replace those of all its runs (the tests use it for tiny grids). Returns
-    the plan with every run's outcome, failed ones included.
+    parameters that replace those of all its runs (the tests use it for tiny grids). ``jobs``
+    notebooks run at once (runs writing the same study wait for each other). Returns the plan
+    with every run's outcome, failed ones included.
     """
     if data_dir is None and os.environ.get("PWLKIT_DATA"):
         data_dir = os.environ["PWLKIT_DATA"]
@@ -376,12 +397,18 @@ def run_report(
     out.mkdir(parents=True, exist_ok=True)
     base = Path.cwd()
     write_index(plan, out)
-    for i, run in enumerate(plan.runs, 1):
+    lock = threading.Lock()
+    count = iter(range(1, len(plan.runs) + 1))
+
+    def do(run: ReportRun) -> None:
         src = run.params_file.name if run.params_file else "notebook defaults"
-        log(f"[{i}/{len(plan.runs)}] {run.label} ({run.notebook.name}, {src}) ...")
+        with lock:
+            log(f"[{next(count)}/{len(plan.runs)}] {run.label} ({run.notebook.name}, {src}) ...")
         if run.status == "skipped":
-            log(f"    skipped - {run.error}")
-            continue
+            with lock:
+                log(f"    {run.label}: skipped - {run.error}")
+            return
+        extra = (overrides or {}).get(run.notebook.stem)
         execute_run(
             run,
             out,
@@ -389,12 +416,36 @@ def run_report(
             base_dir=base,
             kernel_name=kernel_name,
             cell_timeout=cell_timeout,
-            extra_parameters=(overrides or {}).get(run.notebook.stem),
+            extra_parameters=extra,
         )
         detail = f" - {run.error}" if run.error else ""
-        log(f"    {run.status} in {run.seconds:.1f} s{detail}")
-        write_index(plan, out)  # keep the index current as runs finish
+        with lock:
+            log(f"    {run.label}: {run.status} in {run.seconds:.1f} s{detail}")
+            write_index(plan, out)  # keep the index current as runs finish
+
+    chains = _chains(plan.runs, overrides, data_dir, base)
+    with _batch_settings(), ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for fut in [pool.submit(lambda c=c: [do(r) for r in c]) for c in chains]:
+            fut.result()
+    write_index(plan, out)
     return plan
+
+
+def _chains(runs, overrides, data_dir, base) -> list[list[ReportRun]]:
+    """Runs grouped by the study they write (its ``name``), in plan order: a group runs one
+    run after the other, so two runs never train the same study's cells at once."""
+    groups: dict[str, list[ReportRun]] = {}
+    for run in runs:
+        key = run.label
+        if run.status != "skipped":
+            params = {
+                **notebook_parameters(run.notebook),
+                **run_parameters(run, data_dir, base),
+                **((overrides or {}).get(run.notebook.stem) or {}),
+            }
+            key = str(params.get("name") or run.label)
+        groups.setdefault(key, []).append(run)
+    return list(groups.values())
 
 
 # ----------------------------------------------------------------------------- HTML

@@ -94,7 +94,7 @@ def mean_ci(df: pd.DataFrame, by: Sequence[str], value: str, level: float = 0.95
     missing = [c for c in [*by, value] if c not in df.columns]
     if missing:
         raise KeyError(f"column(s) {missing} not in the frame; it has {list(df.columns)}")
-    g = df.dropna(subset=[value]).groupby(list(by), observed=True, sort=True)[value]
+    g = df.dropna(subset=[value]).groupby(list(by), observed=True, sort=False)[value]
     out = g.agg(mean="mean", sd="std", n="count").reset_index()
     half = stats.t.ppf(0.5 + level / 2, np.maximum(out["n"] - 1, 1)) * out["sd"] / np.sqrt(out["n"])
     half = half.where(out["n"] > 1, 0.0).fillna(0.0)
@@ -104,7 +104,9 @@ def mean_ci(df: pd.DataFrame, by: Sequence[str], value: str, level: float = 0.95
 
 def _facet(chart: alt.Chart, facet: str | None, df: pd.DataFrame, columns: int) -> alt.Chart:
     if facet and facet in df.columns and df[facet].nunique() > 1:
-        return chart.facet(facet=alt.Facet(f"{facet}:N", title=None), columns=columns)
+        order = [str(v) for v in pd.unique(df[facet])]  # the frame's order, not alphabetical
+        facet_def = alt.Facet(f"{facet}:N", title=None, sort=order)
+        return chart.facet(facet=facet_def, columns=columns)
     return chart
 
 

@@ -66,6 +66,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="small",
         help="'all' also runs X.yaml where X_small.yaml exists (default: small)",
     )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="notebooks run at once (default 1; each also uses the cores its study asks for)",
+    )
     p.add_argument("--list", action="store_true", help="print the planned runs and stop")
     p.add_argument(
         "--cell-timeout",
@@ -81,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
     from pwlkit import report
 
     params = None if args.no_params else args.params
+    if args.jobs < 1:
+        raise UserError(f"--jobs must be at least 1, got {args.jobs}")
     if args.data_dir is not None and not Path(args.data_dir).is_dir():
         raise UserError(f"--data-dir {args.data_dir!r} is not a folder")
     if args.list:
@@ -103,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
         only=args.only,
         sets=args.sets,
         cell_timeout=args.cell_timeout,
+        jobs=args.jobs,
     )
     counts = {s: sum(r.status == s for r in plan.runs) for s in ("ok", "failed", "skipped")}
     summary = ", ".join(f"{n} {s}" for s, n in counts.items())
