@@ -576,7 +576,8 @@ body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
 table {{ border-collapse: collapse; width: 100%; }}
 th, td {{ border-bottom: 1px solid #ddd; padding: .5em; text-align: left; vertical-align: top; }}
 th {{ background: #f3f3f3; }} .t {{ color: #666; font-size: .9em; }}
-pre.err {{ white-space: pre-wrap; color: #b3261e; margin: 0; }} ul {{ margin: 0; padding-left: 1.2em; }}
+pre.err {{ white-space: pre-wrap; color: #b3261e; margin: 0; }}
+ul {{ margin: 0; padding-left: 1.2em; }}
 </style></head><body>
 <h1>pwlkit report</h1>
 <p>{len(runs)} notebook runs: {summary}. Generated {time.strftime("%Y-%m-%d %H:%M:%S")}.</p>
