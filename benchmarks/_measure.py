@@ -35,14 +35,34 @@ def peak_gflops() -> float:
     return max(matmul_gflops(1024, 15), matmul_gflops(2048, 7))
 
 
-def timed(fn: Callable[[], object], repeats: int) -> list[float]:
-    """Wall-clock seconds of ``repeats`` calls of ``fn``."""
+def timed(fn: Callable[[], object], repeats: int, cpu: list[float] | None = None) -> list[float]:
+    """Wall-clock seconds of ``repeats`` calls of ``fn`` (process CPU seconds into ``cpu``)."""
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
         times.append(time.perf_counter() - start)
+        if cpu is not None:
+            cpu.append(time.process_time() - start_cpu)
     return times
+
+
+def core_peak_gflops() -> float:
+    """fp32 matmul peak of one core (one torch thread), then the thread count is restored."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return max(matmul_gflops(1024, 15), matmul_gflops(2048, 5))
+    finally:
+        torch.set_num_threads(before)
+
+
+def cpu_line(work: float, cpu_seconds: float, core_peak: float) -> str:
+    """Efficiency per CPU second actually received: robust to other processes on the machine
+    (they take wall time, not this process's CPU time)."""
+    rate = work / cpu_seconds / 1e9
+    return (f"  per CPU second received: {rate:.0f} GFLOP/s = {rate / core_peak:.0%} of one "
+            f"core's matmul peak {core_peak:.0f} GFLOP/s ({cpu_seconds:.1f} CPU s)")
 
 
 def describe(times: list[float]) -> str:

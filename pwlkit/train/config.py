@@ -29,11 +29,12 @@ NB201-sized operations gain little from a second intra-op thread on an idle mach
 busy one every intra-op parallel region waits for a descheduled thread (measured here: a
 single fit took 9 s on 1 thread, 80 s on 2 intra-op threads while other processes ran)."""
 
-GROUP_STEP_FLOPS = 1e9
+GROUP_STEP_FLOPS = 5e8
 """Training FLOPs of one step of a model group above which adding models stops paying: beyond
-about 256 NB201 cells x GCN 144 per step the activations no longer stay in a core's cache and
-the elementwise passes between matmuls become memory-bound (measured: 53% of the matmul peak
-for 1-2 GCNs at batch 128, 42% for 32)."""
+about 128 NB201 cells x GCN 144 per step the activations no longer stay in a core's cache and
+the passes between matmuls become memory-bound. Measured on one thread, GCN 144 x 4 at batch
+128: 92 GFLOP/s with 1 model per group, 70 with 2, 60 with 4, 48 with 8; at batch 32 the
+best group was 4 models."""
 
 MAX_GROUP = 64
 """Upper bound on the automatic group size (memory of the stacked activations)."""
