@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +16,8 @@ from pwlkit.search.runner import read_cells, run_cells
 from pwlkit.search.study import load_search_results, load_search_study, run_search_study
 from pwlkit.search.summary import paper_table, search_summary, summarize_rows
 from pwlkit.search.toy import make_toy_benchmark
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -119,14 +122,14 @@ def _summary_frame(s):
 
 
 def test_search_study_files_load():
-    nb201 = load_search_study("parameters/search_nb201.yaml")
+    nb201 = load_search_study(REPO / "parameters" / "search_nb201.yaml")
     assert nb201.benchmarks == ("nb201-cifar10", "nb201-cifar100", "nb201-imagenet16")
     assert nb201.budgets == (50, 100, 150) and len(nb201.seeds) == 30
     assert {"pw", "random", "evolution", "mse"} <= set(nb201.strategies)
     assert nb201.signals == ("val", "test")
-    small = load_search_study("parameters/search_nb201_small.yaml")
+    small = load_search_study(REPO / "parameters" / "search_nb201_small.yaml")
     assert len(small.seeds) < 30
-    nb101 = load_search_study("parameters/search_nb101.yaml")
+    nb101 = load_search_study(REPO / "parameters" / "search_nb101.yaml")
     assert "subset" in nb101.name and "1,291" in nb101.description
 
 
