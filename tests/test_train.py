@@ -132,6 +132,23 @@ def test_worker_threads_do_not_change_predictions(space):
     assert np.array_equal(single[0], one[0])
 
 
+def test_torch_thread_setting_is_restored_even_with_concurrent_fits(space):
+    import threading
+
+    import torch
+
+    before = torch.get_num_threads()
+    idx = sample_train(space, 20, 0)
+    kw = {**FAST, **SMALL["mlp"], "backbone": "mlp", "threads": 2}
+    fits = [threading.Thread(target=fit_predict, args=(space, idx), kwargs=kw) for _ in range(3)]
+    for t in fits:
+        t.start()
+    for t in fits:
+        t.join()
+    fit_predict(space, idx, **kw)
+    assert torch.get_num_threads() == before
+
+
 def test_fit_learns_a_learnable_space(space):
     idx = sample_train(space, 80, 0)
     pred = fit_predict(space, idx, "hr", epochs=60, seed=0, batch_size=16, lr=3e-3,
