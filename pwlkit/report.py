@@ -22,6 +22,7 @@ the charts draw with no network; widget outputs, which need a live kernel, are r
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import fnmatch
 import html
@@ -193,32 +194,67 @@ def _skip_reason(need: Sequence[str]) -> str:
 
 
 def notebook_parameters(notebook: str | Path) -> dict[str, Any]:
-    """Names and defaults of a notebook's ``parameters`` cell (as papermill reads them)."""
-    import papermill
+    """Names and default values of a notebook's ``parameters`` cell.
 
-    info = papermill.inspect_notebook(str(notebook))
-    return {k: v.get("default") for k, v in info.items()}
+    Read with `ast` (papermill's own reader skips values holding ``=``, such as
+    ``"ew(weights=rank)"``); a default that is not a literal comes back as its source text.
+    """
+    nb = nbformat.read(notebook, as_version=4)
+    cell = next(
+        (
+            c
+            for c in nb.cells
+            if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])
+        ),
+        None,
+    )
+    if cell is None:
+        return {}
+    out: dict[str, Any] = {}
+    for node in ast.parse(cell.source).body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            try:
+                value = ast.literal_eval(node.value)
+            except ValueError:
+                value = ast.get_source_segment(cell.source, node.value)
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    out[t.id] = value
+    return out
+
+
+def _schema_keys() -> set[str]:
+    """Keys of study and search-study files (`pwlkit.study.KEYS`, `pwlkit.search.study.KEYS`)."""
+    from pwlkit.search.study import KEYS as SEARCH_KEYS
+    from pwlkit.study import KEYS as STUDY_KEYS
+
+    return set(STUDY_KEYS) | set(SEARCH_KEYS)
 
 
 def run_parameters(
     run: ReportRun, data_dir: str | Path | None, base_dir: str | Path = "."
 ) -> dict[str, Any]:
-    """The papermill parameters of one run: the YAML keys, paths made absolute, ``data_dir``.
+    """The papermill parameters of one run.
 
-    Relative ``output_dir`` / ``data_dir`` in a parameter file are read from ``base_dir`` (where
-    `pwlkit report` runs), not from the notebook folder papermill executes in.
+    A parameter file's keys are passed as they are; study-file keys it leaves out are passed as
+    ``None`` (the library's default), so the file means what it means to ``pwlkit study`` /
+    ``pwlkit search`` and not the notebook's own quick defaults. Relative ``output_dir`` /
+    ``data_dir`` in a file are read from ``base_dir`` (where `pwlkit report` runs), not from
+    the notebook folder papermill executes in. ``data_dir`` (``--data-dir``) is passed when
+    given.
     """
     params: dict[str, Any] = {}
+    declared = notebook_parameters(run.notebook)
     if run.params_file is not None:
         params.update(_load_yaml(run.params_file))
+        for key in (set(declared) & _schema_keys()) - set(params) - {"output_dir", "data_dir"}:
+            params[key] = None
     for key in ("output_dir", "data_dir"):
         if isinstance(params.get(key), str) and not Path(params[key]).is_absolute():
             params[key] = str((Path(base_dir) / params[key]).resolve())
-    declared = notebook_parameters(run.notebook)
     if data_dir is not None and "data_dir" in declared:
         params["data_dir"] = str(Path(data_dir).resolve())
-    if "output_dir" in declared and "output_dir" not in params:
-        params["output_dir"] = str((Path(base_dir) / "outputs" / "studies").resolve())
     return params
 
 
@@ -349,6 +385,7 @@ def _execute(
             progress_bar=False,
             request_save_on_cell_execute=False,
             execution_timeout=cell_timeout,
+            start_timeout=180,  # a kernel importing torch on a busy machine can be slow
         )
         run.status = "ok"
     except PapermillExecutionError as exc:

@@ -119,7 +119,22 @@ def test_relative_paths_in_parameter_files_are_read_from_the_run_folder(tmp_path
     assert params["output_dir"] == str((tmp_path / "outputs/studies").resolve())
     assert params["benchmarks"] == ["nbgraph-cora"]
     params = report.run_parameters(report.ReportRun(nb, None, "a"), tmp_path, base_dir=tmp_path)
-    assert params["data_dir"] == str(tmp_path.resolve())
+    assert params == {"data_dir": str(tmp_path.resolve())}  # defaults run: nothing else
+
+
+def test_a_file_run_uses_library_defaults_for_study_keys_it_leaves_out(tmp_path):
+    """The notebook's quick defaults (epochs = 30 here) must not leak into a file's run: the
+    file has to mean the same to the notebook as to `pwlkit study` / `pwlkit search`."""
+    nb = _notebook(
+        tmp_path / "s.ipynb",
+        params="name = 'quick'\nlosses = ['ew(weights=rank)']\nepochs = 30\npool_size = 50\n"
+        "top_metric = 'precision_at_0.5'\nexecutor = 'local'",
+    )
+    assert report.notebook_parameters(nb)["losses"] == ["ew(weights=rank)"]  # "=" in a value
+    yml = tmp_path / "s_x.yaml"
+    yml.write_text("name: x\nlosses: [hr]\n")
+    params = report.run_parameters(report.ReportRun(nb, yml, "s_x"), None, base_dir=tmp_path)
+    assert params == {"name": "x", "losses": ["hr"], "epochs": None, "pool_size": None}
 
 
 def test_runs_needing_absent_data_are_skipped_with_the_reason(tmp_path, monkeypatch):
