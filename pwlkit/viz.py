@@ -102,12 +102,23 @@ def mean_ci(df: pd.DataFrame, by: Sequence[str], value: str, level: float = 0.95
     return out.drop(columns="sd")
 
 
-def _facet(chart: alt.Chart, facet: str | None, df: pd.DataFrame, columns: int) -> alt.Chart:
+def _facet(
+    chart: alt.Chart, facet: str | None, df: pd.DataFrame, columns: int, own_y: bool = True
+) -> alt.Chart:
+    """One panel per ``facet`` value, in the frame's order; each panel with its own y scale
+    (``own_y``) since tasks report on different scales (percent, fraction, rank)."""
     if facet and facet in df.columns and df[facet].nunique() > 1:
         order = [str(v) for v in pd.unique(df[facet])]  # the frame's order, not alphabetical
         facet_def = alt.Facet(f"{facet}:N", title=None, sort=order)
-        return chart.facet(facet=facet_def, columns=columns)
+        out = chart.facet(facet=facet_def, columns=columns)
+        return out.resolve_scale(y="independent") if own_y else out
     return chart
+
+
+def is_rank_metric(metric: str) -> bool:
+    """N@K-style metrics: a rank, where 1 is best (their line charts point the axis down)."""
+    m = metric.lower().replace(" ", "")
+    return m.startswith(("n@", "n_at"))
 
 
 def metric_lines(
@@ -126,7 +137,7 @@ def metric_lines(
 ) -> alt.Chart:
     """Mean ``metric`` against ``x`` per ``color`` group, with a CI band over seeds.
 
-    One panel per ``facet`` value; the y axis is reversed for lower-is-better metrics (N@K).
+    One panel per ``facet`` value; the y axis points down for rank metrics (N@K: 1 is best).
     """
     by = [c for c in (facet, color, x) if c and c in df.columns]
     if x not in df.columns or color not in df.columns:
@@ -139,7 +150,7 @@ def metric_lines(
         axis=alt.Axis(values=ticks) if len(ticks) <= 12 else alt.Axis(),
         scale=alt.Scale(type="log" if log_x else "linear", nice=False),
     )
-    ys = alt.Y("mean:Q", title=metric, scale=alt.Scale(zero=False, reverse=lower_is_better(metric)))
+    ys = alt.Y("mean:Q", title=metric, scale=alt.Scale(zero=False, reverse=is_rank_metric(metric)))
     tip = [alt.Tooltip(f"{c}:N") for c in by if c != x] + [
         alt.Tooltip(f"{x}:Q"),
         alt.Tooltip("mean:Q", format=".4g"),
@@ -149,7 +160,7 @@ def metric_lines(
     ]
     base = alt.Chart(agg).encode(x=xs, color=alt.Color(f"{color}:N", title=color))
     band = base.mark_area(opacity=0.18).encode(y=alt.Y("lo:Q"), y2="hi:Q")
-    line = base.mark_line(point=True).encode(y=ys, tooltip=tip)
+    line = base.mark_line(point=len(ticks) <= 20).encode(y=ys, tooltip=tip)
     chart = alt.layer(band, line).properties(width=width, height=height)
     chart = _facet(chart, facet, agg, columns)
     return chart.properties(title=title or f"{metric} vs {x.replace('_', ' ')}")
@@ -232,7 +243,9 @@ def heatmap(
         color=alt.condition(alt.datum.ink == "white", alt.value("white"), alt.value("black")),
     )
     chart = alt.layer(cells, text).properties(width=alt.Step(46), height=alt.Step(28))
-    return _facet(chart, facet, agg, columns).properties(title=title or f"{metric}: {y} x {x}")
+    return _facet(chart, facet, agg, columns, own_y=False).properties(
+        title=title or f"{metric}: {y} x {x}"
+    )
 
 
 def pred_vs_true(

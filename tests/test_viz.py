@@ -103,6 +103,10 @@ def test_line_chart_reverses_axis_for_lower_is_better():
     text = str(spec)
     assert "'reverse': True" in text and "'facet'" in text
     assert "'reverse': True" not in str(viz.metric_vs_train_size(df, "tau").to_dict())
+    errors = df.assign(test_error=df["tau"])  # lower is better, but not a rank: axis up
+    assert "'reverse': True" not in str(viz.metric_vs_train_size(errors, "test_error").to_dict())
+    # Panels keep their own y scale: tasks report in percent, fractions or ranks.
+    assert spec["resolve"] == {"scale": {"y": "independent"}}
 
 
 def test_heatmap_cells_hold_seed_means():
