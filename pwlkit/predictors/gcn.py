@@ -10,7 +10,6 @@ are mean-pooled over real nodes and an MLP head gives one score per architecture
 from __future__ import annotations
 
 import torch
-from torch.nn import functional as F
 
 from .encoding import Encoding
 from .layers import BatchedBias, BatchedLinear, BatchedModule
@@ -49,43 +48,41 @@ class GCN(BatchedModule):
         self.head2 = BatchedLinear(n_models, head_hidden, 1)
         if encoding.shared_graph:
             self._prop = encoding.adj[0]
-            self._pool = encoding.pool[:1]
+            self._pool = encoding.pool[:1].unsqueeze(0)  # [1, 1, n]
 
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
         m, b = idx.shape
         enc, h_dim = self.enc, self.hidden
         px = enc.prop_ops[idx]  # [M, B, n, K]
         n, k = px.shape[2], px.shape[3]
-        first_bias = self.biases[0].weight.view(m, 1, h_dim)
-        # relu(P @ Z + bias) with the bias add fused into the batched product (baddbmm), then an
-        # in-place relu: two fewer passes over the activations per layer than add + relu.
+        # Each layer is relu(P @ Z + bias): the bias add is fused into the batched product
+        # (baddbmm) and the relu is in place, two fewer passes over the activations than
+        # add + relu. Activations stay 3-D so each product is one call on views.
         if enc.shared_graph:
-            # Node-major layout [M, n, B, H]: propagation is one [n, n] @ [n, B*H] product.
+            # Node-major [M, n*B, H]: the weight product sees rows (node, cell); viewed as
+            # [M, n, B*H], propagation is one [n, n] @ [n, B*H] product.
             prop = self._prop.expand(m, n, n)
-
-            def layer(z: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-                bias = bias.expand(m, 1, b, h_dim).reshape(m, 1, b * h_dim)
-                return torch.baddbmm(bias, prop, z.view(m, n, b * h_dim)).relu_().view(z.shape)
-
+            rows, bias_shape, prop_shape = (m, n * b, h_dim), (m, 1, b * h_dim), (m, n, b * h_dim)
             px = px.transpose(1, 2).reshape(m, n * b, k)
-            shape = (m, n, b, h_dim)
+            pool = self._pool.expand(m, 1, n)
         else:
+            # Cell-major [M, B*n, H], viewed as [M*B, n, H] for per-cell propagation.
             prop = enc.adj[idx].view(m * b, n, n)
-
-            def layer(z: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-                bias = bias.expand(m, b, 1, h_dim).reshape(m * b, 1, h_dim)
-                return torch.baddbmm(bias, prop, z.view(m * b, n, h_dim)).relu_().view(z.shape)
-
+            rows, bias_shape, prop_shape = (m, b * n, h_dim), (m * b, 1, h_dim), (m * b, n, h_dim)
             px = px.view(m, b * n, k)
-            shape = (m, b, n, h_dim)
-        h = torch.baddbmm(first_bias, px, self.embed.weight).relu_().view(shape)
+            pool = enc.pool[idx].view(m * b, 1, n)
+        reps = b if enc.shared_graph else 1
+        h = torch.baddbmm(self.biases[0].weight.view(m, 1, h_dim), px, self.embed.weight).relu_()
         for conv, bias in zip(self.convs, self.biases[1:]):
-            h = layer(conv(h), bias.weight)
-        if enc.shared_graph:
-            pooled = torch.matmul(self._pool, h.view(m, h.shape[1], -1)).view(m, b, h_dim)
-        else:
-            pooled = torch.matmul(enc.pool[idx].unsqueeze(-2), h).squeeze(-2)
-        return self.head2(F.relu(self.head1(pooled))).squeeze(-1)
+            z = torch.bmm(h, conv.weight).view(prop_shape)
+            if enc.shared_graph:
+                bias_rows = bias.weight.view(m, 1, h_dim).repeat(1, 1, reps)
+            else:
+                bias_rows = bias.weight.view(m, 1, 1, h_dim).expand(m, b, 1, h_dim)
+            h = torch.baddbmm(bias_rows.reshape(bias_shape), prop, z).relu_().view(rows)
+        pooled = torch.bmm(pool, h.view(prop_shape)).view(m, b, h_dim)
+        hidden = torch.baddbmm(self.head1.bias, pooled, self.head1.weight).relu_()
+        return torch.baddbmm(self.head2.bias, hidden, self.head2.weight).view(m, b)
 
     def flops_per_arch(self) -> dict[str, int]:
         """Multiply-add FLOPs (x2) per architecture of one forward pass of one model, and of
