@@ -18,6 +18,7 @@ from pwlkit.train import (
     fit_predict_many,
     sample_train,
 )
+from pwlkit.train import workers
 from pwlkit.train.engine import batch_bounds, cosine_lr
 
 FAST = {"epochs": 4, "batch_size": 16}
@@ -130,6 +131,62 @@ def test_worker_threads_do_not_change_predictions(space):
               for t in (1, 3)]
     assert np.array_equal(single[0], single[1])
     assert np.array_equal(single[0], one[0])
+
+
+@pytest.mark.parametrize("losses", [["hr", "mse", "warp"], ["listmle", "mse+sr", "hr->mape@0.5"]])
+def test_forked_workers_give_the_same_predictions_as_threads(space, losses, monkeypatch):
+    """Long calls train in forked processes: bit-identical to threads, including the losses
+    with random draws."""
+    sets = [sample_train(space, 30, s) for s in range(3)]
+    kw = {**FAST, **SMALL["gcn"], "max_models": 1, "threads": 2}
+    monkeypatch.setenv(workers.WORKERS_ENV, "threads")
+    threaded = fit_predict_many(space, sets, losses, [0, 1, 2], **kw)
+    calls = []
+    real = workers.run_forked
+    monkeypatch.setattr(workers, "run_forked", lambda t, w: calls.append(len(t)) or real(t, w))
+    monkeypatch.setenv(workers.WORKERS_ENV, "processes")
+    forked = fit_predict_many(space, sets, losses, [0, 1, 2], **kw)
+    assert calls == [3]
+    assert np.array_equal(threaded, forked)
+
+
+def test_worker_kind_is_chosen_by_work_and_safety(monkeypatch):
+    import threading
+
+    monkeypatch.delenv(workers.WORKERS_ENV, raising=False)
+    assert workers.choose_processes(4, 2, est_seconds=60.0) == workers.can_fork()
+    assert not workers.choose_processes(4, 2, est_seconds=0.1)  # start-up would dominate
+    assert not workers.choose_processes(1, 2, est_seconds=60.0)  # nothing to run in parallel
+    assert not workers.choose_processes(4, 1, est_seconds=60.0)
+    seen = []
+    t = threading.Thread(target=lambda: seen.append(workers.choose_processes(4, 2, 60.0)))
+    t.start()
+    t.join()
+    assert seen == [False]  # never fork from a thread other than the main one
+    monkeypatch.setenv(workers.WORKERS_ENV, "threads")
+    assert not workers.choose_processes(4, 2, est_seconds=60.0)
+    monkeypatch.setenv(workers.WORKERS_ENV, "gpu")
+    with pytest.raises(ValueError, match="PWLKIT_WORKERS='gpu'.*'threads' and 'processes'"):
+        workers.choose_processes(4, 2, est_seconds=60.0)
+
+
+@pytest.mark.skipif(not workers.can_fork(), reason="needs fork")
+def test_run_forked_keeps_task_order_and_raises_task_errors():
+    import os
+
+    def task(i):
+        return i * i, os.getpid()
+
+    out = workers.run_forked([lambda i=i: task(i) for i in range(5)], 2)
+    assert [r for r, _ in out] == [0, 1, 4, 9, 16]
+    assert os.getpid() not in {pid for _, pid in out}
+
+    def boom():
+        raise ValueError("bad task 3")
+
+    with pytest.raises(ValueError, match="bad task 3"):
+        workers.run_forked([lambda: 1, boom], 2)
+    assert not workers._FORKED  # the inherited-task table is emptied on errors too
 
 
 def test_torch_thread_setting_is_restored_even_with_concurrent_fits(space):

@@ -17,7 +17,8 @@ from ..benchmarks.base import Benchmark
 from ..losses import parse_loss
 from ..predictors import build_predictor, encode
 from . import engine
-from .config import GROUP_STEP_FLOPS, MAX_GROUP, resolve
+from . import workers as workers_mod
+from .config import CORE_FLOPS_PER_SECOND, GROUP_STEP_FLOPS, MAX_GROUP, resolve
 
 SIGNALS = ("val", "test")
 
@@ -100,7 +101,8 @@ def fit_predict_many(
         weight_decay=train_cfg["weight_decay"], lr_min_ratio=train_cfg["lr_min_ratio"],
     )
     batch = min(opt.batch_size, idx.shape[1])
-    step_flops = batch * build_predictor(backbone, enc, 1, **arch).flops_per_arch()["train"]
+    arch_flops = build_predictor(backbone, enc, 1, **arch).flops_per_arch()
+    step_flops = batch * arch_flops["train"]
     size = train_cfg["max_models"] or max(1, min(MAX_GROUP, int(GROUP_STEP_FLOPS // step_flops)))
     starts = range(0, len(seeds), size)
     workers = train_cfg["threads"] or torch.get_num_threads()
@@ -119,8 +121,11 @@ def fit_predict_many(
         score_workers = workers if len(starts) == 1 else 1
         return lo, engine.predict_all(model, benchmark.num_archs, workers=score_workers).numpy()
 
+    work = len(seeds) * (opt.epochs * idx.shape[1] * arch_flops["train"]
+                         + benchmark.num_archs * arch_flops["forward"])
+    tasks = [partial(fit_group, lo) for lo in starts]
     out = np.empty((len(seeds), benchmark.num_archs), dtype=np.float64)
-    for lo, pred in engine.run_single_threaded([partial(fit_group, lo) for lo in starts], workers):
+    for lo, pred in workers_mod.run_tasks(tasks, workers, work / CORE_FLOPS_PER_SECOND):
         out[lo : lo + len(pred)] = pred
     return out
 

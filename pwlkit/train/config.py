@@ -21,20 +21,29 @@ Adam L2 weight decay, per backbone."""
 ENGINE_DEFAULTS: dict[str, Any] = {"lr_min_ratio": 0.0, "max_models": None, "threads": None}
 """``lr_min_ratio``: final learning rate as a fraction of ``lr``. ``max_models``: models trained
 together in one batched group (more are trained group after group); ``None`` picks as many as
-keep one training step under `GROUP_STEP_FLOPS`, at most 64.
-``threads``: worker threads (``None``: torch's thread count). Model groups train in parallel,
-one worker each, every worker single-threaded: a lone model trains on one thread, and a whole
+keep one training step under `GROUP_STEP_FLOPS`, at most 64 (GCN and Transformer at batch
+128: pairs; MLP: eights).
+``threads``: workers (``None``: torch's thread count). Model groups train in parallel,
+one worker each, every worker single-threaded (forked processes for long calls, threads for
+short ones; see `pwlkit.train.workers`): a lone model trains on one thread, and a whole
 space is scored in parallel chunks. Parallel over groups rather than inside each operation:
 NB201-sized operations gain little from a second intra-op thread on an idle machine, and on a
 busy one every intra-op parallel region waits for a descheduled thread (measured here: a
 single fit took 9 s on 1 thread, 80 s on 2 intra-op threads while other processes ran)."""
 
-GROUP_STEP_FLOPS = 5e8
+GROUP_STEP_FLOPS = 1e9
 """Training FLOPs per step of one model group: models are stacked until a step would exceed it.
 Stacking amortises the per-step Python and optimizer overhead when each model's step is small;
-past about 128-512 cells x GCN 144 per step the gain stops (activations leave the cache).
-Measured on one thread, ms per model-step of GCN 144 x 4 (each group size in its own process):
-batch 32: 1.6 alone, 1.0 in groups of 4, 8 or 16; batch 128: 3.9 in groups of 1 to 4."""
+past about 256-1024 cells x GCN 144 per step the gain stops (activations leave the cache).
+Measured on one thread, NB201, batch 128, 8 losses, seconds per model (alternating runs in
+one process): GCN 144 x 4, 150 epochs: 2.71 alone, 2.54 in pairs (the default), 2.63 in
+fours, 2.80 in eights; Transformer, 50 epochs: 1.96 alone, 1.81 in pairs; MLP, 100 epochs:
+0.59 in fours, 0.56 in eights (the default). An earlier measurement at batch 32 (ms per
+model-step): 1.6 alone, 1.0 in groups of 4, 8 or 16."""
+
+CORE_FLOPS_PER_SECOND = 9e10
+"""Model FLOPs one core trains per second (GCN 144 x 4 here: about 90 GFLOP/s); only used to
+estimate whether a call is long enough to be worth worker processes (`pwlkit.train.workers`)."""
 
 MAX_GROUP = 64
 """Upper bound on the automatic group size (memory of the stacked activations)."""

@@ -10,21 +10,17 @@ from __future__ import annotations
 
 import itertools
 import math
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import TypeVar
 
 import numpy as np
 import torch
 
 from ..predictors.layers import BatchedModule
+from .workers import run_single_threaded
 
 LossFn = Callable[..., torch.Tensor]
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -120,49 +116,6 @@ def train(
             loss.backward()
             optimizer.step()
             step += 1
-
-
-_THREADS_LOCK = threading.Lock()
-_active = 0
-_saved_threads = 1
-
-
-@contextmanager
-def _one_torch_thread() -> Iterator[None]:
-    """Torch on one thread for the block; the first caller saves the setting, the last restores
-    it (safe when several threads of a process train at once, e.g. Dask task slots)."""
-    global _active, _saved_threads
-    with _THREADS_LOCK:
-        if _active == 0:
-            _saved_threads = torch.get_num_threads()
-        _active += 1
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        with _THREADS_LOCK:
-            _active -= 1
-            if _active == 0:
-                torch.set_num_threads(_saved_threads)
-
-
-def run_single_threaded(tasks: Sequence[Callable[[], T]], workers: int) -> list[T]:
-    """Run independent tasks on up to ``workers`` threads, each with one torch thread.
-
-    Results come back in task order. Every task computes on one thread, so its numbers do not
-    depend on ``workers``. Torch's thread setting is restored afterwards.
-    """
-    workers = max(1, min(int(workers), len(tasks)))
-
-    def run(task: Callable[[], T]) -> T:
-        torch.set_num_threads(1)  # thread-local parts (OpenMP, MKL) of a fresh worker
-        return task()
-
-    with _one_torch_thread():
-        if workers == 1:
-            return [task() for task in tasks]
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(run, tasks))
 
 
 def predict_all(
