@@ -18,11 +18,11 @@ from typing import Any
 import pandas as pd
 
 from pwlkit.benchmarks.base import Benchmark
-from pwlkit.study.runner import load_benchmark_cached
+from pwlkit.study.executors import iter_outcomes, resolve_executor
+from pwlkit.study.runner import load_benchmark_cached, set_task_threads
 from pwlkit.study.store import ResultStore
 
 from .cells import DEFAULT_RUNS_PER_JOB, SearchCell, SearchJob, group_search_jobs
-from .executors import iter_jobs, resolve_executor
 from .run import run_searches
 
 DEFAULT_OUTPUT_DIR = "outputs/searches"
@@ -37,18 +37,15 @@ ROW_COLUMNS = (
 def run_search_job(
     job: SearchJob,
     data_dir: str | Path | None = None,
-    threads: int | None = None,
+    threads: int | dict[str, int] | None = None,
     fit_fn: Callable | None = None,
     benchmark: Benchmark | None = None,
 ) -> pd.DataFrame:
     """Run a job's seeds in lockstep and return one row per run (a top-level function, so
     process pools and Dask workers can call it). ``benchmark`` is used instead of loading the
-    job's benchmark by name (for spaces built in memory)."""
-    if threads is not None:
-        import torch
-
-        if torch.get_num_threads() != threads:
-            torch.set_num_threads(threads)
+    job's benchmark by name (for spaces built in memory); ``threads`` as in
+    `pwlkit.study.runner.set_task_threads`."""
+    set_task_threads(threads)
     first = job.cells[0]
     if benchmark is not None and benchmark.name == first.benchmark:
         bench = benchmark
@@ -147,7 +144,8 @@ def run_cells(
 
     bar = tqdm(total=len(cells), initial=report.already_done, unit="run", disable=not progress)
     kwargs = {"data_dir": data_dir, "fit_fn": fit_fn, "benchmark": benchmark}
-    outcomes = iter_jobs(run_search_job, jobs, kwargs, executor, workers, scheduler)
+    outcomes = iter_outcomes(executor, jobs, kwargs, workers=workers, scheduler=scheduler,
+                             fn=run_search_job)
     try:
         for job, result in outcomes:
             if isinstance(result, BaseException):

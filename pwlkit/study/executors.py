@@ -2,8 +2,9 @@
 
 Each executor yields ``(job, rows)`` as jobs finish, or ``(job, exception)`` for a job that
 failed, and never writes anything itself: the caller stores rows as they arrive, so a crash
-or a kill loses at most the jobs still running. Every executor calls the same `run_job` on the
-same jobs, so the numbers do not depend on which one ran them.
+or a kill loses at most the jobs still running. Every executor calls the same job function
+(`run_job` for study jobs, `pwlkit.search.runner.run_search_job` for searches) on the same
+jobs, so the numbers do not depend on which one ran them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -27,6 +28,7 @@ EXECUTORS = ("inline", "local", "dask")
 ALIASES = {"process": "local", "processes": "local", "pool": "local", "serial": "inline"}
 
 Outcome = Iterator[tuple[Job, "pd.DataFrame | BaseException"]]
+JobFn = Callable[..., "pd.DataFrame"]
 
 
 def resolve_executor(name: str) -> str:
@@ -55,7 +57,7 @@ def split_cores(workers: int | None, n_jobs: int) -> tuple[int, int]:
     return n, max(1, cores // n)
 
 
-def iter_inline(jobs: list[Job], run_kwargs: dict[str, Any]) -> Outcome:
+def iter_inline(jobs: list[Job], run_kwargs: dict[str, Any], fn: JobFn = run_job) -> Outcome:
     """Run jobs one after another in this process (debugging, notebooks, tiny studies).
 
     A ``threads`` value in ``run_kwargs`` applies for the run only; the caller's torch thread
@@ -67,7 +69,7 @@ def iter_inline(jobs: list[Job], run_kwargs: dict[str, Any]) -> Outcome:
     try:
         for job in jobs:
             try:
-                rows = run_job(job, **run_kwargs)
+                rows = fn(job, **run_kwargs)
             except Exception as exc:  # noqa: BLE001 - reported by the caller; other jobs go on
                 yield job, exc
             else:
@@ -83,6 +85,7 @@ def iter_local(
     workers: int | None = None,
     threads: int | None = None,
     retries: int = 1,
+    fn: JobFn = run_job,
 ) -> Outcome:
     """Run jobs in a pool of spawned processes on this machine.
 
@@ -103,7 +106,7 @@ def iter_local(
         broken: list[Job] = []
         finished_cleanly = False
         try:
-            pending = {pool.submit(run_job, job, **kwargs): job for job in todo}
+            pending = {pool.submit(fn, job, **kwargs): job for job in todo}
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
@@ -168,6 +171,7 @@ def iter_dask(
     threads: int | None = None,
     scheduler: str | None = None,
     retries: int = 2,
+    fn: JobFn = run_job,
 ) -> Outcome:
     """Run jobs on Dask: a running scheduler (``scheduler='tcp://host:8786'``) or a
     `LocalCluster` started for this run. A task whose worker dies is re-run elsewhere, and a
@@ -202,10 +206,10 @@ def iter_dask(
         kwargs = dict(run_kwargs, threads=threads or _threads_per_host(client))
         futures = {
             client.submit(
-                run_job,
+                fn,
                 job,
                 **kwargs,
-                key=f"pwlkit-job-{job.job_id}",
+                key=f"pwlkit-{fn.__name__}-{job.job_id}",
                 retries=retries,
                 pure=False,
             ): job
@@ -224,3 +228,25 @@ def iter_dask(
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def iter_outcomes(
+    kind: str,
+    jobs: list[Job],
+    run_kwargs: dict[str, Any],
+    *,
+    workers: int | None = None,
+    threads: int | None = None,
+    scheduler: str | None = None,
+    retries: int | None = None,
+    fn: JobFn = run_job,
+) -> Outcome:
+    """``(job, rows or exception)`` from the executor ``kind`` ("inline", "local", "dask");
+    ``retries`` defaults to each executor's own (local 1, Dask 2)."""
+    kind = resolve_executor(kind)
+    if kind == "inline":
+        return iter_inline(jobs, dict(run_kwargs, threads=threads), fn)
+    more = {} if retries is None else {"retries": retries}
+    if kind == "local":
+        return iter_local(jobs, run_kwargs, workers, threads, fn=fn, **more)
+    return iter_dask(jobs, run_kwargs, workers, threads, scheduler, fn=fn, **more)

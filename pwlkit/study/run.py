@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .cells import Cell, Job, expand_cells, group_jobs
-from .executors import iter_dask, iter_inline, iter_local, resolve_executor
+from .executors import iter_outcomes, resolve_executor
 from .runner import load_benchmark_cached
 from .schema import Study, StudyError, load_study
 from .store import ResultStore
@@ -156,12 +156,8 @@ def run_study(
 
     jobs.sort(key=lambda j: -j.cost)  # long jobs first: shorter tail
     run_kwargs = {"data_dir": data_dir, "fit_fn": fit_fn, "sample_fn": sample_fn}
-    if kind == "inline":
-        outcomes = iter_inline(jobs, dict(run_kwargs, threads=threads))
-    elif kind == "local":
-        outcomes = iter_local(jobs, run_kwargs, workers, threads, retries=retries)
-    else:
-        outcomes = iter_dask(jobs, run_kwargs, workers, threads, scheduler, retries=retries)
+    outcomes = iter_outcomes(kind, jobs, run_kwargs, workers=workers, threads=threads,
+                             scheduler=scheduler, retries=retries)
 
     from tqdm.auto import tqdm
 

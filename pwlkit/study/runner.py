@@ -89,7 +89,7 @@ def run_job(
 
         fit_fn = fit_fn or train.fit_predict_many
         sample_fn = sample_fn or train.sample_train
-    _set_threads(threads)
+    set_task_threads(threads)
 
     first = job.cells[0]
     bench = load_benchmark_cached(first.benchmark, data_dir)
@@ -149,7 +149,9 @@ def _lookup(values: dict, key: float) -> Any:
     raise KeyError(f"metric value for {key} missing from {sorted(values)}")
 
 
-def _set_threads(threads: int | dict[str, int] | None) -> None:
+def set_task_threads(threads: int | dict[str, int] | None) -> None:
+    """Torch threads for a job: an int as given; None or a ``{host: threads}`` map inside a
+    Dask worker: the host's share (see `_dask_task_threads`); None elsewhere: unchanged."""
     if threads is None or isinstance(threads, dict):
         threads = _dask_task_threads(threads or {})
     if threads is not None:
