@@ -17,8 +17,8 @@ from pwlkit.train import (
     fit_predict,
     fit_predict_many,
     sample_train,
+    workers,
 )
-from pwlkit.train import workers
 from pwlkit.train.engine import batch_bounds, cosine_lr
 
 FAST = {"epochs": 4, "batch_size": 16}

@@ -9,12 +9,12 @@ the seed; a guided job runs its seeds in lockstep with one batched predictor fit
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from pwlkit.benchmarks.base import Benchmark
+from pwlkit.study.cells import Job, digest
 
 from .loop import SEARCH_EPOCHS, SearchConfig
 from .strategies import resolve_strategy
@@ -24,11 +24,6 @@ RESULT_FORMAT = 1
 
 DEFAULT_RUNS_PER_JOB = 10
 """Seeds per job: a guided job trains this many predictors per round in one batched fit."""
-
-
-def _digest(payload: Any) -> str:
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def strategy_settings(kind: str, config: SearchConfig) -> dict[str, Any]:
@@ -74,7 +69,7 @@ class SearchCell:
 
     @property
     def cell_id(self) -> str:
-        return _digest(self.config())
+        return digest(self.config())
 
     @property
     def batch_key(self) -> tuple:
@@ -87,18 +82,10 @@ class SearchCell:
 
 
 @dataclass(frozen=True)
-class SearchJob:
-    """Cells run together: the same search with different seeds."""
+class SearchJob(Job):
+    """Cells run together: the same search with different seeds (ids as a study `Job`'s)."""
 
     cells: tuple[SearchCell, ...]
-
-    @property
-    def job_id(self) -> str:
-        return _digest(sorted(c.cell_id for c in self.cells))
-
-    @property
-    def cell_ids(self) -> list[str]:
-        return [c.cell_id for c in self.cells]
 
     @property
     def cost(self) -> float:
@@ -106,9 +93,6 @@ class SearchJob:
         c = self.cells[0]
         rounds = c.budget if c.loss else 0.01 * c.budget
         return float(rounds * len(self.cells))
-
-    def __len__(self) -> int:
-        return len(self.cells)
 
 
 def search_cells(

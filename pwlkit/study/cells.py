@@ -28,7 +28,8 @@ def _result_settings(text: str) -> dict[str, Any]:
     return {k: v for k, v in json.loads(text).items() if k not in EXECUTION_ONLY}
 
 
-def _digest(payload: Any) -> str:
+def digest(payload: Any) -> str:
+    """Short stable id of a JSON-able payload (cell and job ids of studies and searches)."""
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -71,7 +72,7 @@ class Cell:
 
     @property
     def cell_id(self) -> str:
-        return _digest(self.config())
+        return digest(self.config())
 
     @property
     def batch_key(self) -> tuple:
@@ -96,7 +97,7 @@ class Job:
 
     @property
     def job_id(self) -> str:
-        return _digest(sorted(c.cell_id for c in self.cells))
+        return digest(sorted(c.cell_id for c in self.cells))
 
     @property
     def cell_ids(self) -> list[str]:
