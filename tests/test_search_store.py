@@ -141,6 +141,10 @@ def test_search_study_files_load():
         ({"signals": ["train"]}, "unknown signal 'train'"),
         ({"budget": [50]}, "unknown key"),
         ({"runs": 0}, "'runs'.*integer >= 1"),
+        ({"runs": [1, 1]}, "'runs'.*1 is listed twice"),
+        ({"name": "my search"}, "'name'.*a folder name"),
+        ({"budgets": [50, "many"]}, "'budgets'.*'many' is not an integer"),
+        ({"strategies": None}, "missing required key.*'strategies'"),
     ],
 )
 def test_bad_search_study_is_a_clear_error(raw, match):
@@ -148,6 +152,18 @@ def test_bad_search_study_is_a_clear_error(raw, match):
             "budgets": [50], "runs": 3}
     with pytest.raises(ValueError, match=match):
         load_search_study({**base, **raw})
+
+
+def test_bad_search_study_file_names_the_yaml_problem(tmp_path):
+    bad = tmp_path / "s.yaml"
+    bad.write_text("name: s\nbenchmarks: [nb201-cifar10\n")
+    with pytest.raises(ValueError, match=r"s.yaml: not valid YAML \(line 3"):
+        load_search_study(bad)
+    bad.write_text("- a list\n")
+    with pytest.raises(ValueError, match="search study file must be a mapping"):
+        load_search_study(bad)
+    with pytest.raises(FileNotFoundError, match="search study file .*missing.yaml"):
+        load_search_study(tmp_path / "missing.yaml")
 
 
 def test_cli_json_and_resume(tmp_path, capsys):

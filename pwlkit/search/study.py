@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from pwlkit.study.fields import (
+    check_keys,
+    folder_name,
+    int_list,
+    int_value,
+    read_mapping,
+    seed_list,
+    str_list,
+)
 
 from .cells import DEFAULT_RUNS_PER_JOB, SearchCell, search_cells
 from .loop import SEARCH_HPARAMS, SIGNALS, SearchConfig
@@ -73,38 +81,25 @@ def load_search_study(source: str | Path | Mapping[str, Any] | SearchStudy) -> S
     if isinstance(source, Mapping):
         raw, src = dict(source), "<dict>"
     else:
-        path = Path(source)
-        if not path.is_file():
-            raise FileNotFoundError(f"search study file {str(path)!r} not found")
-        raw, src = yaml.safe_load(path.read_text()) or {}, str(path)
-        if not isinstance(raw, dict):
-            raise ValueError(f"{src}: a search study file must be a mapping of keys")  # noqa: TRY004
+        raw = read_mapping(Path(source), "search study", list(KEYS), ValueError)
+        src = str(source)
 
     def fail(key: str, msg: str) -> ValueError:
         return ValueError(f"{src}: key {key!r}: {msg}")
 
-    unknown = sorted(set(raw) - set(KEYS))
-    if unknown:
-        raise ValueError(f"{src}: unknown key(s) {unknown}; valid keys: {', '.join(KEYS)}")
-    for key in REQUIRED:
-        if key not in raw:
-            raise fail(key, f"missing ({KEYS[key]})")
-    benchmarks = _str_list(raw["benchmarks"], "benchmarks", fail)
-    strategies = _str_list(raw["strategies"], "strategies", fail)
-    budgets = tuple(_int(b, "budgets", fail, 1) for b in _as_list(raw["budgets"]))
-    signals = _str_list(raw.get("signals", ["val"]), "signals", fail)
+    check_keys(raw, KEYS, REQUIRED, src, ValueError)
+    benchmarks = str_list(raw["benchmarks"], "benchmarks", fail)
+    strategies = str_list(raw["strategies"], "strategies", fail)
+    budgets = int_list(raw["budgets"], "budgets", fail, 1)
+    signals = str_list(raw.get("signals", ["val"]), "signals", fail)
     for s in signals:
         if s not in SIGNALS:
             raise fail("signals", f"unknown signal {s!r}; valid: {', '.join(SIGNALS)}")
-    runs = raw["runs"]
-    if isinstance(runs, list):
-        seeds = tuple(_int(s, "runs", fail, 0) for s in runs)
-    else:
-        seeds = tuple(range(_int(runs, "runs", fail, 1)))
+    seeds = seed_list(raw["runs"], "runs", fail)
     overrides = {k: raw[k] for k in _CONFIG_KEYS if k in raw and raw[k] is not None}
     for k, v in overrides.items():
         if k != "backbone":
-            overrides[k] = _int(v, k, fail, 1)
+            overrides[k] = int_value(v, k, fail, 1)
     hparams = raw.get("hyperparameters") or {}
     if not isinstance(hparams, dict):
         raise fail("hyperparameters", "must be a mapping, e.g. {lr: 0.001}")
@@ -125,14 +120,14 @@ def load_search_study(source: str | Path | Mapping[str, Any] | SearchStudy) -> S
         )
     _check_strategies(strategies, fail)
     return SearchStudy(
-        name=_str(raw["name"], "name", fail),
+        name=folder_name(raw["name"], "name", fail),
         benchmarks=benchmarks,
         strategies=strategies,
         budgets=budgets,
         seeds=seeds,
         signals=signals,
         config=config,
-        runs_per_job=_int(raw.get("runs_per_job", DEFAULT_RUNS_PER_JOB), "runs_per_job", fail, 1),
+        runs_per_job=int_value(raw.get("runs_per_job", DEFAULT_RUNS_PER_JOB), "runs_per_job", fail, 1),
         output_dir=Path(raw.get("output_dir") or DEFAULT_OUTPUT_DIR),
         data_dir=raw.get("data_dir"),
         description=str(raw.get("description", "")),
@@ -187,31 +182,6 @@ def load_search_results(
     """The stored runs of a study: one row per run (settings, test error, curve, queried)."""
     study = load_search_study(study)
     return read_cells(study.store_dir, study_cells(study, data_dir or study.data_dir))
-
-
-def _as_list(value: Any) -> list:
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
-def _str(value: Any, key: str, fail) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise fail(key, f"{value!r} must be a non-empty string")
-    return value.strip()
-
-
-def _str_list(value: Any, key: str, fail) -> tuple[str, ...]:
-    items = tuple(_str(v, key, fail) for v in _as_list(value))
-    if not items:
-        raise fail(key, "must list at least one value")
-    if len(set(items)) != len(items):
-        raise fail(key, f"duplicate values in {list(items)}")
-    return items
-
-
-def _int(value: Any, key: str, fail, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise fail(key, f"{value!r} must be an integer >= {minimum}")
-    return int(value)
 
 
 def _check_strategies(strategies: tuple[str, ...], fail) -> None:

@@ -14,7 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from .fields import (
+    check_keys,
+    folder_name,
+    int_list,
+    int_value,
+    num_list,
+    read_mapping,
+    seed_list,
+    str_list,
+)
 
 DEFAULT_TS: tuple[float, ...] = (0.5, 1.0, 5.0, 10.0)
 DEFAULT_KS: tuple[int, ...] = (1, 5, 10, 50)
@@ -22,7 +31,6 @@ DEFAULT_OUTPUT_DIR = "outputs/studies"
 DEFAULT_CELLS_PER_JOB = 16
 SIGNALS = ("val", "test")
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 KEYS: dict[str, str] = {
@@ -123,67 +131,35 @@ def load_study(source: str | Path | Mapping[str, Any] | Study) -> Study:
     if isinstance(source, Mapping):
         return _from_mapping(dict(source), "<parameters>")
     path = Path(source)
-    if not path.is_file():
-        raise FileNotFoundError(f"study file {str(path)!r} not found")
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        where = ""
-        mark = getattr(exc, "problem_mark", None)
-        if mark is not None:
-            where = f" (line {mark.line + 1}, column {mark.column + 1})"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise StudyError(f"{path}: not valid YAML{where}: {problem}") from None
-    if not isinstance(raw, dict):
-        raise StudyError(
-            f"{path}: a study file must be a mapping of keys ({', '.join(KEYS)}), "
-            f"got {type(raw).__name__}"
-        )
-    return _from_mapping(raw, str(path))
+    return _from_mapping(read_mapping(path, "study", list(KEYS), StudyError), str(path))
 
 
 def _from_mapping(raw: dict[str, Any], src: str) -> Study:
     def fail(key: str, msg: str) -> StudyError:
         return StudyError(f"{src}: key {key!r}: {msg}")
 
-    unknown = [k for k in raw if k not in KEYS]
-    if unknown:
-        import difflib
+    check_keys(raw, KEYS, REQUIRED, src, StudyError)
 
-        hints = []
-        for k in unknown:
-            close = difflib.get_close_matches(str(k), KEYS, n=1)
-            hints.append(f"{k!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-        raise StudyError(f"{src}: unknown key(s) {', '.join(hints)}. Valid keys: {', '.join(KEYS)}")
-    missing = [k for k in REQUIRED if raw.get(k) is None]
-    if missing:
-        raise StudyError(
-            f"{src}: missing required key(s) {', '.join(repr(k) for k in missing)} "
-            f"({'; '.join(f'{k}: {KEYS[k]}' for k in missing)})"
-        )
+    name = folder_name(raw["name"], "name", fail)
 
-    name = raw["name"]
-    if not isinstance(name, str) or not _NAME_RE.match(name):
-        raise fail("name", f"{name!r} must be letters, digits, '_', '.', '-' (a folder name)")
-
-    benchmarks = _str_list(raw["benchmarks"], "benchmarks", fail)
+    benchmarks = str_list(raw["benchmarks"], "benchmarks", fail)
     _check_benchmarks(benchmarks, fail)
-    losses = _canonical_losses(_str_list(raw["losses"], "losses", fail), fail)
-    train_sizes = _int_list(raw["train_sizes"], "train_sizes", fail, minimum=2)
-    backbones = _str_list(raw.get("backbones") or ["gcn"], "backbones", fail)
+    losses = _canonical_losses(str_list(raw["losses"], "losses", fail), fail)
+    train_sizes = int_list(raw["train_sizes"], "train_sizes", fail, minimum=2)
+    backbones = str_list(raw.get("backbones") or ["gcn"], "backbones", fail)
     _check_backbones(backbones, fail)
-    seeds = _seeds(raw["seeds"], fail)
-    epochs = _int(raw["epochs"], "epochs", fail, minimum=1)
-    ts = tuple(float(t) for t in _num_list(raw.get("ts", DEFAULT_TS), "ts", fail))
+    seeds = seed_list(raw["seeds"], "seeds", fail)
+    epochs = int_value(raw["epochs"], "epochs", fail, minimum=1)
+    ts = tuple(float(t) for t in num_list(raw.get("ts", DEFAULT_TS), "ts", fail))
     if any(not 0 < t <= 100 for t in ts):
         raise fail("ts", f"{list(ts)}: Precision@T values are percents in (0, 100]")
-    ks = _int_list(raw.get("ks", DEFAULT_KS), "ks", fail, minimum=1)
+    ks = int_list(raw.get("ks", DEFAULT_KS), "ks", fail, minimum=1)
     signal = raw.get("signal", "val")
     if signal not in SIGNALS:
         raise fail("signal", f"{signal!r} is not one of {', '.join(SIGNALS)}")
     hparams = _hyperparameters(raw.get("hyperparameters") or {}, fail)
     _check_engine_settings(backbones, epochs, hparams, fail)
-    cells_per_job = _int(
+    cells_per_job = int_value(
         raw.get("cells_per_job", DEFAULT_CELLS_PER_JOB), "cells_per_job", fail, minimum=1
     )
     output_dir = raw.get("output_dir") or DEFAULT_OUTPUT_DIR
@@ -216,69 +192,6 @@ def _from_mapping(raw: dict[str, Any], src: str) -> Study:
 
 
 # ----------------------------------------------------------------------------- value checks
-
-
-def _as_list(value: Any) -> list:
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
-def _no_duplicates(items: tuple, key: str, fail) -> None:
-    seen = set()
-    for item in items:
-        if item in seen:
-            raise fail(key, f"{item!r} is listed twice")
-        seen.add(item)
-
-
-def _str_list(value: Any, key: str, fail) -> tuple[str, ...]:
-    items = _as_list(value)
-    if not items:
-        raise fail(key, "must list at least one value")
-    for item in items:
-        if not isinstance(item, str) or not item.strip():
-            raise fail(key, f"{item!r} is not a name (expected text)")
-    out = tuple(item.strip() for item in items)
-    _no_duplicates(out, key, fail)
-    return out
-
-
-def _int(value: Any, key: str, fail, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise fail(key, f"{value!r} is not an integer")
-    if value < minimum:
-        raise fail(key, f"{value} must be >= {minimum}")
-    return int(value)
-
-
-def _int_list(value: Any, key: str, fail, minimum: int) -> tuple[int, ...]:
-    items = _as_list(value)
-    if not items:
-        raise fail(key, "must list at least one value")
-    out = tuple(_int(v, key, fail, minimum) for v in items)
-    _no_duplicates(out, key, fail)
-    return out
-
-
-def _num_list(value: Any, key: str, fail) -> tuple[float, ...]:
-    items = _as_list(value)
-    if not items:
-        raise fail(key, "must list at least one value")
-    for v in items:
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise fail(key, f"{v!r} is not a number")
-    out = tuple(items)
-    _no_duplicates(tuple(float(v) for v in out), key, fail)
-    return out
-
-
-def _seeds(value: Any, fail) -> tuple[int, ...]:
-    if isinstance(value, int) and not isinstance(value, bool):
-        if value < 1:
-            raise fail("seeds", f"a seed count must be >= 1, got {value}")
-        return tuple(range(value))
-    if isinstance(value, (list, tuple)):
-        return _int_list(value, "seeds", fail, minimum=0)
-    raise fail("seeds", f"{value!r}: give a count (e.g. 30) or a list of integers")
 
 
 def _hyperparameters(value: Any, fail) -> dict[str, Any]:
