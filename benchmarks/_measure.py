@@ -8,13 +8,17 @@ with like.
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
+
+from pwlkit.train import TRAIN_DEFAULTS
 
 
 def matmul_gflops(size: int = 2048, repeats: int = 7) -> float:
@@ -97,3 +101,42 @@ def machine() -> str:
 def set_threads(threads: int | None) -> None:
     if threads:
         torch.set_num_threads(threads)
+
+
+def fit_parser(doc: str, repeats: int) -> argparse.ArgumentParser:
+    """Options shared by the fit speed scripts (GCN 144 x 4 on NB201 CIFAR-10 by default)."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--data-dir", default=None)
+    ap.add_argument("--train-size", type=int, default=469)
+    ap.add_argument("--epochs", type=int, default=300)
+    ap.add_argument("--batch-size", type=int, default=TRAIN_DEFAULTS["gcn"]["batch_size"])
+    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    ap.add_argument("--repeats", type=int, default=repeats)
+    return ap
+
+
+@dataclass(frozen=True)
+class Measured:
+    """Timings of one speed measurement and the matmul peaks around it."""
+
+    times: list[float]
+    cpu: list[float]
+    peak: float
+    core: float
+
+    @property
+    def best(self) -> float:
+        return min(self.times)
+
+    @property
+    def best_cpu(self) -> float:
+        return self.cpu[self.times.index(self.best)]
+
+
+def measure(fn: Callable[[], object], repeats: int, warm_up: Callable[[], object]) -> Measured:
+    """Peaks, a warm-up call, ``repeats`` timed calls, peaks again (the better of each kept)."""
+    peak, core = peak_gflops(), core_peak_gflops()
+    warm_up()
+    cpu: list[float] = []
+    times = timed(fn, repeats, cpu)
+    return Measured(times, cpu, max(peak, peak_gflops()), max(core, core_peak_gflops()))

@@ -10,25 +10,17 @@ measured in the same run (target >= 50%).
 
 from __future__ import annotations
 
-import argparse
-
-from _measure import core_peak_gflops, cpu_line, describe, machine, peak_gflops, set_threads, timed
+from _measure import cpu_line, describe, fit_parser, machine, measure, set_threads
 
 from pwlkit.benchmarks import load_benchmark
 from pwlkit.losses import LOSS_NAMES
 from pwlkit.predictors import build_predictor, encode
-from pwlkit.train import TRAIN_DEFAULTS, fit_predict_many, sample_train
+from pwlkit.train import fit_predict_many, sample_train
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data-dir", default=None)
-    ap.add_argument("--train-size", type=int, default=469)
-    ap.add_argument("--epochs", type=int, default=300)
+    ap = fit_parser(__doc__, repeats=1)
     ap.add_argument("--seeds", type=int, default=4)
-    ap.add_argument("--batch-size", type=int, default=TRAIN_DEFAULTS["gcn"]["batch_size"])
-    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
-    ap.add_argument("--repeats", type=int, default=1)
     args = ap.parse_args()
     set_threads(args.threads)
 
@@ -42,18 +34,13 @@ def main() -> None:
     work = len(jobs) * per_model
 
     print(f"machine: {machine()}")
-    peak, core = peak_gflops(), core_peak_gflops()
 
-    def fit() -> None:
-        fit_predict_many(bench, sets, losses, seeds, "gcn", epochs=args.epochs,
+    def fit(epochs: int = args.epochs) -> None:
+        fit_predict_many(bench, sets, losses, seeds, "gcn", epochs=epochs,
                          batch_size=args.batch_size, hidden=144, layers=4, threads=args.threads)
 
-    fit_predict_many(bench, sets, losses, seeds, "gcn", epochs=1, threads=args.threads)  # warm-up
-    cpu: list[float] = []
-    times = timed(fit, args.repeats, cpu)
-    peak = max(peak, peak_gflops())
-    core = max(core, core_peak_gflops())
-    best = min(times)
+    m = measure(fit, args.repeats, warm_up=lambda: fit(epochs=1))
+    times, best, peak = m.times, m.best, m.peak
     rate = work / best / 1e9
     print(f"batched fits: {len(LOSS_NAMES)} losses x {args.seeds} seeds = {len(jobs)} GCN 144x4 "
           f"models at once, NB201 CIFAR-10, N={args.train_size}, {args.epochs} epochs, "
@@ -62,7 +49,7 @@ def main() -> None:
     print(f"  model FLOPs: {work / 1e12:.2f} TFLOP (training + scoring every cell, all models)")
     print(f"  achieved: {rate:.0f} GFLOP/s = {rate / peak:.0%} of the fp32 matmul peak "
           f"{peak:.0f} GFLOP/s measured in this run (target >= 50%)")
-    print(cpu_line(work, cpu[times.index(best)], core))
+    print(cpu_line(work, m.best_cpu, m.core))
 
 
 if __name__ == "__main__":

@@ -10,26 +10,18 @@ fp32 matmul peak, measured in the same run.
 
 from __future__ import annotations
 
-import argparse
-
-from _measure import core_peak_gflops, cpu_line, describe, machine, peak_gflops, set_threads, timed
+from _measure import cpu_line, describe, fit_parser, machine, measure, set_threads
 
 from pwlkit.benchmarks import load_benchmark
 from pwlkit.predictors import build_predictor, encode
-from pwlkit.train import TRAIN_DEFAULTS, fit_predict, sample_train
+from pwlkit.train import fit_predict, sample_train
 
 BASELINE_SECONDS = 35.0
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data-dir", default=None)
-    ap.add_argument("--train-size", type=int, default=469)
-    ap.add_argument("--epochs", type=int, default=300)
+    ap = fit_parser(__doc__, repeats=3)
     ap.add_argument("--loss", default="mse")
-    ap.add_argument("--batch-size", type=int, default=TRAIN_DEFAULTS["gcn"]["batch_size"])
-    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
-    ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
     set_threads(args.threads)
 
@@ -39,18 +31,14 @@ def main() -> None:
     work = (args.epochs * args.train_size * flops["train"] + bench.num_archs * flops["forward"])
 
     print(f"machine: {machine()}")
-    peak, core = peak_gflops(), core_peak_gflops()
 
     def fit() -> None:
         fit_predict(bench, idx, args.loss, "gcn", epochs=args.epochs, seed=0,
                     batch_size=args.batch_size, hidden=144, layers=4, threads=args.threads)
 
-    fit()  # warm-up (first-call allocations, encoding)
-    cpu: list[float] = []
-    times = timed(fit, args.repeats, cpu)
-    peak = max(peak, peak_gflops())
-    core = max(core, core_peak_gflops())
-    best = min(times)
+    # Warm-up: first-call allocations, encoding.
+    m = measure(fit, args.repeats, warm_up=fit)
+    times, best, peak = m.times, m.best, m.peak
     rate = work / best / 1e9
     print(f"single fit: GCN 144x4, NB201 CIFAR-10, N={args.train_size}, {args.epochs} epochs, "
           f"batch {args.batch_size}, loss {args.loss}")
@@ -61,7 +49,7 @@ def main() -> None:
           f"per training step, {flops['forward'] / 1e6:.2f} MFLOP per scored cell)")
     print(f"  achieved: {rate:.0f} GFLOP/s = {rate / peak:.0%} of the fp32 matmul peak "
           f"{peak:.0f} GFLOP/s measured in this run")
-    print(cpu_line(work, cpu[times.index(best)], core))
+    print(cpu_line(work, m.best_cpu, m.core))
 
 
 if __name__ == "__main__":

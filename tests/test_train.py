@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -134,59 +135,107 @@ def test_worker_threads_do_not_change_predictions(space):
 
 
 @pytest.mark.parametrize("losses", [["hr", "mse", "warp"], ["listmle", "mse+sr", "hr->mape@0.5"]])
-def test_forked_workers_give_the_same_predictions_as_threads(space, losses, monkeypatch):
-    """Long calls train in forked processes: bit-identical to threads, including the losses
+def test_worker_processes_give_the_same_predictions_as_threads(space, losses, monkeypatch):
+    """Long calls train in worker processes: bit-identical to threads, including the losses
     with random draws."""
     sets = [sample_train(space, 30, s) for s in range(3)]
     kw = {**FAST, **SMALL["gcn"], "max_models": 1, "threads": 2}
     monkeypatch.setenv(workers.WORKERS_ENV, "threads")
     threaded = fit_predict_many(space, sets, losses, [0, 1, 2], **kw)
     calls = []
-    real = workers.run_forked
-    monkeypatch.setattr(workers, "run_forked", lambda t, w: calls.append(len(t)) or real(t, w))
+    real = workers.run_in_processes
+    monkeypatch.setattr(workers, "run_in_processes",
+                        lambda *a: calls.append(len(a[2])) or real(*a))
     monkeypatch.setenv(workers.WORKERS_ENV, "processes")
     forked = fit_predict_many(space, sets, losses, [0, 1, 2], **kw)
     assert calls == [3]
     assert np.array_equal(threaded, forked)
 
 
-def test_worker_kind_is_chosen_by_work_and_safety(monkeypatch):
-    import threading
+def test_fused_adam_matches_torch_adam_bit_for_bit():
+    import torch
 
+    from pwlkit.train.engine import FusedAdam
+
+    torch.manual_seed(0)
+    x, y = torch.randn(64, 5), torch.randn(64)
+    nets = [torch.nn.Sequential(torch.nn.Linear(5, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
+            for _ in range(2)]
+    nets[1].load_state_dict(nets[0].state_dict())
+    start = nets[1][0].weight.detach().clone()
+    ref = torch.optim.Adam(nets[0].parameters(), lr=0.01, weight_decay=1e-3, fused=True)
+    ours = FusedAdam(list(nets[1].parameters()), weight_decay=1e-3)
+    for step in range(20):
+        lr = 0.01 * (1 - step / 20)
+        ref.param_groups[0]["lr"] = lr
+        ref.zero_grad()
+        ((nets[0](x)[:, 0] - y) ** 2).mean().backward()
+        ref.step()
+        ours.step(((nets[1](x)[:, 0] - y) ** 2).mean(), lr)
+    for a, b in zip(nets[0].parameters(), nets[1].parameters()):
+        assert torch.equal(a, b)
+    assert not torch.equal(nets[1][0].weight, start)
+
+
+def test_worker_kind_is_chosen_by_work(monkeypatch):
     monkeypatch.delenv(workers.WORKERS_ENV, raising=False)
-    assert workers.choose_processes(4, 2, est_seconds=60.0) == workers.can_fork()
-    assert not workers.choose_processes(4, 2, est_seconds=0.1)  # start-up would dominate
-    assert not workers.choose_processes(1, 2, est_seconds=60.0)  # nothing to run in parallel
-    assert not workers.choose_processes(4, 1, est_seconds=60.0)
-    seen = []
-    t = threading.Thread(target=lambda: seen.append(workers.choose_processes(4, 2, 60.0)))
-    t.start()
-    t.join()
-    assert seen == [False]  # never fork from a thread other than the main one
+    assert workers.choose_processes(4, 2, est_seconds=600.0)
+    assert not workers.choose_processes(4, 2, est_seconds=5.0)  # start-up would dominate
+    assert not workers.choose_processes(1, 2, est_seconds=600.0)  # nothing to run in parallel
+    assert not workers.choose_processes(4, 1, est_seconds=600.0)
     monkeypatch.setenv(workers.WORKERS_ENV, "threads")
-    assert not workers.choose_processes(4, 2, est_seconds=60.0)
+    assert not workers.choose_processes(4, 2, est_seconds=600.0)
+    monkeypatch.setenv(workers.WORKERS_ENV, "processes")
+    assert workers.choose_processes(4, 2, est_seconds=0.0)
     monkeypatch.setenv(workers.WORKERS_ENV, "gpu")
     with pytest.raises(ValueError, match="PWLKIT_WORKERS='gpu'.*'threads' and 'processes'"):
         workers.choose_processes(4, 2, est_seconds=60.0)
 
 
-@pytest.mark.skipif(not workers.can_fork(), reason="needs fork")
-def test_run_forked_keeps_task_order_and_raises_task_errors():
+def _square_in_worker(offset: int, item: int) -> tuple[int, int]:
     import os
 
-    def task(i):
-        return i * i, os.getpid()
+    if item < 0:
+        raise ValueError(f"bad item {item}")
+    print("stray output must not break the result stream")
+    return offset + item * item, os.getpid()
 
-    out = workers.run_forked([lambda i=i: task(i) for i in range(5)], 2)
-    assert [r for r, _ in out] == [0, 1, 4, 9, 16]
-    assert os.getpid() not in {pid for _, pid in out}
 
-    def boom():
-        raise ValueError("bad task 3")
+def test_run_in_processes_keeps_order_and_raises_worker_errors():
+    import os
 
-    with pytest.raises(ValueError, match="bad task 3"):
-        workers.run_forked([lambda: 1, boom], 2)
-    assert not workers._FORKED  # the inherited-task table is emptied on errors too
+    out = workers.run_in_processes(_square_in_worker, 100, [0, 1, 2, 3, 4], 2)
+    assert [r for r, _ in out] == [100, 101, 104, 109, 116]
+    pids = {pid for _, pid in out}
+    assert len(pids) == 2 and os.getpid() not in pids
+    with pytest.raises(ValueError, match="bad item -3") as info:
+        workers.run_in_processes(_square_in_worker, 0, [1, -3, 2], 2)
+    if hasattr(BaseException, "add_note"):  # Python >= 3.11: the worker's traceback is attached
+        assert "in a pwlkit training worker process" in "\n".join(info.value.__notes__)
+
+
+def test_worker_processes_need_no_main_guard_in_scripts(tmp_path):
+    """Workers are fresh interpreters that never import the caller's __main__."""
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from test_train import additive_space\n"
+        "from pwlkit.train import fit_predict_many\n"
+        "b = additive_space(64)\n"
+        "out = fit_predict_many(b, [list(range(10)), list(range(10, 20))], ['mse', 'hr'], [0, 1],\n"
+        "                       epochs=2, hidden=8, layers=2, threads=2, max_models=1)\n"
+        "print('shape', out.shape)\n"
+    )
+    env = dict(os.environ, PWLKIT_WORKERS="processes")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=False,
+                          env=env, timeout=240, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.count("shape (2, 64)") == 1
 
 
 def test_torch_thread_setting_is_restored_even_with_concurrent_fits(space):

@@ -55,31 +55,26 @@ class GCN(BatchedModule):
         enc, h_dim = self.enc, self.hidden
         px = enc.prop_ops[idx]  # [M, B, n, K]
         n, k = px.shape[2], px.shape[3]
-        # Each layer is relu(P @ Z + bias): the bias add is fused into the batched product
-        # (baddbmm) and the relu is in place, two fewer passes over the activations than
-        # add + relu. Activations stay 3-D so each product is one call on views.
+        # Each layer is relu(P @ H @ W + bias), propagated first: the bias then broadcasts
+        # over rows inside the weight product (baddbmm), and the relu is in place. Activations
+        # stay 3-D so each product is one call on views.
         if enc.shared_graph:
             # Node-major [M, n*B, H]: the weight product sees rows (node, cell); viewed as
             # [M, n, B*H], propagation is one [n, n] @ [n, B*H] product.
             prop = self._prop.expand(m, n, n)
-            rows, bias_shape, prop_shape = (m, n * b, h_dim), (m, 1, b * h_dim), (m, n, b * h_dim)
+            rows, prop_shape = (m, n * b, h_dim), (m, n, b * h_dim)
             px = px.transpose(1, 2).reshape(m, n * b, k)
             pool = self._pool.expand(m, 1, n)
         else:
             # Cell-major [M, B*n, H], viewed as [M*B, n, H] for per-cell propagation.
             prop = enc.adj[idx].view(m * b, n, n)
-            rows, bias_shape, prop_shape = (m, b * n, h_dim), (m * b, 1, h_dim), (m * b, n, h_dim)
+            rows, prop_shape = (m, b * n, h_dim), (m * b, n, h_dim)
             px = px.view(m, b * n, k)
             pool = enc.pool[idx].view(m * b, 1, n)
-        reps = b if enc.shared_graph else 1
         h = torch.baddbmm(self.biases[0].weight.view(m, 1, h_dim), px, self.embed.weight).relu_()
         for conv, bias in zip(self.convs, self.biases[1:]):
-            z = torch.bmm(h, conv.weight).view(prop_shape)
-            if enc.shared_graph:
-                bias_rows = bias.weight.view(m, 1, h_dim).repeat(1, 1, reps)
-            else:
-                bias_rows = bias.weight.view(m, 1, 1, h_dim).expand(m, b, 1, h_dim)
-            h = torch.baddbmm(bias_rows.reshape(bias_shape), prop, z).relu_().view(rows)
+            u = torch.bmm(prop, h.view(prop_shape)).view(rows)
+            h = torch.baddbmm(bias.weight.view(m, 1, h_dim), u, conv.weight).relu_()
         pooled = torch.bmm(pool, h.view(prop_shape)).view(m, b, h_dim)
         hidden = torch.baddbmm(self.head1.bias, pooled, self.head1.weight).relu_()
         return torch.baddbmm(self.head2.bias, hidden, self.head2.weight).view(m, b)

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import json
 import time
-import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from pwlkit.benchmarks.base import Benchmark
 from pwlkit.study.executors import iter_outcomes, resolve_executor
+from pwlkit.study.run import RunReport, store_outcomes
 from pwlkit.study.runner import load_benchmark_cached, set_task_threads
 from pwlkit.study.store import ResultStore
 
@@ -76,36 +74,6 @@ def run_search_job(
     return pd.DataFrame(rows, columns=list(ROW_COLUMNS))
 
 
-@dataclass
-class SearchRunReport:
-    """What a run did: runs done / total, failures, time."""
-
-    store: Path
-    executor: str
-    total: int
-    already_done: int
-    computed: int = 0
-    failed: list[dict[str, Any]] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
-
-    def __str__(self) -> str:
-        text = (
-            f"{self.already_done + self.computed}/{self.total} search runs done "
-            f"({self.already_done} already stored, {self.computed} computed now) in "
-            f"{self.seconds:.1f} s [{self.executor}]; results in {self.store}"
-        )
-        if self.failed:
-            text += (
-                f"\n{len(self.failed)} job(s) failed; run again to retry them. First error: "
-                f"{self.failed[0]['error']}"
-            )
-        return text
-
-
 def run_cells(
     cells: list[SearchCell],
     store_dir: str | Path,
@@ -118,7 +86,7 @@ def run_cells(
     fit_fn: Callable | None = None,
     progress: bool = False,
     benchmark: Benchmark | None = None,
-) -> SearchRunReport:
+) -> RunReport:
     """Run every cell not stored in ``store_dir`` yet; safe to interrupt and run again.
 
     ``executor``: "local" (default: a process pool, one worker per core, each with its share of
@@ -136,9 +104,9 @@ def run_cells(
     jobs = sorted(group_search_jobs(todo, runs_per_job), key=lambda j: -j.cost)
     if executor == "local" and all(not j.cells[0].loss for j in jobs):
         executor = "inline"  # random / evolution take milliseconds: no worker start-up
-    report = SearchRunReport(
-        store=Path(store_dir), executor=executor, total=len(cells),
-        already_done=len(cells) - len(todo),
+    report = RunReport(
+        study="", store=Path(store_dir), executor=executor, total=len(cells),
+        already_done=len(cells) - len(todo), unit="search runs",
     )
     from tqdm.auto import tqdm
 
@@ -146,20 +114,7 @@ def run_cells(
     kwargs = {"data_dir": data_dir, "fit_fn": fit_fn, "benchmark": benchmark}
     outcomes = iter_outcomes(executor, jobs, kwargs, workers=workers, scheduler=scheduler,
                              fn=run_search_job)
-    try:
-        for job, result in outcomes:
-            if isinstance(result, BaseException):
-                error = "".join(traceback.format_exception_only(type(result), result)).strip()
-                store.log_failure(job.job_id, job.cell_ids, error)
-                report.failed.append({"job_id": job.job_id, "cells": job.cell_ids,
-                                      "error": error})
-                continue
-            store.write_part(job.job_id, result)
-            report.computed += len(job)
-            bar.update(len(job))
-    finally:
-        bar.close()
-        outcomes.close()
+    store_outcomes(outcomes, store, report, bar)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -22,10 +22,11 @@ from pwlkit.study.fields import (
     seed_list,
     str_list,
 )
+from pwlkit.study.run import RunReport
 
 from .cells import DEFAULT_RUNS_PER_JOB, SearchCell, search_cells
 from .loop import SEARCH_HPARAMS, SIGNALS, SearchConfig
-from .runner import DEFAULT_OUTPUT_DIR, SearchRunReport, read_cells, run_cells
+from .runner import DEFAULT_OUTPUT_DIR, read_cells, run_cells
 from .strategies import BASELINES
 
 KEYS: dict[str, str] = {
@@ -165,7 +166,7 @@ def run_search_study(
     scheduler: str | None = None,
     data_dir: str | Path | None = None,
     progress: bool = True,
-) -> SearchRunReport:
+) -> RunReport:
     """Run every search of a study that is not stored yet; safe to interrupt and re-run."""
     study = load_search_study(study)
     data_dir = data_dir if data_dir is not None else study.data_dir

@@ -12,8 +12,6 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -138,14 +136,9 @@ def iter_local(
 
 def _init_worker(parent_pid: int) -> None:
     """Pool worker start-up: exit when the parent is gone (a killed run leaves no orphans)."""
+    from pwlkit.train.workers import exit_with_parent
 
-    def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            if os.getppid() != parent_pid:
-                os._exit(1)
-
-    threading.Thread(target=watch, daemon=True, name="pwlkit-parent-watch").start()
+    exit_with_parent(parent_pid)
 
 
 def _threads_per_host(client) -> dict[str, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from .store import ResultStore
 
 @dataclass
 class RunReport:
-    """What a run did: cell counts, failures, time."""
+    """What a run did: counts of cells (or search runs), failures, time."""
 
     study: str
     store: Path
@@ -28,6 +28,7 @@ class RunReport:
     computed: int = 0
     failed: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    unit: str = "cells"
 
     @property
     def ok(self) -> bool:
@@ -38,18 +39,48 @@ class RunReport:
         return self.already_done + self.computed
 
     def __str__(self) -> str:
+        prefix = f"study {self.study}: " if self.study else ""
         text = (
-            f"study {self.study}: {self.done}/{self.total} cells done "
+            f"{prefix}{self.done}/{self.total} {self.unit} done "
             f"({self.already_done} already stored, {self.computed} computed now) "
             f"in {self.seconds:.1f} s [{self.executor}]; results in {self.store}"
         )
         if self.failed:
             n = sum(len(f["cells"]) for f in self.failed)
             text += (
-                f"\n{len(self.failed)} job(s) failed ({n} cells); run again to retry them. "
-                f"First error: {self.failed[0]['error']}"
+                f"\n{len(self.failed)} job(s) failed ({n} {self.unit}); run again to retry "
+                f"them. First error: {self.failed[0]['error']}"
             )
         return text
+
+
+def store_outcomes(
+    outcomes: Iterator[tuple[Job, Any]],
+    store: ResultStore,
+    report: RunReport,
+    bar: Any,
+    describe_job: Callable[[Job], str] | None = None,
+) -> None:
+    """Store each job's rows the moment it finishes; log a failed job and go on. The
+    executor is closed on the way out (an interrupt stops its workers)."""
+    try:
+        for job, result in outcomes:
+            if isinstance(result, BaseException):
+                error = _describe(result)
+                store.log_failure(job.job_id, job.cell_ids, error)
+                report.failed.append({"job_id": job.job_id, "cells": job.cell_ids, "error": error})
+                what = describe_job(job) if describe_job else f"{len(job)} {report.unit}"
+                bar.write(f"job {job.job_id} failed ({what}): {error}")
+                bar.set_postfix(failed=len(report.failed))
+                continue
+            store.write_part(job.job_id, result)
+            report.computed += len(job)
+            bar.update(len(job))
+    finally:
+        bar.close()
+        close = getattr(outcomes, "close", None)
+        if close is not None:
+            close()
 
 
 def study_cells(study: Study) -> list[Cell]:
@@ -169,29 +200,14 @@ def run_study(
         disable=not progress,
         smoothing=0.1,
     )
-    try:
-        for job, result in outcomes:
-            if isinstance(result, BaseException):
-                error = _describe(result)
-                store.log_failure(job.job_id, job.cell_ids, error)
-                report.failed.append({"job_id": job.job_id, "cells": job.cell_ids, "error": error})
-                c = job.cells[0]
-                bar.write(
-                    f"job {job.job_id} failed ({len(job)} cells: {c.benchmark}, "
-                    f"n={c.train_size}, {c.backbone}): {error}"
-                )
-                bar.set_postfix(failed=len(report.failed))
-                continue
-            store.write_part(job.job_id, result)
-            report.computed += len(job)
-            bar.update(len(job))
-    finally:
-        bar.close()
-        close = getattr(outcomes, "close", None)
-        if close is not None:
-            close()
+    store_outcomes(outcomes, store, report, bar, _describe_study_job)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _describe_study_job(job: Job) -> str:
+    c = job.cells[0]
+    return f"{len(job)} cells: {c.benchmark}, n={c.train_size}, {c.backbone}"
 
 
 def _describe(exc: BaseException) -> str:

@@ -7,7 +7,7 @@ here, once; the engine and the backbones trust them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -92,7 +92,8 @@ def fit_predict_many(
     if signal not in SIGNALS:
         raise ValueError(f"unknown signal {signal!r}. Valid signals: {', '.join(SIGNALS)}")
     idx = _check_jobs(benchmark, train_sets, losses, seeds)
-    schedules = {spec: parse_loss(spec) for spec in dict.fromkeys(losses)}
+    for spec in dict.fromkeys(losses):
+        parse_loss(spec)  # a bad spec fails here, before any training
     truth = np.asarray(benchmark.val if signal == "val" else benchmark.test, dtype=np.float64)
     targets = _scaled_targets(truth, idx, signal, benchmark.name)
     enc = encode(benchmark)
@@ -104,30 +105,55 @@ def fit_predict_many(
     arch_flops = build_predictor(backbone, enc, 1, **arch).flops_per_arch()
     step_flops = batch * arch_flops["train"]
     size = train_cfg["max_models"] or max(1, min(MAX_GROUP, int(GROUP_STEP_FLOPS // step_flops)))
-    starts = range(0, len(seeds), size)
     workers = train_cfg["threads"] or torch.get_num_threads()
-
-    def fit_group(lo: int) -> tuple[int, np.ndarray]:
-        rows = slice(lo, lo + size)
-        group_seeds = [int(s) for s in seeds[rows]]
-        model = build_predictor(backbone, enc, len(group_seeds), **arch)
-        model.reset(group_seeds)
-        groups = _loss_groups([schedules[s] for s in losses[rows]], group_seeds)
-        engine.train(
-            model, torch.from_numpy(idx[rows]), torch.from_numpy(targets[rows]), groups,
-            group_seeds, opt,
-        )
-        # A lone group scores on every worker; with several, each scores its own.
-        score_workers = workers if len(starts) == 1 else 1
-        return lo, engine.predict_all(model, benchmark.num_archs, workers=score_workers).numpy()
 
     work = len(seeds) * (opt.epochs * idx.shape[1] * arch_flops["train"]
                          + benchmark.num_archs * arch_flops["forward"])
-    tasks = [partial(fit_group, lo) for lo in starts]
+    starts = list(range(0, len(seeds), size))
+    job = _GroupFits(
+        backbone=backbone, arch=arch, enc=enc, num_archs=benchmark.num_archs,
+        losses=[str(s) for s in losses], seeds=[int(s) for s in seeds], idx=idx,
+        targets=targets, opt=opt, size=size,
+        score_workers=workers if len(starts) == 1 else 1,  # a lone group scores on all
+    )
     out = np.empty((len(seeds), benchmark.num_archs), dtype=np.float64)
-    for lo, pred in workers_mod.run_tasks(tasks, workers, work / CORE_FLOPS_PER_SECOND):
+    results = workers_mod.run_tasks(
+        _fit_group, job, starts, workers, est_seconds=work / CORE_FLOPS_PER_SECOND
+    )
+    for lo, pred in zip(starts, results):
         out[lo : lo + len(pred)] = pred
     return out
+
+
+@dataclass(frozen=True)
+class _GroupFits:
+    """Everything the model groups of one call need; picklable, for worker processes."""
+
+    backbone: str
+    arch: dict[str, Any]
+    enc: Any
+    num_archs: int
+    losses: list[str]
+    seeds: list[int]
+    idx: np.ndarray
+    targets: np.ndarray
+    opt: engine.Optim
+    size: int
+    score_workers: int
+
+
+def _fit_group(job: _GroupFits, lo: int) -> np.ndarray:
+    """Train the group of models ``lo .. lo + size`` and score the whole space with each."""
+    rows = slice(lo, lo + job.size)
+    group_seeds = job.seeds[rows]
+    model = build_predictor(job.backbone, job.enc, len(group_seeds), **job.arch)
+    model.reset(group_seeds)
+    groups = _loss_groups([parse_loss(s) for s in job.losses[rows]], group_seeds)
+    engine.train(
+        model, torch.from_numpy(job.idx[rows]), torch.from_numpy(job.targets[rows]), groups,
+        group_seeds, job.opt,
+    )
+    return engine.predict_all(model, job.num_archs, workers=job.score_workers).numpy()
 
 
 def _check_jobs(

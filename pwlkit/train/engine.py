@@ -16,6 +16,7 @@ from functools import partial
 
 import numpy as np
 import torch
+from torch.optim.adam import adam as adam_update
 
 from ..predictors.layers import BatchedModule
 from .workers import run_single_threaded
@@ -64,6 +65,31 @@ def cosine_lr(step: int, total: int, lr: float, min_ratio: float) -> float:
     return lr * (min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * frac)))
 
 
+class FusedAdam:
+    """Adam (L2 weight decay, PyTorch defaults otherwise) as one fused kernel call per step.
+
+    The same update as ``torch.optim.Adam(fused=True)``, bit for bit (tested), without the
+    optimizer's per-step bookkeeping (hooks, state look-ups, ``.grad`` zeroing), which cost
+    about 0.2 ms of a 4 ms GCN step: gradients come from `torch.autograd.grad` straight into
+    the kernel.
+    """
+
+    def __init__(self, params: list[torch.Tensor], weight_decay: float) -> None:
+        self.params, self.weight_decay = params, weight_decay
+        self.exp_avgs = [torch.zeros_like(p) for p in params]
+        self.exp_avg_sqs = [torch.zeros_like(p) for p in params]
+        self.steps = [torch.zeros((), dtype=torch.float32) for _ in params]
+
+    def step(self, loss: torch.Tensor, lr: float) -> None:
+        grads = list(torch.autograd.grad(loss, self.params))
+        with torch.no_grad():
+            adam_update(
+                self.params, grads, self.exp_avgs, self.exp_avg_sqs, [], self.steps,
+                fused=True, amsgrad=False, beta1=0.9, beta2=0.999, lr=lr,
+                weight_decay=self.weight_decay, eps=1e-8, maximize=False,
+            )
+
+
 def train(
     model: BatchedModule,
     train_idx: torch.Tensor,
@@ -86,10 +112,7 @@ def train(
     rngs = [np.random.default_rng([int(s), 0xB47C4]) for s in seeds]
     bounds = batch_bounds(n, opt.batch_size)
     total = opt.epochs * len(bounds)
-    optimizer = torch.optim.Adam(
-        model.parameters(), lr=opt.lr, weight_decay=opt.weight_decay, fused=True
-    )
-    group = optimizer.param_groups[0]
+    adam = FusedAdam(list(model.parameters()), opt.weight_decay)
     model.train()
     step = 0
     for epoch in range(opt.epochs):
@@ -111,10 +134,7 @@ def train(
                     part = lg.schedule(p, t, progress=progress, n_train=n, generator=lg.generator)
                 part = part.sum()
                 loss = part if loss is None else loss + part
-            group["lr"] = cosine_lr(step, total, opt.lr, opt.lr_min_ratio)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            adam.step(loss, cosine_lr(step, total, opt.lr, opt.lr_min_ratio))
             step += 1
 
 
