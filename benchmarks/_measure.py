@@ -41,7 +41,7 @@ def peak_gflops() -> float:
 
 def cpu_seconds() -> float:
     """CPU seconds used so far by this process and its finished child processes (the engine
-    trains long batched calls in forked workers)."""
+    trains long batched calls in worker processes)."""
     t = os.times()
     return t.user + t.system + t.children_user + t.children_system
 

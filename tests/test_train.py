@@ -147,9 +147,9 @@ def test_worker_processes_give_the_same_predictions_as_threads(space, losses, mo
     monkeypatch.setattr(workers, "run_in_processes",
                         lambda *a: calls.append(len(a[2])) or real(*a))
     monkeypatch.setenv(workers.WORKERS_ENV, "processes")
-    forked = fit_predict_many(space, sets, losses, [0, 1, 2], **kw)
+    in_processes = fit_predict_many(space, sets, losses, [0, 1, 2], **kw)
     assert calls == [3]
-    assert np.array_equal(threaded, forked)
+    assert np.array_equal(threaded, in_processes)
 
 
 def test_fused_adam_matches_torch_adam_bit_for_bit():

@@ -24,7 +24,7 @@ together in one batched group (more are trained group after group); ``None`` pic
 keep one training step under `GROUP_STEP_FLOPS`, at most 64 (GCN and Transformer at batch
 128: pairs; MLP: eights).
 ``threads``: workers (``None``: torch's thread count). Model groups train in parallel,
-one worker each, every worker single-threaded (forked processes for long calls, threads for
+one worker each, every worker single-threaded (fresh worker processes for long calls, threads for
 short ones; see `pwlkit.train.workers`): a lone model trains on one thread, and a whole
 space is scored in parallel chunks. Parallel over groups rather than inside each operation:
 NB201-sized operations gain little from a second intra-op thread on an idle machine, and on a
