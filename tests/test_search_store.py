@@ -48,6 +48,10 @@ def test_training_settings_are_pinned_and_part_of_the_cell(toy):
     study = load_search_study({"name": "x", "benchmarks": ["nbgraph-cora"], "strategies": ["mse"],
                                "budgets": [20], "runs": 1, "hyperparameters": {"lr": 2e-3}})
     assert study.config.hparams == lr.hparams
+    as_text = load_search_study({"name": "x", "benchmarks": ["nbgraph-cora"],
+                                 "strategies": ["mse"], "budgets": [20], "runs": 1,
+                                 "hyperparameters": {"lr": "2e-3"}})  # YAML 1.1 reads 2e-3 as text
+    assert as_text.config.hparams == lr.hparams
 
 
 def test_jobs_group_seeds_of_one_search(toy):
@@ -145,6 +149,8 @@ def test_search_study_files_load():
         ({"name": "my search"}, "'name'.*a folder name"),
         ({"budgets": [50, "many"]}, "'budgets'.*'many' is not an integer"),
         ({"strategies": None}, "missing required key.*'strategies'"),
+        ({"hyperparameters": {"epochs": 5}}, "'hyperparameters'.*'epochs' is a study key"),
+        ({"hyperparameters": [1]}, "'hyperparameters'.*must be a mapping"),
     ],
 )
 def test_bad_search_study_is_a_clear_error(raw, match):

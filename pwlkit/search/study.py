@@ -20,6 +20,7 @@ from pwlkit.study.fields import (
     int_value,
     read_mapping,
     seed_list,
+    setting_map,
     str_list,
 )
 from pwlkit.study.run import RunReport
@@ -101,9 +102,8 @@ def load_search_study(source: str | Path | Mapping[str, Any] | SearchStudy) -> S
     for k, v in overrides.items():
         if k != "backbone":
             overrides[k] = int_value(v, k, fail, 1)
-    hparams = raw.get("hyperparameters") or {}
-    if not isinstance(hparams, dict):
-        raise fail("hyperparameters", "must be a mapping, e.g. {lr: 0.001}")
+    hparams = setting_map(raw.get("hyperparameters") or {}, "hyperparameters", fail,
+                          (*_CONFIG_KEYS, "benchmark", "train_sets", "losses", "seeds", "signal"))
     config = dataclasses.replace(
         SearchConfig(), hparams={**SEARCH_HPARAMS, **hparams}, **overrides
     )

@@ -8,6 +8,7 @@ type (`StudyError` for studies, `ValueError` for search studies).
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ import yaml
 Fail = Callable[[str, str], Exception]
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
 def read_mapping(path: Path, what: str, keys: Sequence[str], error: type[Exception]) -> dict:
@@ -133,3 +135,23 @@ def seed_list(value: Any, key: str, fail: Fail) -> tuple[int, ...]:
     if isinstance(value, (list, tuple)):
         return int_list(value, key, fail, minimum=0)
     raise fail(key, f"{value!r}: give a count (e.g. 30) or a list of integers")
+
+
+def setting_map(value: Any, key: str, fail: Fail, reserved: Sequence[str]) -> dict[str, Any]:
+    """Engine settings ``{name: number | text | bool | None}`` in canonical order (ids do not
+    depend on the order in the file); numbers YAML 1.1 reads as text (``1e-3``) become floats.
+    Names in ``reserved`` are set through keys of their own."""
+    if not isinstance(value, Mapping):
+        raise fail(key, f"{value!r} must be a mapping such as {{lr: 0.001}}")
+    out: dict[str, Any] = {}
+    for k, v in value.items():
+        if not isinstance(k, str) or not k.isidentifier():
+            raise fail(key, f"{k!r} is not a setting name")
+        if k in reserved:
+            raise fail(key, f"{k!r} is a study key of its own, set it there")
+        if isinstance(v, str) and _NUMBER_RE.match(v.strip()):
+            v = float(v)  # YAML 1.1 reads 1e-3 as text
+        if not (v is None or isinstance(v, (bool, int, float, str))):
+            raise fail(key, f"{k}: {v!r} must be a number, text or true/false")
+        out[k] = v
+    return json.loads(json.dumps(out, sort_keys=True))

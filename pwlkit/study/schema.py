@@ -7,8 +7,6 @@ the key and the valid choices, because a typo found after an hour of fits costs 
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +20,7 @@ from .fields import (
     num_list,
     read_mapping,
     seed_list,
+    setting_map,
     str_list,
 )
 
@@ -31,7 +30,8 @@ DEFAULT_OUTPUT_DIR = "outputs/studies"
 DEFAULT_CELLS_PER_JOB = 16
 SIGNALS = ("val", "test")
 
-_NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_RESERVED = ("benchmark", "train_sets", "losses", "seeds", "backbone", "epochs", "signal")
+"""Engine arguments a study sets through keys of its own, never through ``hyperparameters``."""
 
 KEYS: dict[str, str] = {
     "name": "study name; results go to <output_dir>/<name>/ (letters, digits, _ . -)",
@@ -157,7 +157,7 @@ def _from_mapping(raw: dict[str, Any], src: str) -> Study:
     signal = raw.get("signal", "val")
     if signal not in SIGNALS:
         raise fail("signal", f"{signal!r} is not one of {', '.join(SIGNALS)}")
-    hparams = _hyperparameters(raw.get("hyperparameters") or {}, fail)
+    hparams = setting_map(raw.get("hyperparameters") or {}, "hyperparameters", fail, _RESERVED)
     _check_engine_settings(backbones, epochs, hparams, fail)
     cells_per_job = int_value(
         raw.get("cells_per_job", DEFAULT_CELLS_PER_JOB), "cells_per_job", fail, minimum=1
@@ -192,24 +192,6 @@ def _from_mapping(raw: dict[str, Any], src: str) -> Study:
 
 
 # ----------------------------------------------------------------------------- value checks
-
-
-def _hyperparameters(value: Any, fail) -> dict[str, Any]:
-    if not isinstance(value, Mapping):
-        raise fail("hyperparameters", f"{value!r} must be a mapping such as {{lr: 0.001}}")
-    out: dict[str, Any] = {}
-    for k, v in value.items():
-        if not isinstance(k, str) or not k.isidentifier():
-            raise fail("hyperparameters", f"{k!r} is not a setting name")
-        if k in ("benchmark", "train_sets", "losses", "seeds", "backbone", "epochs", "signal"):
-            raise fail("hyperparameters", f"{k!r} is a study key of its own, set it there")
-        if isinstance(v, str) and _NUMBER_RE.match(v.strip()):
-            v = float(v)  # YAML 1.1 reads 1e-3 as text
-        if not (v is None or isinstance(v, (bool, int, float, str))):
-            raise fail("hyperparameters", f"{k}: {v!r} must be a number, text or true/false")
-        out[k] = v
-    # Canonical order so the cell hash does not depend on the order in the file.
-    return json.loads(json.dumps(out, sort_keys=True))
 
 
 def _check_benchmarks(names: tuple[str, ...], fail) -> None:
