@@ -29,9 +29,8 @@ def main() -> None:
     sets = [sample_train(bench, args.train_size, seed) for _, seed in jobs]
     losses = [loss for loss, _ in jobs]
     seeds = [seed for _, seed in jobs]
-    flops = build_predictor("gcn", encode(bench), 1).flops_per_arch()
-    per_model = args.epochs * args.train_size * flops["train"] + bench.num_archs * flops["forward"]
-    work = len(jobs) * per_model
+    model = build_predictor("gcn", encode(bench), 1, hidden=144, layers=4)
+    work = len(jobs) * model.fit_flops(args.epochs, args.train_size, bench.num_archs)
 
     print(f"machine: {machine()}")
 

@@ -27,8 +27,9 @@ def main() -> None:
 
     bench = load_benchmark("nb201-cifar10", data_dir=args.data_dir)
     idx = sample_train(bench, args.train_size, 0)
-    flops = build_predictor("gcn", encode(bench), 1).flops_per_arch()
-    work = (args.epochs * args.train_size * flops["train"] + bench.num_archs * flops["forward"])
+    model = build_predictor("gcn", encode(bench), 1, hidden=144, layers=4)
+    flops = model.flops_per_arch()
+    work = model.fit_flops(args.epochs, args.train_size, bench.num_archs)
 
     print(f"machine: {machine()}")
 

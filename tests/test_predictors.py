@@ -126,6 +126,7 @@ def test_forward_shapes_and_flops(name):
     assert out.shape == (3, 7) and torch.isfinite(out).all()
     flops = model.flops_per_arch()
     assert 0 < flops["forward"] < flops["train"] < 3 * flops["forward"] + 1
+    assert model.fit_flops(5, 40, 1000) == 5 * 40 * flops["train"] + 1000 * flops["forward"]
 
 
 @pytest.mark.parametrize("name", list(PREDICTORS))

@@ -27,6 +27,12 @@ class BatchedModule(nn.Module):
         super().__init__()
         self.n_models = int(n_models)
 
+    def fit_flops(self, epochs: int, n_train: int, num_archs: int) -> int:
+        """Model FLOPs of one model's fit: ``epochs`` passes over ``n_train`` training
+        architectures, then scoring ``num_archs`` (from the backbone's ``flops_per_arch``)."""
+        flops = self.flops_per_arch()
+        return epochs * n_train * flops["train"] + num_archs * flops["forward"]
+
     @torch.no_grad()
     def reset(self, seeds: Sequence[int]) -> None:
         """Initialise model ``m`` from ``torch.Generator().manual_seed(seeds[m])`` only."""

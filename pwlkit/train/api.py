@@ -102,13 +102,12 @@ def fit_predict_many(
         weight_decay=train_cfg["weight_decay"], lr_min_ratio=train_cfg["lr_min_ratio"],
     )
     batch = min(opt.batch_size, idx.shape[1])
-    arch_flops = build_predictor(backbone, enc, 1, **arch).flops_per_arch()
-    step_flops = batch * arch_flops["train"]
+    one = build_predictor(backbone, enc, 1, **arch)
+    step_flops = batch * one.flops_per_arch()["train"]
     size = train_cfg["max_models"] or max(1, min(MAX_GROUP, int(GROUP_STEP_FLOPS // step_flops)))
     workers = train_cfg["threads"] or torch.get_num_threads()
 
-    work = len(seeds) * (opt.epochs * idx.shape[1] * arch_flops["train"]
-                         + benchmark.num_archs * arch_flops["forward"])
+    work = len(seeds) * one.fit_flops(opt.epochs, idx.shape[1], benchmark.num_archs)
     starts = list(range(0, len(seeds), size))
     job = _GroupFits(
         backbone=backbone, arch=arch, enc=enc, num_archs=benchmark.num_archs,
