@@ -232,8 +232,8 @@ def test_worker_processes_need_no_main_guard_in_scripts(tmp_path):
         "print('shape', out.shape)\n"
     )
     env = dict(os.environ, PWLKIT_WORKERS="processes")
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=False,
-                          env=env, timeout=240, cwd=tmp_path)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          check=False, env=env, timeout=240, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.count("shape (2, 64)") == 1
 

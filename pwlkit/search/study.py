@@ -128,7 +128,9 @@ def load_search_study(source: str | Path | Mapping[str, Any] | SearchStudy) -> S
         seeds=seeds,
         signals=signals,
         config=config,
-        runs_per_job=int_value(raw.get("runs_per_job", DEFAULT_RUNS_PER_JOB), "runs_per_job", fail, 1),
+        runs_per_job=int_value(
+            raw.get("runs_per_job", DEFAULT_RUNS_PER_JOB), "runs_per_job", fail, 1
+        ),
         output_dir=Path(raw.get("output_dir") or DEFAULT_OUTPUT_DIR),
         data_dir=raw.get("data_dir"),
         description=str(raw.get("description", "")),

@@ -28,8 +28,9 @@ def load_results(
     ``backbone``, ``seed``, ``epochs``, ``hparams`` (JSON), ``tau``, ``spearman``,
     ``precision_at_<T>``, ``n_at_<K>``, ``top1_test`` (test value of the architecture the
     predictor ranks first), ``fit_seconds`` (the job's training time shared by its cells),
-    ``settings`` (every engine setting, defaults filled, JSON), ``cell_id``, ``job_id``. Only the cells of the study's current settings are returned
-    (rows of earlier settings stay stored; ``include_other_settings=True`` returns them too).
+    ``settings`` (every engine setting, defaults filled, JSON), ``cell_id``, ``job_id``. Only
+    the cells of the study's current settings are returned (rows of earlier settings stay
+    stored; ``include_other_settings=True`` returns them too).
     """
     study = load_study(study)
     store = ResultStore(study.store_dir)
