@@ -214,6 +214,16 @@ def test_run_in_processes_keeps_order_and_raises_worker_errors():
         assert "in a pwlkit training worker process" in "\n".join(info.value.__notes__)
 
 
+def test_a_worker_that_dies_at_start_up_is_a_clear_error(monkeypatch):
+    import shutil
+    import sys
+
+    monkeypatch.setattr(sys, "executable", shutil.which("false") or "/bin/false")
+    big = b"x" * (1 << 20)  # more than a pipe holds: the write meets a closed pipe
+    with pytest.raises(RuntimeError, match="worker process exited with code 1 before"):
+        workers.run_in_processes(_square_in_worker, big, [1, 2], 2)
+
+
 def test_worker_processes_need_no_main_guard_in_scripts(tmp_path):
     """Workers are fresh interpreters that never import the caller's __main__."""
     import os

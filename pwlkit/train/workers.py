@@ -13,6 +13,7 @@ child spin forever inside its first matrix product. Fresh processes never import
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import subprocess
@@ -117,16 +118,20 @@ def run_in_processes(
     workers = max(1, min(int(workers), len(items)))
     parts = [list(range(w, len(items), workers)) for w in range(workers)]
     procs: list[subprocess.Popen] = []
+    env = _child_env()
     try:
         for part in parts:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "pwlkit.train.worker", str(os.getpid())],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_child_env(),
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
             )
             procs.append(proc)
-            pickle.dump((fn, context, [items[i] for i in part]), proc.stdin,
-                        protocol=pickle.HIGHEST_PROTOCOL)
-            proc.stdin.close()
+            # A worker that died at start-up closes the pipe; reading its reply says so.
+            with contextlib.suppress(BrokenPipeError):
+                pickle.dump((fn, context, [items[i] for i in part]), proc.stdin,
+                            protocol=pickle.HIGHEST_PROTOCOL)
+            with contextlib.suppress(BrokenPipeError):
+                proc.stdin.close()
         results: list[Any] = [None] * len(items)
         for proc, part in zip(procs, parts):
             try:
@@ -153,7 +158,8 @@ def run_in_processes(
                 proc.wait()
             for stream in (proc.stdin, proc.stdout):
                 if stream is not None and not stream.closed:
-                    stream.close()
+                    with contextlib.suppress(OSError):
+                        stream.close()
 
 
 def serve(parent_pid: int) -> None:
