@@ -39,8 +39,8 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-import yaml
 
+from .study.fields import read_mapping
 from .viz import CHART_MODE_ENV
 
 #: Notebook metadata key holding extra parameter-file glob patterns.
@@ -108,10 +108,7 @@ def has_small_version(path: Path, files: Sequence[Path]) -> bool:
 
 
 def _load_yaml(path: Path) -> dict[str, Any]:
-    raw = yaml.safe_load(path.read_text()) or {}
-    if not isinstance(raw, dict):
-        raise ValueError(f"{path}: a parameter file must be a mapping of names to values")  # noqa: TRY004
-    return raw
+    return read_mapping(path, "parameter", None, ValueError)
 
 
 def plan_report(

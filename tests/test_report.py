@@ -103,6 +103,17 @@ def test_notebook_whose_files_all_need_absent_data_runs_its_defaults(tmp_path, m
     assert "nb101" in skipped.error and "nbgraph-cora" not in skipped.error
 
 
+def test_a_malformed_parameter_file_names_the_file_and_the_line(tmp_path):
+    (tmp_path / "p").mkdir()
+    _notebook(tmp_path / "study.ipynb")
+    (tmp_path / "p" / "study_a.yaml").write_text("benchmarks: [nbgraph-cora\n")
+    with pytest.raises(ValueError, match=r"study_a.yaml: not valid YAML \(line 2"):
+        report.plan_report(tmp_path, tmp_path / "p")
+    (tmp_path / "p" / "study_a.yaml").write_text("- a\n- list\n")
+    with pytest.raises(ValueError, match="parameter file must be a mapping of names to values"):
+        report.plan_report(tmp_path, tmp_path / "p")
+
+
 def test_the_project_notebooks_all_have_a_plan():
     root = Path(__file__).resolve().parents[1]
     plan = report.plan_report(root / "notebooks", root / "parameters")

@@ -22,8 +22,11 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
-def read_mapping(path: Path, what: str, keys: Sequence[str], error: type[Exception]) -> dict:
-    """The YAML mapping in ``path``; bad YAML names its line and column."""
+def read_mapping(
+    path: Path, what: str, keys: Sequence[str] | None, error: type[Exception]
+) -> dict:
+    """The YAML mapping in ``path`` (``keys``: the valid ones, for the message; None: any);
+    bad YAML names its line and column."""
     if not path.is_file():
         raise FileNotFoundError(f"{what} file {str(path)!r} not found")
     try:
@@ -38,10 +41,9 @@ def read_mapping(path: Path, what: str, keys: Sequence[str], error: type[Excepti
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise error(
-            f"{path}: a {what} file must be a mapping of keys ({', '.join(keys)}), "
-            f"got {type(raw).__name__}"
-        )
+        expected = f"keys ({', '.join(keys)})" if keys else "names to values"
+        raise error(f"{path}: a {what} file must be a mapping of {expected}, "
+                    f"got {type(raw).__name__}")
     return raw
 
 
