@@ -73,13 +73,16 @@ def cpu_line(work: float, cpu_seconds: float, core_peak: float) -> str:
     """Efficiency per CPU second actually received: robust to other processes on the machine
     (they take wall time, not this process's CPU time)."""
     rate = work / cpu_seconds / 1e9
-    return (f"  per CPU second received: {rate:.0f} GFLOP/s = {rate / core_peak:.0%} of one "
-            f"core's matmul peak {core_peak:.0f} GFLOP/s ({cpu_seconds:.1f} CPU s)")
+    return (
+        f"  per CPU second received: {rate:.0f} GFLOP/s = {rate / core_peak:.0%} of one "
+        f"core's matmul peak {core_peak:.0f} GFLOP/s ({cpu_seconds:.1f} CPU s)"
+    )
 
 
 def describe(times: list[float]) -> str:
-    return (f"best {min(times):.3f} s, median {statistics.median(times):.3f} s "
-            f"over {len(times)} runs")
+    return (
+        f"best {min(times):.3f} s, median {statistics.median(times):.3f} s over {len(times)} runs"
+    )
 
 
 def machine() -> str:
@@ -94,8 +97,10 @@ def machine() -> str:
     except OSError:
         pass
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    return (f"{model}; {os.cpu_count()} cores; torch {torch.__version__}, "
-            f"{torch.get_num_threads()} threads; load average {load}")
+    return (
+        f"{model}; {os.cpu_count()} cores; torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads; load average {load}"
+    )
 
 
 def set_threads(threads: int | None) -> None:

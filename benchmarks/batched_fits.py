@@ -35,19 +35,33 @@ def main() -> None:
     print(f"machine: {machine()}")
 
     def fit(epochs: int = args.epochs) -> None:
-        fit_predict_many(bench, sets, losses, seeds, "gcn", epochs=epochs,
-                         batch_size=args.batch_size, hidden=144, layers=4, threads=args.threads)
+        fit_predict_many(
+            bench,
+            sets,
+            losses,
+            seeds,
+            "gcn",
+            epochs=epochs,
+            batch_size=args.batch_size,
+            hidden=144,
+            layers=4,
+            threads=args.threads,
+        )
 
     m = measure(fit, args.repeats, warm_up=lambda: fit(epochs=1))
     times, best, peak = m.times, m.best, m.peak
     rate = work / best / 1e9
-    print(f"batched fits: {len(LOSS_NAMES)} losses x {args.seeds} seeds = {len(jobs)} GCN 144x4 "
-          f"models at once, NB201 CIFAR-10, N={args.train_size}, {args.epochs} epochs, "
-          f"batch {args.batch_size}")
+    print(
+        f"batched fits: {len(LOSS_NAMES)} losses x {args.seeds} seeds = {len(jobs)} GCN 144x4 "
+        f"models at once, NB201 CIFAR-10, N={args.train_size}, {args.epochs} epochs, "
+        f"batch {args.batch_size}"
+    )
     print(f"  time: {describe(times)}; {best / len(jobs):.2f} s per model")
     print(f"  model FLOPs: {work / 1e12:.2f} TFLOP (training + scoring every cell, all models)")
-    print(f"  achieved: {rate:.0f} GFLOP/s = {rate / peak:.0%} of the fp32 matmul peak "
-          f"{peak:.0f} GFLOP/s measured in this run (target >= 50%)")
+    print(
+        f"  achieved: {rate:.0f} GFLOP/s = {rate / peak:.0%} of the fp32 matmul peak "
+        f"{peak:.0f} GFLOP/s measured in this run (target >= 50%)"
+    )
     print(cpu_line(work, m.best_cpu, m.core))
 
 

@@ -42,33 +42,48 @@ def main() -> None:
     jobs = [(loss, seed) for loss in args.losses for seed in range(args.seeds)]
     start = time.perf_counter()
     preds = fit_predict_many(
-        bench, [sample_train(bench, args.train_size, seed) for _, seed in jobs],
-        [loss for loss, _ in jobs], [seed for _, seed in jobs], backbone=args.backbone,
-        epochs=args.epochs, threads=args.threads,
+        bench,
+        [sample_train(bench, args.train_size, seed) for _, seed in jobs],
+        [loss for loss, _ in jobs],
+        [seed for _, seed in jobs],
+        backbone=args.backbone,
+        epochs=args.epochs,
+        threads=args.threads,
     )
     seconds = time.perf_counter() - start
     rows = []
     for (loss, seed), pred in zip(jobs, preds):
         scores = evaluate(pred, bench.val, ts=(0.5,), ks=(10,))
-        rows.append({"loss": loss, "seed": seed, "tau": scores["tau"],
-                     "p_at_0.5": scores["precision_at"][0.5], "n_at_10": scores["n_at_k"][10],
-                     "top1_test": float(bench.test[int(np.argmax(pred))])})
+        rows.append(
+            {
+                "loss": loss,
+                "seed": seed,
+                "tau": scores["tau"],
+                "p_at_0.5": scores["precision_at"][0.5],
+                "n_at_10": scores["n_at_k"][10],
+                "top1_test": float(bench.test[int(np.argmax(pred))]),
+            }
+        )
     df = pd.DataFrame(rows)
     out = Path(args.out) / f"loss_table_{bench.name}_{args.train_size}.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     df.to_csv(out, index=False)
 
     print(f"machine: {machine()}")
-    print(f"{bench.name}, {args.backbone}, N={args.train_size}, seeds 0..{args.seeds - 1}, "
-          f"{len(jobs)} fits in {seconds:.0f} s; metrics against val over all "
-          f"{bench.num_archs} cells; mean (sd) over seeds\n")
+    print(
+        f"{bench.name}, {args.backbone}, N={args.train_size}, seeds 0..{args.seeds - 1}, "
+        f"{len(jobs)} fits in {seconds:.0f} s; metrics against val over all "
+        f"{bench.num_archs} cells; mean (sd) over seeds\n"
+    )
     print("| loss | Kendall tau | P@0.5% | N@10 |")
     print("|---|---|---|---|")
     for loss in args.losses:
         g = df[df.loss == loss]
-        print(f"| {loss} | {g.tau.mean():.3f} ({g.tau.std():.3f}) "
-              f"| {g['p_at_0.5'].mean():.3f} ({g['p_at_0.5'].std():.3f}) "
-              f"| {g.n_at_10.mean():.1f} ({g.n_at_10.std():.1f}) |")
+        print(
+            f"| {loss} | {g.tau.mean():.3f} ({g.tau.std():.3f}) "
+            f"| {g['p_at_0.5'].mean():.3f} ({g['p_at_0.5'].std():.3f}) "
+            f"| {g.n_at_10.mean():.1f} ({g.n_at_10.std():.1f}) |"
+        )
     print(f"\nrows: {out}")
 
 

@@ -37,16 +37,21 @@ def main() -> None:
         model = build_predictor(name, enc, 1)
         model.reset([0])
         predict_all(model, bench.num_archs, workers=workers)  # warm-up
-        times = timed(lambda m=model: predict_all(m, bench.num_archs, workers=workers),
-                      args.repeats)
+        times = timed(
+            lambda m=model: predict_all(m, bench.num_archs, workers=workers), args.repeats
+        )
         results.append((name, times, bench.num_archs * model.flops_per_arch()["forward"]))
     peak = max(peak, peak_gflops())
-    print(f"scoring all {bench.num_archs} NB201 cells with one model (default sizes), chunks of "
-          f"512 cells on {workers} single-threaded workers:")
+    print(
+        f"scoring all {bench.num_archs} NB201 cells with one model (default sizes), chunks of "
+        f"512 cells on {workers} single-threaded workers:"
+    )
     for name, times, work in results:
         rate = work / min(times) / 1e9
-        print(f"  {name:<12} {describe(times)}; {work / 1e9:.1f} GFLOP, {rate:.0f} GFLOP/s = "
-              f"{rate / peak:.0%} of the {peak:.0f} GFLOP/s matmul peak")
+        print(
+            f"  {name:<12} {describe(times)}; {work / 1e9:.1f} GFLOP, {rate:.0f} GFLOP/s = "
+            f"{rate / peak:.0%} of the {peak:.0f} GFLOP/s matmul peak"
+        )
     print("  target for gcn: < 0.2 s")
 
 

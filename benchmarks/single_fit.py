@@ -34,22 +34,40 @@ def main() -> None:
     print(f"machine: {machine()}")
 
     def fit() -> None:
-        fit_predict(bench, idx, args.loss, "gcn", epochs=args.epochs, seed=0,
-                    batch_size=args.batch_size, hidden=144, layers=4, threads=args.threads)
+        fit_predict(
+            bench,
+            idx,
+            args.loss,
+            "gcn",
+            epochs=args.epochs,
+            seed=0,
+            batch_size=args.batch_size,
+            hidden=144,
+            layers=4,
+            threads=args.threads,
+        )
 
     # Warm-up: first-call allocations, encoding.
     m = measure(fit, args.repeats, warm_up=fit)
     times, best, peak = m.times, m.best, m.peak
     rate = work / best / 1e9
-    print(f"single fit: GCN 144x4, NB201 CIFAR-10, N={args.train_size}, {args.epochs} epochs, "
-          f"batch {args.batch_size}, loss {args.loss}")
+    print(
+        f"single fit: GCN 144x4, NB201 CIFAR-10, N={args.train_size}, {args.epochs} epochs, "
+        f"batch {args.batch_size}, loss {args.loss}"
+    )
     print(f"  time: {describe(times)}  (training + scoring {bench.num_archs} cells)")
-    print(f"  speed-up over the {BASELINE_SECONDS:.0f} s reference: {BASELINE_SECONDS / best:.1f}x"
-          f"  (target >= 5x, i.e. < {BASELINE_SECONDS / 5:.0f} s)")
-    print(f"  model FLOPs: {work / 1e9:.0f} GFLOP ({flops['train'] / 1e6:.2f} MFLOP per sample "
-          f"per training step, {flops['forward'] / 1e6:.2f} MFLOP per scored cell)")
-    print(f"  achieved: {rate:.0f} GFLOP/s = {rate / peak:.0%} of the fp32 matmul peak "
-          f"{peak:.0f} GFLOP/s measured in this run")
+    print(
+        f"  speed-up over the {BASELINE_SECONDS:.0f} s reference: {BASELINE_SECONDS / best:.1f}x"
+        f"  (target >= 5x, i.e. < {BASELINE_SECONDS / 5:.0f} s)"
+    )
+    print(
+        f"  model FLOPs: {work / 1e9:.0f} GFLOP ({flops['train'] / 1e6:.2f} MFLOP per sample "
+        f"per training step, {flops['forward'] / 1e6:.2f} MFLOP per scored cell)"
+    )
+    print(
+        f"  achieved: {rate:.0f} GFLOP/s = {rate / peak:.0%} of the fp32 matmul peak "
+        f"{peak:.0f} GFLOP/s measured in this run"
+    )
     print(cpu_line(work, m.best_cpu, m.core))
 
 

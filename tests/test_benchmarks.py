@@ -59,12 +59,19 @@ def test_nb201_encoding_round_trips_and_matches_the_cell(shared_data):
     # hand-checked cell: ops on the 8 line-graph nodes (input, e01 e02 e03 e12 e13 e23, output)
     i = b.index_of(NB201_BEST["nb201-cifar10"][1])
     names = [b.op_names[k] for k in b.ops[i]]
-    assert names == ["input", "nor_conv_3x3", "nor_conv_3x3", "skip_connect", "nor_conv_3x3",
-                     "nor_conv_3x3", "nor_conv_1x1", "output"]
+    assert names == [
+        "input",
+        "nor_conv_3x3",
+        "nor_conv_3x3",
+        "skip_connect",
+        "nor_conv_3x3",
+        "nor_conv_3x3",
+        "nor_conv_1x1",
+        "output",
+    ]
     # e01 feeds e12 and e13; e02 feeds e23; e03, e13, e23 feed the output
     edges = {(int(a), int(c)) for a, c in zip(*np.nonzero(b.adj[i]))}
-    assert edges == {(0, 1), (0, 2), (0, 3), (1, 4), (1, 5), (2, 6), (4, 6), (3, 7), (5, 7),
-                     (6, 7)}
+    assert edges == {(0, 1), (0, 2), (0, 3), (1, 4), (1, 5), (2, 6), (4, 6), (3, 7), (5, 7), (6, 7)}
 
 
 def test_nb101_table_facts(shared_data):
@@ -122,8 +129,13 @@ def test_analognas_matches_nb201_cells(shared_data):
 
 def test_catalogue_and_availability(shared_data, tmp_path):
     names = {s.name for s in list_benchmarks()}
-    assert {"nb101", "nb201-cifar10-12ep", "tnb101-macro-normal", "nbgraph-proteins",
-            "analognas-baseline"} <= names
+    assert {
+        "nb101",
+        "nb201-cifar10-12ep",
+        "tnb101-macro-normal",
+        "nbgraph-proteins",
+        "analognas-baseline",
+    } <= names
     assert is_available("nb201-cifar10", shared_data)
     assert not is_available("nb201-cifar10", tmp_path)
     assert not is_available("tnb101-macro-jigsaw", shared_data)  # needs the official .pth

@@ -33,8 +33,11 @@ def private_cache(tmp_path, monkeypatch):
 
 
 def _nb201_table(path, **overrides):
-    cols = {"arch_str": [CELL, CELL2], "cifar10_valid_acc_200ep": [91.0, 10.0],
-            "cifar10_test_acc_200ep": [94.0, 10.0]}
+    cols = {
+        "arch_str": [CELL, CELL2],
+        "cifar10_valid_acc_200ep": [91.0, 10.0],
+        "cifar10_test_acc_200ep": [94.0, 10.0],
+    }
     cols.update(overrides)
     pd.DataFrame(cols).to_csv(path, index=False)
 
@@ -60,8 +63,13 @@ def test_missing_file_names_everything(tmp_path, monkeypatch):
     assert "'nb201-cifar10'" in msg
     for place in (a, b, tmp_path / "user"):
         assert f"- {place}" in msg
-    for fname in ("nb201.csv", "nb201_merged_15625.csv", "NATS-tss-v1_0-3ffb9-simple",
-                  "NAS-Bench-201-v1_1-096897.pth", "NAS-Bench-201-v1_0-e61699.pth"):
+    for fname in (
+        "nb201.csv",
+        "nb201_merged_15625.csv",
+        "NATS-tss-v1_0-3ffb9-simple",
+        "NAS-Bench-201-v1_1-096897.pth",
+        "NAS-Bench-201-v1_0-e61699.pth",
+    ):
         assert fname in msg
     assert "github.com/D-X-Y/NATS-Bench" in msg and "PWLKIT_DATA" in msg
 
@@ -118,15 +126,27 @@ def test_unwritable_cache_still_loads(tmp_path, monkeypatch):
         (b"\x00\xff\x10garbage\x00\n\x01", "cannot read .*nb201.csv"),
         (b"arch_str,cifar10_valid_acc_200ep\nx,1\n", "cifar10_test_acc_200ep"),
         (b"arch,cifar10_valid_acc_200ep,cifar10_test_acc_200ep\nx,1,2\n", "lacks column.*arch_str"),
-        (f"arch_str,cifar10_valid_acc_200ep,cifar10_test_acc_200ep\n{CELL},abc,2\n".encode(),
-         "cifar10_valid_acc_200ep.*row 0"),
-        (b"arch_str,cifar10_valid_acc_200ep,cifar10_test_acc_200ep\n|conv~0|,1,2\n",
-         "must have 3 '\\+'-separated groups"),
-        (f"arch_str,cifar10_valid_acc_200ep,cifar10_test_acc_200ep\n{CELL},1,2\n{CELL},3,4\n"
-         .encode(), "appears twice"),
+        (
+            f"arch_str,cifar10_valid_acc_200ep,cifar10_test_acc_200ep\n{CELL},abc,2\n".encode(),
+            "cifar10_valid_acc_200ep.*row 0",
+        ),
+        (
+            b"arch_str,cifar10_valid_acc_200ep,cifar10_test_acc_200ep\n|conv~0|,1,2\n",
+            "must have 3 '\\+'-separated groups",
+        ),
+        (
+            f"arch_str,cifar10_valid_acc_200ep,cifar10_test_acc_200ep\n{CELL},1,2\n{CELL},3,4\n".encode(),
+            "appears twice",
+        ),
     ],
-    ids=["binary", "missing-test-column", "missing-arch-column", "not-a-number", "bad-cell",
-         "duplicate"],
+    ids=[
+        "binary",
+        "missing-test-column",
+        "missing-arch-column",
+        "not-a-number",
+        "bad-cell",
+        "duplicate",
+    ],
 )
 def test_bad_nb201_tables(tmp_path, private_cache, content, match):
     (tmp_path / "nb201.csv").write_bytes(content)
@@ -135,8 +155,12 @@ def test_bad_nb201_tables(tmp_path, private_cache, content, match):
 
 
 def test_bad_nb101_table(tmp_path, private_cache):
-    row = {"matrix": "[[0, 1], [0, 0]]", "ops": '["input", "output"]', "val_acc_108": 0.1,
-           "hash": "0" * 32}
+    row = {
+        "matrix": "[[0, 1], [0, 0]]",
+        "ops": '["input", "output"]',
+        "val_acc_108": 0.1,
+        "hash": "0" * 32,
+    }
     pd.DataFrame([row]).to_csv(tmp_path / "nb101.csv", index=False)
     with pytest.raises(DataFormatError, match="row 0: hash '0+' does not match"):
         load_benchmark("nb101", tmp_path)
@@ -171,10 +195,14 @@ def test_corrupt_official_files(tmp_path, private_cache):
 
 def test_missing_package(monkeypatch):
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "nas_bench_graph" else real(name, *a))
-    with pytest.raises(PackageNotInstalledError, match="pip install -c constraints.txt "
-                                                       "nas-bench-graph"):
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "nas_bench_graph" else real(name, *a),
+    )
+    with pytest.raises(
+        PackageNotInstalledError, match="pip install -c constraints.txt nas-bench-graph"
+    ):
         load_benchmark("nbgraph-cora")
 
 

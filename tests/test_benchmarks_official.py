@@ -27,33 +27,55 @@ def _rc(dataset: str, seed: int, epochs: int, accs: dict[str, float]) -> dict:
     """A ResultsCount state dict; earlier epochs get lower accuracy (only the last must count)."""
     keys = [f"{s}@{e}" for s in accs for e in range(epochs)]
     return {
-        "name": dataset, "net_state_dict": None, "seed": seed, "epochs": epochs,
-        "train_acc1es": dict.fromkeys(range(epochs), 50.0), "train_acc5es": None,
-        "train_losses": dict.fromkeys(range(epochs), 1.0), "train_times": None,
-        "arch_config": {"arch_str": "x"}, "params": 0.1, "flop": 1.0, "latency": [0.01],
+        "name": dataset,
+        "net_state_dict": None,
+        "seed": seed,
+        "epochs": epochs,
+        "train_acc1es": dict.fromkeys(range(epochs), 50.0),
+        "train_acc5es": None,
+        "train_losses": dict.fromkeys(range(epochs), 1.0),
+        "train_times": None,
+        "arch_config": {"arch_str": "x"},
+        "params": 0.1,
+        "flop": 1.0,
+        "latency": [0.01],
         "eval_names": list(accs),
-        "eval_acc1es": {k: accs[k.split("@")[0]] - (0 if k.endswith(f"@{epochs - 1}") else 9)
-                        for k in keys},
-        "eval_losses": dict.fromkeys(keys, 1.0), "eval_times": {},
+        "eval_acc1es": {
+            k: accs[k.split("@")[0]] - (0 if k.endswith(f"@{epochs - 1}") else 9) for k in keys
+        },
+        "eval_losses": dict.fromkeys(keys, 1.0),
+        "eval_times": {},
     }
 
 
 def _value(i: int, ds: str, setname: str, epochs: int, seed: int) -> float:
     """Distinct, recomputable accuracy of one run."""
-    return 10.0 * i + {"cifar10-valid": 1, "cifar10": 2, "cifar100": 3, "ImageNet16-120": 4}[ds] \
-        + {"x-valid": 0.1, "x-test": 0.2, "ori-test": 0.3}[setname] + epochs / 1000 + seed / 1e5
+    return (
+        10.0 * i
+        + {"cifar10-valid": 1, "cifar10": 2, "cifar100": 3, "ImageNet16-120": 4}[ds]
+        + {"x-valid": 0.1, "x-test": 0.2, "ori-test": 0.3}[setname]
+        + epochs / 1000
+        + seed / 1e5
+    )
 
 
 def _archres(i: int, epochs: int, datasets: list[str]) -> dict:
-    sets = {"cifar10-valid": ["x-valid", "ori-test"], "cifar10": ["ori-test"],
-            "cifar100": ["x-valid", "x-test", "ori-test"],
-            "ImageNet16-120": ["x-valid", "x-test", "ori-test"]}
+    sets = {
+        "cifar10-valid": ["x-valid", "ori-test"],
+        "cifar10": ["ori-test"],
+        "cifar100": ["x-valid", "x-test", "ori-test"],
+        "ImageNet16-120": ["x-valid", "x-test", "ori-test"],
+    }
     return {
-        "arch_index": i, "arch_str": CELLS[i], "clear_net_done": True,
+        "arch_index": i,
+        "arch_str": CELLS[i],
+        "clear_net_done": True,
         "dataset_seed": {ds: list(SEEDS) for ds in datasets},
-        "all_results": {(ds, s): _rc(ds, s, epochs, {x: _value(i, ds, x, epochs, s)
-                                                     for x in sets[ds]})
-                        for ds in datasets for s in SEEDS},
+        "all_results": {
+            (ds, s): _rc(ds, s, epochs, {x: _value(i, ds, x, epochs, s) for x in sets[ds]})
+            for ds in datasets
+            for s in SEEDS
+        },
     }
 
 
@@ -92,8 +114,9 @@ def official(request, monkeypatch):
 def test_nb201_pth(tmp_path, official):
     data = {
         "meta_archs": CELLS,
-        "arch2infos": {i: {"full": _archres(i, 200, ALL), "less": _archres(i, 12, ALL[:1])}
-                       for i in range(3)},
+        "arch2infos": {
+            i: {"full": _archres(i, 200, ALL), "less": _archres(i, 12, ALL[:1])} for i in range(3)
+        },
         "evaluated_indexes": list(range(3)),
         "total_archs": 3,
     }
@@ -113,11 +136,15 @@ def _pbz2(obj, path):
 def test_nats_simple_dir(tmp_path, official):
     root = tmp_path / "NATS-tss-v1_0-3ffb9-simple"
     root.mkdir()
-    _pbz2({"meta_archs": CELLS, "arch2infos": {}, "evaluated_indexes": set()},
-          root / "meta.pickle.pbz2")
+    _pbz2(
+        {"meta_archs": CELLS, "arch2infos": {}, "evaluated_indexes": set()},
+        root / "meta.pickle.pbz2",
+    )
     for i in range(3):
-        _pbz2({"12": _archres(i, 12, ALL), "200": _archres(i, 200, ALL)},
-              root / f"{i:06d}.pickle.pbz2")
+        _pbz2(
+            {"12": _archres(i, 12, ALL), "200": _archres(i, 200, ALL)},
+            root / f"{i:06d}.pickle.pbz2",
+        )
     _check_nb201(tmp_path, "nb201-cifar10")
     _check_nb201(tmp_path, "nb201-cifar100-12ep", epochs=12)
 
@@ -133,8 +160,10 @@ def test_nats_dir_with_a_missing_arch_file_is_an_error(tmp_path, official):
 
 def test_nb101_tfrecord_without_tensorflow(tmp_path):
     cells = [
-        ([[0, 1, 1, 0], [0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 0, 0]],
-         ["input", "conv3x3-bn-relu", "maxpool3x3", "output"]),
+        (
+            [[0, 1, 1, 0], [0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 0, 0]],
+            ["input", "conv3x3-bn-relu", "maxpool3x3", "output"],
+        ),
         ([[0, 1, 0], [0, 0, 1], [0, 0, 0]], ["input", "conv1x1-bn-relu", "output"]),
     ]
     records, expected = [], {}
@@ -173,12 +202,19 @@ def test_tnb101_pth(tmp_path):
     for space, archs in (("micro", micro), ("macro", macro)):
         for k, arch in enumerate(archs):
             data[space][arch] = {
-                task: {"total_epochs": 3, "model_info": {},
-                       "metrics": {vk: [0.0, 1.0, 10.0 * k + 1], tk: [0.0, 2.0, 10.0 * k + 2]}}
+                task: {
+                    "total_epochs": 3,
+                    "model_info": {},
+                    "metrics": {vk: [0.0, 1.0, 10.0 * k + 1], tk: [0.0, 2.0, 10.0 * k + 2]},
+                }
                 for task, (vk, tk, _) in tnb101.TASKS.items()
             }
-    db = {"metrics_dict": {t: [v, te] for t, (v, te, _) in tnb101.TASKS.items()},
-          "info_names": [], "task_list": list(tnb101.TASKS), "data": data}
+    db = {
+        "metrics_dict": {t: [v, te] for t, (v, te, _) in tnb101.TASKS.items()},
+        "info_names": [],
+        "task_list": list(tnb101.TASKS),
+        "data": data,
+    }
     torch.save(db, tmp_path / tnb101.PTH)
     b = load_benchmark("tnb101-macro-room_layout", tmp_path)
     assert list(b.arch) == macro and not b.test_is_val
@@ -192,8 +228,10 @@ def test_tnb101_pth(tmp_path):
     assert list(m.arch) == micro and m.best_arch == micro[1]
     cell = cell201.decode_cell(m.ops[0], m.op_names)
     # 3_32_132: e01 conv3x3 | e02 conv3x3, e12 conv1x1 | e03 skip, e13 conv3x3, e23 conv1x1
-    assert cell == ("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|skip_connect~0|"
-                    "nor_conv_3x3~1|nor_conv_1x1~2|")
+    assert cell == (
+        "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|skip_connect~0|"
+        "nor_conv_3x3~1|nor_conv_1x1~2|"
+    )
     assert tnb101.micro_arch_from_cell(cell) == micro[0]
 
 
@@ -208,8 +246,9 @@ GENOTYPE = (
 
 def test_darts_table(tmp_path):
     other = GENOTYPE.replace("normal_concat=[2, 3, 4, 5]", "normal_concat=range(4, 6)")
-    pd.DataFrame({"genotype": [GENOTYPE, other, GENOTYPE], "val_acc": [94.0, 93.0, 95.0]}) \
-        .to_csv(tmp_path / "darts-mine.csv", index=False)
+    pd.DataFrame({"genotype": [GENOTYPE, other, GENOTYPE], "val_acc": [94.0, 93.0, 95.0]}).to_csv(
+        tmp_path / "darts-mine.csv", index=False
+    )
     b = load_benchmark("darts-mine", tmp_path)
     assert b.num_archs == 2 and b.test_is_val and b.n_nodes == 22
     assert b.val[b.index_of(GENOTYPE)] == 94.5  # duplicate rows averaged
@@ -226,7 +265,8 @@ def test_darts_table(tmp_path):
 
     assert "darts-mine" in {s.name for s in list_benchmarks(tmp_path)}
     pd.DataFrame({"genotype": [GENOTYPE], "val_acc": [1.0], "test_acc": [2.0]}).to_parquet(
-        tmp_path / "darts-withtest.parquet")
+        tmp_path / "darts-withtest.parquet"
+    )
     t = load_benchmark("darts-withtest", tmp_path)
     assert not t.test_is_val and t.test[0] == 2.0
 
@@ -237,10 +277,15 @@ def test_nb101_hash_is_invariant_to_node_order():
     from hypothesis import strategies as st
 
     @settings(max_examples=60, deadline=None)
-    @given(st.integers(3, 7).flatmap(lambda n: st.tuples(
-        st.lists(st.booleans(), min_size=n * (n - 1) // 2, max_size=n * (n - 1) // 2),
-        st.lists(st.sampled_from(g.NB101_OPS), min_size=n - 2, max_size=n - 2),
-        st.randoms(use_true_random=False))))
+    @given(
+        st.integers(3, 7).flatmap(
+            lambda n: st.tuples(
+                st.lists(st.booleans(), min_size=n * (n - 1) // 2, max_size=n * (n - 1) // 2),
+                st.lists(st.sampled_from(g.NB101_OPS), min_size=n - 2, max_size=n - 2),
+                st.randoms(use_true_random=False),
+            )
+        )
+    )
     def check(case):
         bits, inner, rnd = case
         n = len(inner) + 2
@@ -271,8 +316,11 @@ def test_darts_round_trip_property():
     pair = st.tuples(st.sampled_from(darts.PRIMITIVES[1:]), st.integers(0, 5))
 
     @settings(max_examples=60, deadline=None)
-    @given(st.lists(pair, min_size=16, max_size=16),
-           st.sets(st.integers(2, 5), min_size=1), st.sets(st.integers(2, 5), min_size=1))
+    @given(
+        st.lists(pair, min_size=16, max_size=16),
+        st.sets(st.integers(2, 5), min_size=1),
+        st.sets(st.integers(2, 5), min_size=1),
+    )
     def check(pairs, nc, rc):
         pairs = [(op, src % (2 + k % 8 // 2)) for k, (op, src) in enumerate(pairs)]
         text = darts.genotype_string(pairs[:8], nc, pairs[8:], rc)

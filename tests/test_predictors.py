@@ -31,20 +31,34 @@ def random_dags(n_archs: int = 40, n_slots: int = 6, num_ops: int = 4, seed: int
             adj[k, :j, j] |= (rng.random(j) < 0.3).astype(np.uint8)
     val = rng.random(n_archs) * 10 + 80
     return Benchmark(
-        name="toy-dags", space="toy", arch=np.array([str(i) for i in range(n_archs)], object),
-        ops=ops, adj=adj, op_names=tuple(f"op{i}" for i in range(num_ops)), val=val, test=val,
+        name="toy-dags",
+        space="toy",
+        arch=np.array([str(i) for i in range(n_archs)], object),
+        ops=ops,
+        adj=adj,
+        op_names=tuple(f"op{i}" for i in range(num_ops)),
+        val=val,
+        test=val,
     )
 
 
 def shared_chain(n_archs: int = 30, n_slots: int = 5, num_ops: int = 4) -> Benchmark:
     """Cells with one shared adjacency (all pairs i < j), only operations vary (NB201-like)."""
     ops = np.random.default_rng(1).integers(0, num_ops, (n_archs, n_slots)).astype(np.int16)
-    adj = np.broadcast_to(np.triu(np.ones((n_slots, n_slots), np.uint8), 1),
-                          (n_archs, n_slots, n_slots)).copy()
+    adj = np.broadcast_to(
+        np.triu(np.ones((n_slots, n_slots), np.uint8), 1), (n_archs, n_slots, n_slots)
+    ).copy()
     val = np.linspace(80, 90, n_archs)
-    return Benchmark(name="toy-shared", space="toy",
-                     arch=np.array([str(i) for i in range(n_archs)], object), ops=ops, adj=adj,
-                     op_names=tuple(f"op{i}" for i in range(num_ops)), val=val, test=val)
+    return Benchmark(
+        name="toy-shared",
+        space="toy",
+        arch=np.array([str(i) for i in range(n_archs)], object),
+        ops=ops,
+        adj=adj,
+        op_names=tuple(f"op{i}" for i in range(num_ops)),
+        val=val,
+        test=val,
+    )
 
 
 def test_propagation_matches_dense_gcn_conv_on_forward_and_reverse_adjacency():
@@ -89,8 +103,13 @@ def test_gcn_equals_a_stack_of_dense_gcn_conv_layers(space):
     ours = model(torch.arange(enc.num_archs).expand(2, -1))[m]
     torch.testing.assert_close(ours, ref.detach(), rtol=1e-4, atol=1e-5)
     flops = model.flops_per_arch()
-    assert flops["forward"] == 2 * (enc.n_nodes * (enc.num_ops * 12 + 2 * 12 * 12)
-                                    + 2 * enc.n_nodes**2 * 12 + enc.n_nodes * 12 + 12 * 5 + 5)
+    assert flops["forward"] == 2 * (
+        enc.n_nodes * (enc.num_ops * 12 + 2 * 12 * 12)
+        + 2 * enc.n_nodes**2 * 12
+        + enc.n_nodes * 12
+        + 12 * 5
+        + 5
+    )
 
 
 def test_encoding_pad_rows_are_cut_off_and_pool_averages_real_nodes():
@@ -153,8 +172,13 @@ def test_gcn_padded_cell_scores_like_the_unpadded_cell():
     assert small_rows
     rows = np.array(small_rows)
     cut = Benchmark(
-        name="toy-cut", space="toy", arch=full.arch[rows], ops=full.ops[rows, :3].copy(),
-        adj=full.adj[rows, :3, :3].copy(), op_names=full.op_names, val=full.val[rows],
+        name="toy-cut",
+        space="toy",
+        arch=full.arch[rows],
+        ops=full.ops[rows, :3].copy(),
+        adj=full.adj[rows, :3, :3].copy(),
+        op_names=full.op_names,
+        val=full.val[rows],
         test=full.test[rows],
     )
     scores = []

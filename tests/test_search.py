@@ -21,13 +21,15 @@ from pwlkit.search.toy import make_toy_benchmark
 CALLS: list[dict] = []
 
 
-def ridge_fit(benchmark, train_sets, losses, seeds, backbone="gcn", epochs=None, signal="val",
-              **hparams):
+def ridge_fit(
+    benchmark, train_sets, losses, seeds, backbone="gcn", epochs=None, signal="val", **hparams
+):
     """A stand-in engine: ridge regression on one-hot ops, trained on ``benchmark.<signal>``."""
     CALLS.append({"n": [len(t) for t in train_sets], "losses": list(losses), "signal": signal})
     ops = np.asarray(benchmark.ops)
-    x = np.concatenate([(ops[:, [j]] == np.arange(benchmark.num_ops)) for j in
-                        range(ops.shape[1])], axis=1).astype(float)
+    x = np.concatenate(
+        [(ops[:, [j]] == np.arange(benchmark.num_ops)) for j in range(ops.shape[1])], axis=1
+    ).astype(float)
     y_all = np.asarray(getattr(benchmark, signal), dtype=float)
     out = []
     for idx in train_sets:
@@ -95,8 +97,7 @@ def test_search_never_reads_test(toy):
     spied = dataclasses.replace(toy, test=spy)
     view = signal_view(spied, "val")
     for strategy in STRATEGIES:
-        search_queries(view, resolve_strategy(strategy, toy), 30, [0, 1], SearchConfig(),
-                       ridge_fit)
+        search_queries(view, resolve_strategy(strategy, toy), 30, [0, 1], SearchConfig(), ridge_fit)
     assert spy.reads == []
     assert np.isnan(view.test).all()
 
@@ -158,8 +159,12 @@ def test_best_so_far_keeps_earlier_ties():
 
 
 def test_pw_resolves_the_papers_pair_per_space(toy):
-    for space, expected in [("nb201", "hr->mape@20"), ("nb101", "listmle->warp@20"),
-                            ("darts", "hr->mape@20"), ("toy", "hr->mape@20")]:
+    for space, expected in [
+        ("nb201", "hr->mape@20"),
+        ("nb101", "listmle->warp@20"),
+        ("darts", "hr->mape@20"),
+        ("toy", "hr->mape@20"),
+    ]:
         b = dataclasses.replace(toy, space=space)
         assert pw_spec(b) == expected
         assert resolve_strategy("pw", b).loss == expected

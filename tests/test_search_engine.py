@@ -35,8 +35,14 @@ def test_scoring_a_sub_table_equals_scoring_the_space(toy, backbone):
     pool = rng.choice(toy.num_archs, 40, replace=False)
     rows = np.unique(np.concatenate([*train, pool]))
     full = fit_predict_many(view, train, ["hr", "mse"], [1, 2], backbone=backbone, epochs=5)
-    part = fit_predict_many(subset(view, rows), [np.searchsorted(rows, t) for t in train],
-                            ["hr", "mse"], [1, 2], backbone=backbone, epochs=5)
+    part = fit_predict_many(
+        subset(view, rows),
+        [np.searchsorted(rows, t) for t in train],
+        ["hr", "mse"],
+        [1, 2],
+        backbone=backbone,
+        epochs=5,
+    )
     np.testing.assert_allclose(part, full[:, rows], rtol=1e-4, atol=1e-5)
 
 

@@ -33,8 +33,11 @@ def test_cell_ids_follow_the_settings_a_strategy_uses(toy):
     assert mse[0] != mse[1]
     pw = search_cells(toy, "pw", 30, "val", [0], base)[0]
     assert pw.loss == "hr->mape@20"
-    ids = {search_cells(toy, "mse", 30, sig, [s], base)[0].cell_id
-           for sig in ("val", "test") for s in (0, 1)}
+    ids = {
+        search_cells(toy, "mse", 30, sig, [s], base)[0].cell_id
+        for sig in ("val", "test")
+        for s in (0, 1)
+    }
     assert len(ids) == 4
 
 
@@ -45,12 +48,27 @@ def test_training_settings_are_pinned_and_part_of_the_cell(toy):
     a = search_cells(toy, "mse", 30, "val", [0], SearchConfig())[0]
     b = search_cells(toy, "mse", 30, "val", [0], lr)[0]
     assert a.cell_id != b.cell_id and b.search_config().hparams["lr"] == 2e-3
-    study = load_search_study({"name": "x", "benchmarks": ["nbgraph-cora"], "strategies": ["mse"],
-                               "budgets": [20], "runs": 1, "hyperparameters": {"lr": 2e-3}})
+    study = load_search_study(
+        {
+            "name": "x",
+            "benchmarks": ["nbgraph-cora"],
+            "strategies": ["mse"],
+            "budgets": [20],
+            "runs": 1,
+            "hyperparameters": {"lr": 2e-3},
+        }
+    )
     assert study.config.hparams == lr.hparams
-    as_text = load_search_study({"name": "x", "benchmarks": ["nbgraph-cora"],
-                                 "strategies": ["mse"], "budgets": [20], "runs": 1,
-                                 "hyperparameters": {"lr": "2e-3"}})  # YAML 1.1 reads 2e-3 as text
+    as_text = load_search_study(
+        {
+            "name": "x",
+            "benchmarks": ["nbgraph-cora"],
+            "strategies": ["mse"],
+            "budgets": [20],
+            "runs": 1,
+            "hyperparameters": {"lr": "2e-3"},
+        }
+    )  # YAML 1.1 reads 2e-3 as text
     assert as_text.config.hparams == lr.hparams
 
 
@@ -103,9 +121,15 @@ def test_summary_and_paper_table(toy, tmp_path):
 
 
 def test_search_study_runs_resumes_and_summarizes(tmp_path):
-    study = {"name": "tiny", "benchmarks": ["nbgraph-cora"], "strategies": ["random", "evolution"],
-             "budgets": [30, 40], "signals": ["val", "test"], "runs": 3,
-             "output_dir": str(tmp_path)}
+    study = {
+        "name": "tiny",
+        "benchmarks": ["nbgraph-cora"],
+        "strategies": ["random", "evolution"],
+        "budgets": [30, 40],
+        "signals": ["val", "test"],
+        "runs": 3,
+        "output_dir": str(tmp_path),
+    }
     rep = run_search_study(study, progress=False)
     assert (rep.total, rep.computed, rep.ok) == (24, 24, True)
     assert run_search_study(study, progress=False).computed == 0
@@ -119,9 +143,19 @@ def test_search_study_runs_resumes_and_summarizes(tmp_path):
 def _summary_frame(s):
     import pandas as pd
 
-    keys = ["benchmark", "strategy", "loss", "budget", "signal", "mean_test_error",
-            "std_test_error", "found_best_fraction", "n_runs", "oracle_test_error",
-            "global_best_test_error"]
+    keys = [
+        "benchmark",
+        "strategy",
+        "loss",
+        "budget",
+        "signal",
+        "mean_test_error",
+        "std_test_error",
+        "found_best_fraction",
+        "n_runs",
+        "oracle_test_error",
+        "global_best_test_error",
+    ]
     return pd.DataFrame([{k: s[k] for k in keys}])
 
 
@@ -154,8 +188,13 @@ def test_search_study_files_load():
     ],
 )
 def test_bad_search_study_is_a_clear_error(raw, match):
-    base = {"name": "x", "benchmarks": ["nb201-cifar10"], "strategies": ["pw"],
-            "budgets": [50], "runs": 3}
+    base = {
+        "name": "x",
+        "benchmarks": ["nb201-cifar10"],
+        "strategies": ["pw"],
+        "budgets": [50],
+        "runs": 3,
+    }
     with pytest.raises(ValueError, match=match):
         load_search_study({**base, **raw})
 
@@ -173,12 +212,30 @@ def test_bad_search_study_file_names_the_yaml_problem(tmp_path):
 
 
 def test_cli_json_and_resume(tmp_path, capsys):
-    args = ["search", "--benchmark", "nbgraph-cora", "--strategy", "evolution", "--budget", "40",
-            "--runs", "4", "--json", "--output-dir", str(tmp_path)]
+    args = [
+        "search",
+        "--benchmark",
+        "nbgraph-cora",
+        "--strategy",
+        "evolution",
+        "--budget",
+        "40",
+        "--runs",
+        "4",
+        "--json",
+        "--output-dir",
+        str(tmp_path),
+    ]
     assert main(args) == 0
     out = json.loads(capsys.readouterr().out)
-    for key in ("mean_test_error", "std_test_error", "found_best_fraction", "signal",
-                "oracle_test_error", "curve"):
+    for key in (
+        "mean_test_error",
+        "std_test_error",
+        "found_best_fraction",
+        "signal",
+        "oracle_test_error",
+        "curve",
+    ):
         assert key in out
     assert out["signal"] == "val" and out["n_runs"] == 4 and len(out["curve"]) == 40
     assert out["error"].startswith("test error (1 - test accuracy")
@@ -189,8 +246,25 @@ def test_cli_json_and_resume(tmp_path, capsys):
 
 
 def test_cli_text(tmp_path, capsys):
-    assert main(["search", "--benchmark", "nbgraph-cora", "--strategy", "random", "--budget",
-                 "20", "--runs", "3", "--signal", "test", "--no-store"]) == 0
+    assert (
+        main(
+            [
+                "search",
+                "--benchmark",
+                "nbgraph-cora",
+                "--strategy",
+                "random",
+                "--budget",
+                "20",
+                "--runs",
+                "3",
+                "--signal",
+                "test",
+                "--no-store",
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "signal test" in text and "oracle (best architecture by test" in text
     assert "found the global best" in text and "best-so-far" in text
@@ -206,8 +280,18 @@ def test_cli_text(tmp_path, capsys):
     ],
 )
 def test_cli_bad_input_exits_2(extra, match, capsys, tmp_path):
-    code = main(["search", "--benchmark", "nbgraph-cora", "--runs", "2", "--output-dir",
-                 str(tmp_path), *extra])
+    code = main(
+        [
+            "search",
+            "--benchmark",
+            "nbgraph-cora",
+            "--runs",
+            "2",
+            "--output-dir",
+            str(tmp_path),
+            *extra,
+        ]
+    )
     assert code == 2
     assert match in capsys.readouterr().err
 
@@ -215,8 +299,7 @@ def test_cli_bad_input_exits_2(extra, match, capsys, tmp_path):
 @pytest.mark.slow
 def test_process_pool_runs_guided_jobs(toy, tmp_path):
     cells = search_cells(toy, "mse", 20, "val", [0, 1, 2, 3], SearchConfig(epochs=3))
-    rep = run_cells(cells, tmp_path, executor="local", workers=2, runs_per_job=2,
-                    benchmark=toy)
+    rep = run_cells(cells, tmp_path, executor="local", workers=2, runs_per_job=2, benchmark=toy)
     assert (rep.computed, rep.ok, rep.executor) == (4, True, "local")
     df = read_cells(tmp_path, cells)
     assert df["queried"].map(len).tolist() == [20] * 4
@@ -225,8 +308,7 @@ def test_process_pool_runs_guided_jobs(toy, tmp_path):
 @pytest.mark.slow
 def test_dask_runs_jobs(toy, tmp_path):
     cells = search_cells(toy, "evolution", 30, "val", [0, 1, 2], SearchConfig())
-    rep = run_cells(cells, tmp_path, executor="dask", workers=1, runs_per_job=2,
-                    benchmark=toy)
+    rep = run_cells(cells, tmp_path, executor="dask", workers=1, runs_per_job=2, benchmark=toy)
     assert (rep.computed, rep.ok, rep.executor) == (3, True, "dask")
     direct = run_searches(toy, "evolution", 30, [0, 1, 2])
     assert read_cells(tmp_path, cells)["queried"].tolist() == [r["queried"] for r in direct]

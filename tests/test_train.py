@@ -43,8 +43,13 @@ def additive_space(n_archs: int = 300, n_slots: int = 5, num_ops: int = 4, seed:
     val = 80 + np.where(ops == PAD, 0.0, gain[np.clip(ops, 0, None)]).sum(1)
     val += rng.normal(0, 0.05, n_archs)
     return Benchmark(
-        name="toy-additive", space="toy", arch=np.array([str(i) for i in range(n_archs)], object),
-        ops=ops, adj=adj, op_names=tuple(f"op{i}" for i in range(num_ops)), val=val,
+        name="toy-additive",
+        space="toy",
+        arch=np.array([str(i) for i in range(n_archs)], object),
+        ops=ops,
+        adj=adj,
+        op_names=tuple(f"op{i}" for i in range(num_ops)),
+        val=val,
         test=val + 0.1,
     )
 
@@ -128,8 +133,9 @@ def test_worker_threads_do_not_change_predictions(space):
     one = fit_predict_many(space, sets, ["hr", "mse", "warp"], [0, 1, 2], threads=1, **kw)
     two = fit_predict_many(space, sets, ["hr", "mse", "warp"], [0, 1, 2], threads=2, **kw)
     assert np.array_equal(one, two)
-    single = [fit_predict(space, sets[0], "hr", seed=0, threads=t, **FAST, **SMALL["gcn"])
-              for t in (1, 3)]
+    single = [
+        fit_predict(space, sets[0], "hr", seed=0, threads=t, **FAST, **SMALL["gcn"]) for t in (1, 3)
+    ]
     assert np.array_equal(single[0], single[1])
     assert np.array_equal(single[0], one[0])
 
@@ -144,8 +150,7 @@ def test_worker_processes_give_the_same_predictions_as_threads(space, losses, mo
     threaded = fit_predict_many(space, sets, losses, [0, 1, 2], **kw)
     calls = []
     real = workers.run_in_processes
-    monkeypatch.setattr(workers, "run_in_processes",
-                        lambda *a: calls.append(len(a[2])) or real(*a))
+    monkeypatch.setattr(workers, "run_in_processes", lambda *a: calls.append(len(a[2])) or real(*a))
     monkeypatch.setenv(workers.WORKERS_ENV, "processes")
     in_processes = fit_predict_many(space, sets, losses, [0, 1, 2], **kw)
     assert calls == [3]
@@ -159,8 +164,10 @@ def test_fused_adam_matches_torch_adam_bit_for_bit():
 
     torch.manual_seed(0)
     x, y = torch.randn(64, 5), torch.randn(64)
-    nets = [torch.nn.Sequential(torch.nn.Linear(5, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
-            for _ in range(2)]
+    nets = [
+        torch.nn.Sequential(torch.nn.Linear(5, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
+        for _ in range(2)
+    ]
     nets[1].load_state_dict(nets[0].state_dict())
     start = nets[1][0].weight.detach().clone()
     ref = torch.optim.Adam(nets[0].parameters(), lr=0.01, weight_decay=1e-3, fused=True)
@@ -242,8 +249,15 @@ def test_worker_processes_need_no_main_guard_in_scripts(tmp_path):
         "print('shape', out.shape)\n"
     )
     env = dict(os.environ, PWLKIT_WORKERS="processes")
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          check=False, env=env, timeout=240, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        timeout=240,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.count("shape (2, 64)") == 1
 
@@ -267,15 +281,22 @@ def test_torch_thread_setting_is_restored_even_with_concurrent_fits(space):
 
 def test_fit_learns_a_learnable_space(space):
     idx = sample_train(space, 80, 0)
-    pred = fit_predict(space, idx, "hr", epochs=60, seed=0, batch_size=16, lr=3e-3,
-                       **SMALL["gcn"])
+    pred = fit_predict(space, idx, "hr", epochs=60, seed=0, batch_size=16, lr=3e-3, **SMALL["gcn"])
     assert kendalltau(pred, space.val).statistic > 0.6
 
 
 def test_signal_test_trains_on_the_test_column(space):
     idx = sample_train(space, 30, 0)
-    bench = Benchmark(name="flip", space="toy", arch=space.arch, ops=space.ops, adj=space.adj,
-                      op_names=space.op_names, val=space.val, test=-space.val)
+    bench = Benchmark(
+        name="flip",
+        space="toy",
+        arch=space.arch,
+        ops=space.ops,
+        adj=space.adj,
+        op_names=space.op_names,
+        val=space.val,
+        test=-space.val,
+    )
     kw = {**FAST, **SMALL["mlp"], "backbone": "mlp", "seed": 0}
     on_val = fit_predict(bench, idx, "mse", signal="val", **kw)
     on_test = fit_predict(bench, idx, "mse", signal="test", **kw)
@@ -310,12 +331,28 @@ def test_bad_inputs_raise_clear_errors(space):
         fit_predict_many(space, [idx], "mse", [0])
     val = space.val.copy()
     val[idx[3]] = np.nan
-    nan_space = Benchmark(name="nan", space="toy", arch=space.arch, ops=space.ops,
-                          adj=space.adj, op_names=space.op_names, val=val, test=space.test)
+    nan_space = Benchmark(
+        name="nan",
+        space="toy",
+        arch=space.arch,
+        ops=space.ops,
+        adj=space.adj,
+        op_names=space.op_names,
+        val=val,
+        test=space.test,
+    )
     with pytest.raises(ValueError, match=rf"NaN val values at 1 training rows.*row {idx[3]}"):
         fit_predict(nan_space, idx)
-    flat = Benchmark(name="flat", space="toy", arch=space.arch, ops=space.ops, adj=space.adj,
-                     op_names=space.op_names, val=np.ones(space.num_archs), test=space.test)
+    flat = Benchmark(
+        name="flat",
+        space="toy",
+        arch=space.arch,
+        ops=space.ops,
+        adj=space.adj,
+        op_names=space.op_names,
+        val=np.ones(space.num_archs),
+        test=space.test,
+    )
     with pytest.raises(ValueError, match="same val value"):
         fit_predict(flat, idx)
 
@@ -326,9 +363,26 @@ def test_hyperparameter_names_cover_defaults():
 
 
 def test_cli_fit_json(capsys, shared_data):
-    code = main(["fit", "--benchmark", "nb201-cifar10", "--loss", "hr->mape", "--train-size",
-                 "50", "--seed", "1", "--epochs", "3", "--data-dir", str(shared_data),
-                 "--set", "hidden=16", "--json"])
+    code = main(
+        [
+            "fit",
+            "--benchmark",
+            "nb201-cifar10",
+            "--loss",
+            "hr->mape",
+            "--train-size",
+            "50",
+            "--seed",
+            "1",
+            "--epochs",
+            "3",
+            "--data-dir",
+            str(shared_data),
+            "--set",
+            "hidden=16",
+            "--json",
+        ]
+    )
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert out["loss"] == "hr->mape@0.5" and out["train_size"] == 50 and out["epochs"] == 3
@@ -339,12 +393,24 @@ def test_cli_fit_json(capsys, shared_data):
 
 
 def test_cli_fit_errors_exit_2(capsys, shared_data):
-    code = main(["fit", "--benchmark", "nb201-cifar10", "--backbone", "gnn", "--train-size",
-                 "10", "--data-dir", str(shared_data)])
+    code = main(
+        [
+            "fit",
+            "--benchmark",
+            "nb201-cifar10",
+            "--backbone",
+            "gnn",
+            "--train-size",
+            "10",
+            "--data-dir",
+            str(shared_data),
+        ]
+    )
     assert code == 2
     assert "Valid backbones" in capsys.readouterr().err
-    code = main(["fit", "--benchmark", "nb201-cifar10", "--train-size", "1", "--data-dir",
-                 str(shared_data)])
+    code = main(
+        ["fit", "--benchmark", "nb201-cifar10", "--train-size", "1", "--data-dir", str(shared_data)]
+    )
     assert code == 2
 
 

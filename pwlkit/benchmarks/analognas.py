@@ -110,9 +110,15 @@ def _describe(cond: str) -> str:
 
 
 for _cond in CONDITIONS:
-    register(package_spec(
-        f"analognas-{_cond}", "analognas",
-        f"AnalogNAS-Bench NB201 cells on CIFAR-10: {_describe(_cond)} (embedded)",
-        "analognasbench", "analog-nasbench", "data.anb", read_anb,
-        "the analog-nasbench package's pickled {op tuple: Architecture} dict",
-    ))
+    register(
+        package_spec(
+            f"analognas-{_cond}",
+            "analognas",
+            f"AnalogNAS-Bench NB201 cells on CIFAR-10: {_describe(_cond)} (embedded)",
+            "analognasbench",
+            "analog-nasbench",
+            "data.anb",
+            read_anb,
+            "the analog-nasbench package's pickled {op tuple: Architecture} dict",
+        )
+    )

@@ -37,8 +37,9 @@ def _fingerprint(source: Path) -> list:
     st = source.stat()
     if source.is_dir():
         entries = sorted(os.listdir(source))
-        newest = max((os.stat(source / e).st_mtime_ns for e in entries[:1] + entries[-1:]),
-                     default=0)
+        newest = max(
+            (os.stat(source / e).st_mtime_ns for e in entries[:1] + entries[-1:]), default=0
+        )
         return [str(source.resolve()), len(entries), st.st_mtime_ns, newest]
     return [str(source.resolve()), st.st_size, st.st_mtime_ns]
 
@@ -112,7 +113,7 @@ def write_cached(bench: Benchmark, source: Path) -> Path | None:
     except OSError:
         return None
     for old in path.parent.glob(f"{bench.name}-*.npz"):
-        rest = old.stem[len(bench.name) + 1:]
+        rest = old.stem[len(bench.name) + 1 :]
         if old != path and len(rest) == 16 and all(c in "0123456789abcdef" for c in rest):
             old.unlink(missing_ok=True)  # a stale entry of the same benchmark
     return path

@@ -76,7 +76,9 @@ def cell_string(edge_ops: Sequence[str]) -> str:
     return "|{}~0|+|{}~0|{}~1|+|{}~0|{}~1|{}~2|".format(*(op[e] for e in STRING_ORDER))
 
 
-def encode_cells(archs: Sequence[str], ops: Sequence[str] = NB201_OPS) -> tuple[np.ndarray, np.ndarray]:
+def encode_cells(
+    archs: Sequence[str], ops: Sequence[str] = NB201_OPS
+) -> tuple[np.ndarray, np.ndarray]:
     """Cell strings -> (ops [N, 8] int16 into ``node_names(ops)``, adj [N, 8, 8] uint8)."""
     index = {name: i for i, name in enumerate(node_names(ops))}
     cache: dict[str, list[int]] = {}

@@ -30,8 +30,14 @@ from .registry import Family, register_family
 from .tables import numeric_column, read_table
 
 PRIMITIVES = (
-    "none", "max_pool_3x3", "avg_pool_3x3", "skip_connect",
-    "sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5",
+    "none",
+    "max_pool_3x3",
+    "avg_pool_3x3",
+    "skip_connect",
+    "sep_conv_3x3",
+    "sep_conv_5x5",
+    "dil_conv_3x3",
+    "dil_conv_5x5",
 )
 OP_NAMES = ("input", *PRIMITIVES, "output")
 STEPS = 4
@@ -67,8 +73,10 @@ def parse_genotype(text: str) -> tuple[Cell, list[int], Cell, list[int]]:
         missing = {"normal", "normal_concat", "reduce", "reduce_concat"} - kw.keys()
         if missing:
             raise ValueError(f"missing {', '.join(sorted(missing))}")
-        cells = [[(str(op), int(src)) for op, src in ast.literal_eval(kw[k])]
-                 for k in ("normal", "reduce")]
+        cells = [
+            [(str(op), int(src)) for op, src in ast.literal_eval(kw[k])]
+            for k in ("normal", "reduce")
+        ]
         concats = [_concat(kw[k]) for k in ("normal_concat", "reduce_concat")]
     except (SyntaxError, ValueError, TypeError) as exc:
         raise ValueError(f"bad genotype {text[:80]!r}: {exc}") from None
@@ -124,10 +132,10 @@ def _decode_cell(ops: np.ndarray, adj: np.ndarray, o: int) -> tuple[Cell, list[i
     cell: Cell = []
     for k in range(2 * STEPS):
         node = o + 2 + k
-        feeders = np.flatnonzero(adj[o:o + CELL_NODES, node])
+        feeders = np.flatnonzero(adj[o : o + CELL_NODES, node])
         src = int(feeders[0]) if feeders[0] < 2 else 2 + (int(feeders[0]) - 2) // 2
         cell.append((OP_NAMES[int(ops[node])], src))
-    feeds_out = np.flatnonzero(adj[o + 2:o + 2 + 2 * STEPS, o + CELL_NODES - 1])
+    feeds_out = np.flatnonzero(adj[o + 2 : o + 2 + 2 * STEPS, o + CELL_NODES - 1])
     return cell, sorted({2 + int(j) // 2 for j in feeds_out})
 
 
@@ -152,8 +160,11 @@ def read_darts_table(path: Path, name: str) -> dict[str, Benchmark]:
         groups.setdefault(canon, []).append(row)
     archs = list(groups)
     encoded = [encode_genotype(a) for a in archs]
-    notes = {"rows": len(df), "unique_genotypes": len(archs),
-             "duplicates": "rows with the same genotype are averaged"}
+    notes = {
+        "rows": len(df),
+        "unique_genotypes": len(archs),
+        "duplicates": "rows with the same genotype are averaged",
+    }
     if not has_test:
         notes["test"] = "the table has no test_acc column: test is a copy of val (test_is_val)"
     bench = Benchmark(
@@ -185,7 +196,9 @@ def resolve(name: str):
         return read_darts_table(path, name)
 
     return file_spec(
-        name, "darts", f"DARTS cells from the user table {name}.csv/.parquet",
+        name,
+        "darts",
+        f"DARTS cells from the user table {name}.csv/.parquet",
         [Source(f"{name}.parquet", read, FORMAT), Source(f"{name}.csv", read, FORMAT)],
         GET_FROM,
     )

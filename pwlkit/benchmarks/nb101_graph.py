@@ -88,8 +88,11 @@ def module_hash(matrix: np.ndarray, ops: Sequence[str]) -> str:
     for _ in range(n):
         hashes = [
             _md5(
-                "".join(sorted(hashes[w] for w in preds[v])) + "|"
-                + "".join(sorted(hashes[w] for w in succs[v])) + "|" + hashes[v]
+                "".join(sorted(hashes[w] for w in preds[v]))
+                + "|"
+                + "".join(sorted(hashes[w] for w in succs[v]))
+                + "|"
+                + hashes[v]
             )
             for v in range(n)
         ]

@@ -106,12 +106,12 @@ def parse_fields(buf: bytes) -> dict[int, list]:
         if wire == 0:
             value, pos = _varint(buf, pos)
         elif wire == 1:
-            value, pos = buf[pos:pos + 8], pos + 8
+            value, pos = buf[pos : pos + 8], pos + 8
         elif wire == 2:
             size, pos = _varint(buf, pos)
-            value, pos = buf[pos:pos + size], pos + size
+            value, pos = buf[pos : pos + size], pos + size
         elif wire == 5:
-            value, pos = buf[pos:pos + 4], pos + 4
+            value, pos = buf[pos : pos + 4], pos + 4
         else:
             raise ValueError(f"unsupported protobuf wire type {wire}")
         if pos > len(buf):
@@ -137,6 +137,7 @@ def final_accuracies(metrics_b64: str) -> tuple[float, float]:
 
 def encode_metrics(evals: list[tuple[float, float, float, float, float]], params: int) -> str:
     """The base64 ModelMetrics for (epoch, time, train, valid, test) rows (for test files)."""
+
     def field(number: int, wire: int) -> bytes:
         return _encode_varint(number << 3 | wire)
 
@@ -175,8 +176,12 @@ def read_nasbench(path: Path, epochs: int = 108) -> dict[str, dict]:
             if dim * dim != len(adjacency):
                 raise ValueError(f"record {i}: adjacency of length {len(adjacency)} is not square")
             matrix = np.array([int(c) for c in adjacency], dtype=np.int64).reshape(dim, dim)
-            entry = out[module_hash] = {"matrix": matrix, "ops": operations.split(","),
-                                        "val": [], "test": []}
+            entry = out[module_hash] = {
+                "matrix": matrix,
+                "ops": operations.split(","),
+                "val": [],
+                "test": [],
+            }
         entry["val"].append(val)
         entry["test"].append(test)
     if not out:

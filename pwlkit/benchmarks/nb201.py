@@ -95,8 +95,13 @@ def read_nb201_table(path: Path) -> dict[str, Benchmark]:
             v, t = _columns(ds, ep)
             if v in df.columns and t in df.columns:
                 out[bench_name(ds, ep)] = make_benchmark(
-                    ds, ep, archs, numeric_column(df, v, path), numeric_column(df, t, path),
-                    str(path), "table",
+                    ds,
+                    ep,
+                    archs,
+                    numeric_column(df, v, path),
+                    numeric_column(df, t, path),
+                    str(path),
+                    "table",
                 )
     return out
 
@@ -109,8 +114,9 @@ def _from_official(meta: list[str], arrays: dict, path: Path, how: str) -> dict[
             out[bench_name(ds, ep)] = make_benchmark(ds, ep, meta, val, test, str(path), how)
         elif keep.any():
             rows = np.flatnonzero(keep)
-            b = make_benchmark(ds, ep, [meta[i] for i in rows], val[rows], test[rows],
-                               str(path), how)
+            b = make_benchmark(
+                ds, ep, [meta[i] for i in rows], val[rows], test[rows], str(path), how
+            )
             out[b.name] = b
     return out
 

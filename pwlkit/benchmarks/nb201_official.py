@@ -43,8 +43,23 @@ HPS = {"200ep": ("200", "full"), "12ep": ("12", "less")}
 PICKLE_EXT = ".pickle.pbz2"
 
 _SAFE_MODULES = {
-    "builtins": {"dict", "list", "tuple", "set", "frozenset", "float", "int", "str", "bool",
-                 "complex", "bytes", "bytearray", "slice", "range", "NoneType"},
+    "builtins": {
+        "dict",
+        "list",
+        "tuple",
+        "set",
+        "frozenset",
+        "float",
+        "int",
+        "str",
+        "bool",
+        "complex",
+        "bytes",
+        "bytearray",
+        "slice",
+        "range",
+        "NoneType",
+    },
     "collections": {"OrderedDict", "defaultdict"},
     "numpy": {"dtype", "ndarray"},
     "numpy.core.multiarray": {"scalar", "_reconstruct"},
@@ -76,7 +91,9 @@ def _pbz2_load(path: Path):
 def _accuracy(archres, dataset: str, setname: str) -> float:
     """Mean over seeds of the last-epoch accuracy; works on API objects and raw state dicts."""
     if hasattr(archres, "get_metrics"):
-        return float(archres.get_metrics(dataset, setname, iepoch=None, is_random=False)["accuracy"])
+        return float(
+            archres.get_metrics(dataset, setname, iepoch=None, is_random=False)["accuracy"]
+        )
     seeds = archres["dataset_seed"][dataset]
     values = []
     for seed in seeds:
@@ -90,9 +107,7 @@ def _accuracy(archres, dataset: str, setname: str) -> float:
 def _collect(meta_archs: list[str], per_arch: Iterator[tuple[int, dict]]) -> dict:
     """Arrays ``{(dataset, epochs): (val, test)}`` over every architecture, NaN where absent."""
     n = len(meta_archs)
-    out = {
-        (ds, ep): (np.full(n, np.nan), np.full(n, np.nan)) for ds in SPLITS for ep in HPS
-    }
+    out = {(ds, ep): (np.full(n, np.nan), np.full(n, np.nan)) for ds in SPLITS for ep in HPS}
     seen = np.zeros(n, dtype=bool)
     for idx, hp2res in per_arch:
         seen[idx] = True

@@ -25,16 +25,31 @@ from .base import Benchmark
 from .loading import package_spec
 from .registry import register
 
-LINKS = ((0, 0, 0, 0), (0, 0, 0, 1), (0, 0, 1, 1), (0, 0, 1, 2), (0, 0, 1, 3),
-         (0, 1, 1, 1), (0, 1, 1, 2), (0, 1, 2, 2), (0, 1, 2, 3))
+LINKS = (
+    (0, 0, 0, 0),
+    (0, 0, 0, 1),
+    (0, 0, 1, 1),
+    (0, 0, 1, 2),
+    (0, 0, 1, 3),
+    (0, 1, 1, 1),
+    (0, 1, 1, 2),
+    (0, 1, 2, 2),
+    (0, 1, 2, 3),
+)
 """The package's ``link_list`` (index = the link part of the hash)."""
 GNN_OPS = ("gat", "gcn", "gin", "cheb", "sage", "arma", "graph", "fc", "skip")
 """The package's ``gnn_list`` (index = one digit of the hash)."""
 OP_NAMES = ("input", *GNN_OPS, "output")
 DATASETS = {
-    "cora": "Cora", "citeseer": "CiteSeer", "pubmed": "PubMed", "cs": "Coauthor-CS",
-    "physics": "Coauthor-Physics", "photo": "Amazon-Photo", "computers": "Amazon-Computers",
-    "arxiv": "ogbn-arXiv", "proteins": "ogbn-proteins",
+    "cora": "Cora",
+    "citeseer": "CiteSeer",
+    "pubmed": "PubMed",
+    "cs": "Coauthor-CS",
+    "physics": "Coauthor-Physics",
+    "photo": "Amazon-Photo",
+    "computers": "Amazon-Computers",
+    "arxiv": "ogbn-arXiv",
+    "proteins": "ogbn-proteins",
 }
 N_NODES = 6
 BASE = len(GNN_OPS) + 1
@@ -93,8 +108,12 @@ def read_bench(path: Path, dataset: str) -> dict[str, Benchmark]:
         test=np.array([float(data[h]["perf"]) for h in keys]),
         metric=f"{DATASETS[dataset]} {metric}",
         source=f"nas-bench-graph package: {path}",
-        notes={"dataset": DATASETS[dataset], "val": "valid_perf", "test": "perf (test)",
-               "order": "sorted by the package's architecture hash"},
+        notes={
+            "dataset": DATASETS[dataset],
+            "val": "valid_perf",
+            "test": "perf (test)",
+            "order": "sorted by the package's architecture hash",
+        },
     )
     return {name: bench}
 
@@ -102,14 +121,22 @@ def read_bench(path: Path, dataset: str) -> dict[str, Benchmark]:
 def _register() -> None:
     fmt = "the nas-bench-graph package's pickled {hash: metrics} dict"
     for ds, label in DATASETS.items():
+
         def read(path: Path, ds: str = ds) -> dict[str, Benchmark]:
             return read_bench(path, ds)
 
-        register(package_spec(
-            f"nbgraph-{ds}", "nbgraph",
-            f"NAS-Bench-Graph GNN architectures on {label} (embedded)",
-            "nas_bench_graph", "nas-bench-graph", f"light/{ds}.bench", read, fmt,
-        ))
+        register(
+            package_spec(
+                f"nbgraph-{ds}",
+                "nbgraph",
+                f"NAS-Bench-Graph GNN architectures on {label} (embedded)",
+                "nas_bench_graph",
+                "nas-bench-graph",
+                f"light/{ds}.bench",
+                read,
+                fmt,
+            )
+        )
 
 
 _register()

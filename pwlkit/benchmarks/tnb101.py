@@ -71,7 +71,7 @@ def micro_cell_string(arch: str) -> str:
     """Official micro code -> NB201-style cell string over `MICRO_OPS`."""
     if not arch.startswith(MICRO_PREFIX):
         raise ValueError(f"{arch!r} is not a micro code ({MICRO_PREFIX}d_dd_ddd)")
-    digits = arch[len(MICRO_PREFIX):].replace("_", "")
+    digits = arch[len(MICRO_PREFIX) :].replace("_", "")
     micro_arch(digits)  # validates
     by_edge = dict(zip(CODE_ORDER, (MICRO_OPS[int(c)] for c in digits)))
     return cell201.cell_string([by_edge[e] for e in cell201.EDGES])
@@ -109,8 +109,9 @@ def decode_macro(ops_row, base: str = "64", micro: str = "basic") -> str:
     return f"{base}-{stages}-{micro}"
 
 
-def _bench(space: str, task: str, archs, val, test, test_is_val: bool, source: str,
-           notes: dict) -> Benchmark:
+def _bench(
+    space: str, task: str, archs, val, test, test_is_val: bool, source: str, notes: dict
+) -> Benchmark:
     archs = [str(a) for a in archs]
     if space == "micro":
         ops, adj = encode_micro(archs)
@@ -144,8 +145,10 @@ def read_micro_table(path: Path) -> dict[str, Benchmark]:
     for task in TASKS:
         if task in df.columns:
             v = numeric_column(df, task, path)
-            note = {"test": "the table has one metric (final validation): test is a copy of val "
-                            "(test_is_val)"}
+            note = {
+                "test": "the table has one metric (final validation): test is a copy of val "
+                "(test_is_val)"
+            }
             out[f"tnb101-micro-{task}"] = _bench("micro", task, archs, v, v, True, str(path), note)
     return out
 
@@ -175,19 +178,25 @@ def _register() -> None:
     pth_fmt = f"the official {PTH} layout (see pwlkit.benchmarks.tnb101)"
     for task, (_, _, metric) in TASKS.items():
         table_fmt = f"a CSV/parquet table with columns arch_code (6 digits) and {task}"
-        register(file_spec(
-            f"tnb101-micro-{task}", "tnb101",
-            f"TransNAS-Bench-101 micro cells, task {task}: {metric}",
-            [Source(f, read_micro_table, table_fmt) for f in MICRO_TABLES]
-            + [Source(PTH, read_pth, pth_fmt)],
-            GET_FROM,
-        ))
-        register(file_spec(
-            f"tnb101-macro-{task}", "tnb101",
-            f"TransNAS-Bench-101 macro skeletons, task {task}: {metric}",
-            [Source(PTH, read_pth, pth_fmt)],
-            GET_FROM,
-        ))
+        register(
+            file_spec(
+                f"tnb101-micro-{task}",
+                "tnb101",
+                f"TransNAS-Bench-101 micro cells, task {task}: {metric}",
+                [Source(f, read_micro_table, table_fmt) for f in MICRO_TABLES]
+                + [Source(PTH, read_pth, pth_fmt)],
+                GET_FROM,
+            )
+        )
+        register(
+            file_spec(
+                f"tnb101-macro-{task}",
+                "tnb101",
+                f"TransNAS-Bench-101 macro skeletons, task {task}: {metric}",
+                [Source(PTH, read_pth, pth_fmt)],
+                GET_FROM,
+            )
+        )
 
 
 _register()

@@ -11,8 +11,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "benchmarks", help="list every benchmark, whether its data is here, and its source"
     )
-    p.add_argument("--data-dir", help="folder with benchmark files (default: PWLKIT_DATA, "
-                                      "then the user data folder)")
+    p.add_argument(
+        "--data-dir",
+        help="folder with benchmark files (default: PWLKIT_DATA, then the user data folder)",
+    )
     p.set_defaults(func=run_benchmarks)
 
     p = subparsers.add_parser("info", help="summary of one benchmark (loads it)")
@@ -36,8 +38,10 @@ def run_benchmarks(args: argparse.Namespace) -> int:
         print(f"{spec.name:<{width}}  {'yes' if source else 'no ':<4}  {where}")
         print(f"{'':<{width}}        {spec.description}")
     for fam in families():
-        print(f"{fam.pattern:<{width}}  -     {fam.description} (any table named "
-              f"{fam.pattern}.csv/.parquet in a data folder)")
+        print(
+            f"{fam.pattern:<{width}}  -     {fam.description} (any table named "
+            f"{fam.pattern}.csv/.parquet in a data folder)"
+        )
     print(f"\n{n_here} of {len(specs)} benchmarks have their data here.")
     print("Data folders searched: " + ", ".join(str(d) for d in search_dirs(args.data_dir)))
     print(f"Cache: {cache_dir()}")

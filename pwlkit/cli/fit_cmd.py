@@ -17,15 +17,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "trained on, --signal).",
     )
     p.add_argument("--benchmark", required=True, help="benchmark name, e.g. nb201-cifar10")
-    p.add_argument("--loss", default="mse", help="loss spec, e.g. mse, hr, warp(weights=rank), "
-                                                 "hr->mape@0.5 (default: mse)")
+    p.add_argument(
+        "--loss",
+        default="mse",
+        help="loss spec, e.g. mse, hr, warp(weights=rank), hr->mape@0.5 (default: mse)",
+    )
     p.add_argument("--backbone", default="gcn", help="gcn, mlp or transformer (default: gcn)")
     p.add_argument("--train-size", type=int, required=True, help="number of training archs")
     p.add_argument("--seed", type=int, default=0, help="seed of the sample and the fit")
     p.add_argument("--epochs", type=int, default=None, help="epochs (default: the backbone's)")
     p.add_argument("--signal", default="val", help="column trained on and scored: val or test")
-    p.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
-                   help="training or backbone setting, e.g. --set lr=0.003 --set hidden=64")
+    p.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="training or backbone setting, e.g. --set lr=0.003 --set hidden=64",
+    )
     p.add_argument("--data-dir", help="folder with benchmark files")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run_fit)
@@ -58,8 +67,14 @@ def run_fit(args: argparse.Namespace) -> int:
     idx = sample_train(bench, args.train_size, args.seed)
     start = time.perf_counter()
     pred = fit_predict(
-        bench, idx, loss=args.loss, backbone=args.backbone, epochs=args.epochs, seed=args.seed,
-        signal=args.signal, **settings,
+        bench,
+        idx,
+        loss=args.loss,
+        backbone=args.backbone,
+        epochs=args.epochs,
+        seed=args.seed,
+        signal=args.signal,
+        **settings,
     )
     seconds = time.perf_counter() - start
     true = bench.val if args.signal == "val" else bench.test
@@ -84,10 +99,14 @@ def run_fit(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result))
         return 0
-    print(f"{bench.name}  loss={schedule.name}  backbone={args.backbone}  "
-          f"N={args.train_size}  seed={args.seed}  epochs={epochs}  ({seconds:.1f} s)")
+    print(
+        f"{bench.name}  loss={schedule.name}  backbone={args.backbone}  "
+        f"N={args.train_size}  seed={args.seed}  epochs={epochs}  ({seconds:.1f} s)"
+    )
     print(f"  Kendall tau {scores['tau']:.4f}   Spearman {scores['spearman']:.4f}")
-    print("  Precision@T%  " + "  ".join(f"{k}: {v:.3f}" for k, v in scores["precision_at"].items()))
+    print(
+        "  Precision@T%  " + "  ".join(f"{k}: {v:.3f}" for k, v in scores["precision_at"].items())
+    )
     print("  N@K           " + "  ".join(f"{k}: {v}" for k, v in scores["n_at_k"].items()))
     print(f"  test accuracy of the predicted best: {result['top1_test']:.2f}")
     return 0

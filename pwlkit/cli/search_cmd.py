@@ -30,7 +30,9 @@ def register(subparsers) -> None:
     p.add_argument("--runs", type=int, default=30, help="independent runs (default 30)")
     p.add_argument("--first-seed", type=int, default=0, help="seed of the first run")
     p.add_argument(
-        "--signal", choices=("val", "test"), default="val",
+        "--signal",
+        choices=("val", "test"),
+        default="val",
         help="what the search reads: val (default; reports test) or test (the protocol under "
         "which the paper's NB201 numbers are reachable)",
     )
@@ -38,19 +40,25 @@ def register(subparsers) -> None:
     p.add_argument("--data-dir", help="folder with benchmark tables")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.add_argument(
-        "--executor", default="local",
+        "--executor",
+        default="local",
         help="local (default: a process pool, one single-threaded worker per core), inline "
         "(this process) or dask",
     )
     p.add_argument("--workers", type=int, help="worker processes (local / dask)")
     p.add_argument("--scheduler", help="address of a running Dask scheduler")
     p.add_argument(
-        "--output-dir", default=DEFAULT_OUTPUT_DIR,
+        "--output-dir",
+        default=DEFAULT_OUTPUT_DIR,
         help=f"where runs are stored (default {DEFAULT_OUTPUT_DIR}/<benchmark>)",
     )
     p.add_argument("--no-store", action="store_true", help="store nothing, reuse nothing")
-    p.add_argument("--runs-per-job", type=int, default=DEFAULT_RUNS_PER_JOB,
-                   help=f"seeds run in lockstep per job (default {DEFAULT_RUNS_PER_JOB})")
+    p.add_argument(
+        "--runs-per-job",
+        type=int,
+        default=DEFAULT_RUNS_PER_JOB,
+        help=f"seeds run in lockstep per job (default {DEFAULT_RUNS_PER_JOB})",
+    )
     p.add_argument("--n-init", type=int, help="random initial architectures (default 10)")
     p.add_argument("--pool-size", type=int, help="candidates scored per round (default 100)")
     p.add_argument("--top-k", type=int, help="queries per round (default 10)")
@@ -73,11 +81,20 @@ def run(args: argparse.Namespace) -> int:
 
     options = {k: getattr(args, k) for k in _OPTIONS if getattr(args, k) is not None}
     summary = search_summary(
-        args.benchmark, args.strategy, args.budget, args.runs, args.signal,
-        first_seed=args.first_seed, data_dir=args.data_dir, executor=args.executor,
-        workers=args.workers, scheduler=args.scheduler,
+        args.benchmark,
+        args.strategy,
+        args.budget,
+        args.runs,
+        args.signal,
+        first_seed=args.first_seed,
+        data_dir=args.data_dir,
+        executor=args.executor,
+        workers=args.workers,
+        scheduler=args.scheduler,
         output_dir=None if args.no_store else args.output_dir,
-        runs_per_job=args.runs_per_job, progress=not args.json, **options,
+        runs_per_job=args.runs_per_job,
+        progress=not args.json,
+        **options,
     )
     if args.json:
         print(json.dumps(summary, indent=2))
@@ -94,19 +111,28 @@ def format_summary(s: dict) -> str:
     curve = s["curve"]
     marks = sorted({min(len(curve), q) for q in (10, 20, 30, 50, 75, 100, 150, len(curve))})
     lines = [
-        (f"search on {s['benchmark']}: strategy {label}, budget {s['budget']}, {n} runs "
-        f"(seeds {s['seeds'][0]}..{s['seeds'][1]}), signal {s['signal']}"),
-        (f"  {s['error']}: {s['mean_test_error']:.3f} ± {s['std_test_error']:.3f} "
-        "(mean ± std over runs)"),
-        (f"  found the global best (test error {s['global_best_test_error']:.3f}): "
-        f"{found}/{n} runs ({s['found_best_fraction']:.2f})"),
-        (f"  oracle (best architecture by {s['signal']} in the whole space): test error "
-        f"{s['oracle_test_error']:.3f}"),
+        (
+            f"search on {s['benchmark']}: strategy {label}, budget {s['budget']}, {n} runs "
+            f"(seeds {s['seeds'][0]}..{s['seeds'][1]}), signal {s['signal']}"
+        ),
+        (
+            f"  {s['error']}: {s['mean_test_error']:.3f} ± {s['std_test_error']:.3f} "
+            "(mean ± std over runs)"
+        ),
+        (
+            f"  found the global best (test error {s['global_best_test_error']:.3f}): "
+            f"{found}/{n} runs ({s['found_best_fraction']:.2f})"
+        ),
+        (
+            f"  oracle (best architecture by {s['signal']} in the whole space): test error "
+            f"{s['oracle_test_error']:.3f}"
+        ),
         "  best-so-far test error (mean over runs): "
         + ", ".join(f"{q}: {curve[q - 1]:.3f}" for q in marks),
         *(
             ["  note: this benchmark has one metric only (test is a copy of val)"]
-            if s.get("test_is_val") else []
+            if s.get("test_is_val")
+            else []
         ),
         f"  {s['computed_runs']} runs computed, {s['reused_runs']} reused, "
         f"{s['seconds']:.1f} s" + (f"; stored in {s['store']}" if s["store"] else ""),
@@ -120,14 +146,18 @@ def _run_study(args: argparse.Namespace) -> int:
 
     study = load_search_study(args.study)
     report = run_search_study(
-        study, args.executor, workers=args.workers, scheduler=args.scheduler,
-        data_dir=args.data_dir, progress=not args.json,
+        study,
+        args.executor,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        data_dir=args.data_dir,
+        progress=not args.json,
     )
-    summary = summarize_rows(load_search_results(study, args.data_dir),
-                             args.data_dir or study.data_dir)
+    summary = summarize_rows(
+        load_search_results(study, args.data_dir), args.data_dir or study.data_dir
+    )
     if args.json:
-        print(json.dumps({"report": str(report), "summary": summary.to_dict("records")},
-                         indent=2))
+        print(json.dumps({"report": str(report), "summary": summary.to_dict("records")}, indent=2))
     else:
         print(report)
         for budget in study.budgets:

@@ -25,9 +25,7 @@ ARCH_PARAMS: dict[str, dict[str, Any]] = {
 """Each backbone's architecture settings and their defaults."""
 
 
-def build_predictor(
-    name: str, encoding: Encoding, n_models: int = 1, **arch: Any
-) -> BatchedModule:
+def build_predictor(name: str, encoding: Encoding, n_models: int = 1, **arch: Any) -> BatchedModule:
     """An uninitialised batched predictor (call ``.reset(seeds)``); bad names list choices."""
     if name not in PREDICTORS:
         raise ValueError(f"unknown backbone {name!r}. Valid backbones: {', '.join(PREDICTORS)}")

@@ -27,7 +27,12 @@ class GCN(BatchedModule):
     """
 
     def __init__(
-        self, encoding: Encoding, n_models: int = 1, *, hidden: int = 144, layers: int = 4,
+        self,
+        encoding: Encoding,
+        n_models: int = 1,
+        *,
+        hidden: int = 144,
+        layers: int = 4,
         head_hidden: int = 128,
     ) -> None:
         super().__init__(n_models)
@@ -94,5 +99,4 @@ class GCN(BatchedModule):
         pool = 2 * n * h
         head = 2 * h * hh + 2 * hh
         forward = first + conv + prop + pool + head
-        return {"forward": forward,
-                "train": forward + first + 2 * conv + prop + pool + 2 * head}
+        return {"forward": forward, "train": forward + first + 2 * conv + prop + pool + 2 * head}

@@ -55,7 +55,12 @@ class BatchedLinear(nn.Module):
     """
 
     def __init__(
-        self, n_models: int, in_features: int, out_features: int, *, bias: bool = True,
+        self,
+        n_models: int,
+        in_features: int,
+        out_features: int,
+        *,
+        bias: bool = True,
         init: str = "torch",
     ) -> None:
         super().__init__()

@@ -28,8 +28,14 @@ class Transformer(BatchedModule):
     """
 
     def __init__(
-        self, encoding: Encoding, n_models: int = 1, *, dim: int = 64, heads: int = 4,
-        layers: int = 2, ffn: int = 128,
+        self,
+        encoding: Encoding,
+        n_models: int = 1,
+        *,
+        dim: int = 64,
+        heads: int = 4,
+        layers: int = 2,
+        ffn: int = 128,
     ) -> None:
         super().__init__(n_models)
         if dim < 1 or heads < 1 or layers < 1 or ffn < 1:
@@ -73,7 +79,9 @@ class Transformer(BatchedModule):
             # fused attention kernel). scores_t[.., key, query].
             scores_t = torch.baddbmm(
                 mask_t.expand(m * b, nh, n, n).reshape(m * b * nh, n, n),
-                k.reshape(-1, n, d // nh), q.reshape(-1, n, d // nh).transpose(1, 2), alpha=scale,
+                k.reshape(-1, n, d // nh),
+                q.reshape(-1, n, d // nh).transpose(1, 2),
+                alpha=scale,
             )
             att = torch.bmm(scores_t.softmax(-2).transpose(1, 2), v.reshape(-1, n, d // nh))
             att = att.view(m * b, nh, n, -1)

@@ -85,5 +85,3 @@ def run_search(
 ) -> dict:
     """One budgeted search; see `run_searches` for the protocol and the result's keys."""
     return run_searches(benchmark, strategy, budget, [seed], signal, config, fit_fn, **options)[0]
-
-

@@ -26,9 +26,24 @@ from .run import run_searches
 DEFAULT_OUTPUT_DIR = "outputs/searches"
 
 ROW_COLUMNS = (
-    "benchmark", "strategy", "loss", "signal", "budget", "seed", "settings",
-    "test", "test_error", "found_best", "best_index", "best_arch", "best_signal",
-    "curve", "queried", "seconds", "cell_id", "job_id",
+    "benchmark",
+    "strategy",
+    "loss",
+    "signal",
+    "budget",
+    "seed",
+    "settings",
+    "test",
+    "test_error",
+    "found_best",
+    "best_index",
+    "best_arch",
+    "best_signal",
+    "curve",
+    "queried",
+    "seconds",
+    "cell_id",
+    "job_id",
 )
 
 
@@ -68,8 +83,7 @@ def run_search_job(
                 f"made for {cell.loss!r}; rebuild the cells"
             )
         row = {col: run.get(col) for col in ROW_COLUMNS}
-        row.update(settings=cell.settings, seconds=seconds, cell_id=cell.cell_id,
-                   job_id=job.job_id)
+        row.update(settings=cell.settings, seconds=seconds, cell_id=cell.cell_id, job_id=job.job_id)
         rows.append(row)
     return pd.DataFrame(rows, columns=list(ROW_COLUMNS))
 
@@ -105,15 +119,20 @@ def run_cells(
     if executor == "local" and all(not j.cells[0].loss for j in jobs):
         executor = "inline"  # random / evolution take milliseconds: no worker start-up
     report = RunReport(
-        study="", store=Path(store_dir), executor=executor, total=len(cells),
-        already_done=len(cells) - len(todo), unit="search runs",
+        study="",
+        store=Path(store_dir),
+        executor=executor,
+        total=len(cells),
+        already_done=len(cells) - len(todo),
+        unit="search runs",
     )
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(cells), initial=report.already_done, unit="run", disable=not progress)
     kwargs = {"data_dir": data_dir, "fit_fn": fit_fn, "benchmark": benchmark}
-    outcomes = iter_outcomes(executor, jobs, kwargs, workers=workers, scheduler=scheduler,
-                             fn=run_search_job)
+    outcomes = iter_outcomes(
+        executor, jobs, kwargs, workers=workers, scheduler=scheduler, fn=run_search_job
+    )
     store_outcomes(outcomes, store, report, bar)
     report.seconds = time.perf_counter() - started
     return report

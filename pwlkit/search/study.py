@@ -102,11 +102,13 @@ def load_search_study(source: str | Path | Mapping[str, Any] | SearchStudy) -> S
     for k, v in overrides.items():
         if k != "backbone":
             overrides[k] = int_value(v, k, fail, 1)
-    hparams = setting_map(raw.get("hyperparameters") or {}, "hyperparameters", fail,
-                          (*_CONFIG_KEYS, "benchmark", "train_sets", "losses", "seeds", "signal"))
-    config = dataclasses.replace(
-        SearchConfig(), hparams={**SEARCH_HPARAMS, **hparams}, **overrides
+    hparams = setting_map(
+        raw.get("hyperparameters") or {},
+        "hyperparameters",
+        fail,
+        (*_CONFIG_KEYS, "benchmark", "train_sets", "losses", "seeds", "signal"),
     )
+    config = dataclasses.replace(SearchConfig(), hparams={**SEARCH_HPARAMS, **hparams}, **overrides)
     guided = [s for s in strategies if s not in BASELINES]
     if guided and min(budgets) < config.n_init:
         raise fail(
@@ -174,8 +176,14 @@ def run_search_study(
     data_dir = data_dir if data_dir is not None else study.data_dir
     cells = study_cells(study, data_dir)
     return run_cells(
-        cells, study.store_dir, executor, workers=workers, scheduler=scheduler,
-        data_dir=data_dir, runs_per_job=study.runs_per_job, progress=progress,
+        cells,
+        study.store_dir,
+        executor,
+        workers=workers,
+        scheduler=scheduler,
+        data_dir=data_dir,
+        runs_per_job=study.runs_per_job,
+        progress=progress,
     )
 
 

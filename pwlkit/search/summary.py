@@ -54,7 +54,8 @@ def search_summary(
     if not isinstance(runs, int) or isinstance(runs, bool) or runs < 1:
         raise ValueError(f"runs must be a positive integer, got {runs!r}")
     bench = (
-        benchmark if isinstance(benchmark, Benchmark)
+        benchmark
+        if isinstance(benchmark, Benchmark)
         else load_benchmark_cached(benchmark, data_dir)
     )
     cfg = make_config(config, **options)
@@ -69,8 +70,14 @@ def search_summary(
     with tempfile.TemporaryDirectory(prefix="pwlkit-search-") as tmp:
         store = Path(output_dir) / bench.name if output_dir is not None else Path(tmp)
         report = run_cells(
-            cells, store, executor, workers=workers, scheduler=scheduler, data_dir=data_dir,
-            runs_per_job=runs_per_job, progress=progress,
+            cells,
+            store,
+            executor,
+            workers=workers,
+            scheduler=scheduler,
+            data_dir=data_dir,
+            runs_per_job=runs_per_job,
+            progress=progress,
             benchmark=None if isinstance(benchmark, str) else bench,
         )
         if report.failed:
@@ -102,15 +109,17 @@ def summarize_rows(df: pd.DataFrame, data_dir: str | Path | None = None) -> pd.D
     for key, group in df.groupby(keys, sort=False):
         bench = load_benchmark_cached(key[0], data_dir)
         s = summarize_runs(rows_to_runs(group), bench, key[4])
-        rows.append({
-            **dict(zip(keys, key)),
-            "mean_test_error": s["mean_test_error"],
-            "std_test_error": s["std_test_error"],
-            "found_best_fraction": s["found_best_fraction"],
-            "n_runs": s["n_runs"],
-            "oracle_test_error": s["oracle_test_error"],
-            "global_best_test_error": s["global_best_test_error"],
-        })
+        rows.append(
+            {
+                **dict(zip(keys, key)),
+                "mean_test_error": s["mean_test_error"],
+                "std_test_error": s["std_test_error"],
+                "found_best_fraction": s["found_best_fraction"],
+                "n_runs": s["n_runs"],
+                "oracle_test_error": s["oracle_test_error"],
+                "global_best_test_error": s["global_best_test_error"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -120,10 +129,14 @@ def paper_table(summary: pd.DataFrame, budget: int | None = None) -> pd.DataFram
     s = summary if budget is None else summary[summary["budget"] == budget]
     cell = s.assign(
         value=s["mean_test_error"].map("{:.2f}".format)
-        + " ± " + s["std_test_error"].map("{:.2f}".format)
+        + " ± "
+        + s["std_test_error"].map("{:.2f}".format)
     )
     table = cell.pivot_table(
-        index="strategy", columns=["signal", "benchmark"], values="value", aggfunc="first",
+        index="strategy",
+        columns=["signal", "benchmark"],
+        values="value",
+        aggfunc="first",
         sort=False,
     )
     extra = s.drop_duplicates(["signal", "benchmark"]).set_index(["signal", "benchmark"])

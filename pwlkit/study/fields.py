@@ -22,9 +22,7 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
-def read_mapping(
-    path: Path, what: str, keys: Sequence[str] | None, error: type[Exception]
-) -> dict:
+def read_mapping(path: Path, what: str, keys: Sequence[str] | None, error: type[Exception]) -> dict:
     """The YAML mapping in ``path`` (``keys``: the valid ones, for the message; None: any);
     bad YAML names its line and column."""
     if not path.is_file():
@@ -42,13 +40,17 @@ def read_mapping(
         raw = {}
     if not isinstance(raw, dict):
         expected = f"keys ({', '.join(keys)})" if keys else "names to values"
-        raise error(f"{path}: a {what} file must be a mapping of {expected}, "
-                    f"got {type(raw).__name__}")
+        raise error(
+            f"{path}: a {what} file must be a mapping of {expected}, got {type(raw).__name__}"
+        )
     return raw
 
 
 def check_keys(
-    raw: Mapping[str, Any], keys: Mapping[str, str], required: Sequence[str], src: str,
+    raw: Mapping[str, Any],
+    keys: Mapping[str, str],
+    required: Sequence[str],
+    src: str,
     error: type[Exception],
 ) -> None:
     """Unknown keys (with the closest valid one) and missing required keys (with their use)."""

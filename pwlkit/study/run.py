@@ -187,8 +187,15 @@ def run_study(
 
     jobs.sort(key=lambda j: -j.cost)  # long jobs first: shorter tail
     run_kwargs = {"data_dir": data_dir, "fit_fn": fit_fn, "sample_fn": sample_fn}
-    outcomes = iter_outcomes(kind, jobs, run_kwargs, workers=workers, threads=threads,
-                             scheduler=scheduler, retries=retries)
+    outcomes = iter_outcomes(
+        kind,
+        jobs,
+        run_kwargs,
+        workers=workers,
+        threads=threads,
+        scheduler=scheduler,
+        retries=retries,
+    )
 
     from tqdm.auto import tqdm
 

@@ -51,7 +51,13 @@ def fit_predict(
         ``[num_archs]`` float64 predicted scores (higher = better), one per architecture.
     """
     return fit_predict_many(
-        benchmark, [train_idx], [loss], [seed], backbone=backbone, epochs=epochs, signal=signal,
+        benchmark,
+        [train_idx],
+        [loss],
+        [seed],
+        backbone=backbone,
+        epochs=epochs,
+        signal=signal,
         **hparams,
     )[0]
 
@@ -98,8 +104,11 @@ def fit_predict_many(
     targets = _scaled_targets(truth, idx, signal, benchmark.name)
     enc = encode(benchmark)
     opt = engine.Optim(
-        epochs=train_cfg["epochs"], batch_size=train_cfg["batch_size"], lr=train_cfg["lr"],
-        weight_decay=train_cfg["weight_decay"], lr_min_ratio=train_cfg["lr_min_ratio"],
+        epochs=train_cfg["epochs"],
+        batch_size=train_cfg["batch_size"],
+        lr=train_cfg["lr"],
+        weight_decay=train_cfg["weight_decay"],
+        lr_min_ratio=train_cfg["lr_min_ratio"],
     )
     batch = min(opt.batch_size, idx.shape[1])
     one = build_predictor(backbone, enc, 1, **arch)
@@ -110,9 +119,16 @@ def fit_predict_many(
     work = len(seeds) * one.fit_flops(opt.epochs, idx.shape[1], benchmark.num_archs)
     starts = list(range(0, len(seeds), size))
     job = _GroupFits(
-        backbone=backbone, arch=arch, enc=enc, num_archs=benchmark.num_archs,
-        losses=[str(s) for s in losses], seeds=[int(s) for s in seeds], idx=idx,
-        targets=targets, opt=opt, size=size,
+        backbone=backbone,
+        arch=arch,
+        enc=enc,
+        num_archs=benchmark.num_archs,
+        losses=[str(s) for s in losses],
+        seeds=[int(s) for s in seeds],
+        idx=idx,
+        targets=targets,
+        opt=opt,
+        size=size,
         score_workers=workers if len(starts) == 1 else 1,  # a lone group scores on all
     )
     out = np.empty((len(seeds), benchmark.num_archs), dtype=np.float64)
@@ -149,8 +165,12 @@ def _fit_group(job: _GroupFits, lo: int) -> np.ndarray:
     model.reset(group_seeds)
     groups = _loss_groups([parse_loss(s) for s in job.losses[rows]], group_seeds)
     engine.train(
-        model, torch.from_numpy(job.idx[rows]), torch.from_numpy(job.targets[rows]), groups,
-        group_seeds, job.opt,
+        model,
+        torch.from_numpy(job.idx[rows]),
+        torch.from_numpy(job.targets[rows]),
+        groups,
+        group_seeds,
+        job.opt,
     )
     return engine.predict_all(model, job.num_archs, workers=job.score_workers).numpy()
 

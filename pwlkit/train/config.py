@@ -89,8 +89,9 @@ def resolve(backbone: str, epochs: int | None, hparams: dict[str, Any]) -> tuple
             raise ValueError(f"{key} must be a positive integer, got {value!r}")
         train[key] = int(value)
     threads = train["threads"]
-    if threads is not None and (isinstance(threads, bool) or int(threads) != threads
-                                or threads < 1):
+    if threads is not None and (
+        isinstance(threads, bool) or int(threads) != threads or threads < 1
+    ):
         raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
     for key in ("lr", "weight_decay", "lr_min_ratio"):
         train[key] = float(train[key])

@@ -84,9 +84,20 @@ class FusedAdam:
         grads = list(torch.autograd.grad(loss, self.params))
         with torch.no_grad():
             adam_update(
-                self.params, grads, self.exp_avgs, self.exp_avg_sqs, [], self.steps,
-                fused=True, amsgrad=False, beta1=0.9, beta2=0.999, lr=lr,
-                weight_decay=self.weight_decay, eps=1e-8, maximize=False,
+                self.params,
+                grads,
+                self.exp_avgs,
+                self.exp_avg_sqs,
+                [],
+                self.steps,
+                fused=True,
+                amsgrad=False,
+                beta1=0.9,
+                beta2=0.999,
+                lr=lr,
+                weight_decay=self.weight_decay,
+                eps=1e-8,
+                maximize=False,
             )
 
 

@@ -123,13 +123,18 @@ def run_in_processes(
         for part in parts:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "pwlkit.train.worker", str(os.getpid())],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=env,
             )
             procs.append(proc)
             # A worker that died at start-up closes the pipe; reading its reply says so.
             with contextlib.suppress(BrokenPipeError):
-                pickle.dump((fn, context, [items[i] for i in part]), proc.stdin,
-                            protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(
+                    (fn, context, [items[i] for i in part]),
+                    proc.stdin,
+                    protocol=pickle.HIGHEST_PROTOCOL,
+                )
             with contextlib.suppress(BrokenPipeError):
                 proc.stdin.close()
         results: list[Any] = [None] * len(items)
@@ -195,7 +200,10 @@ def choose_processes(n_tasks: int, workers: int, est_seconds: float) -> bool:
 
 
 def run_tasks(
-    fn: Callable[[Ctx, Item], T], context: Ctx, items: Sequence[Item], workers: int,
+    fn: Callable[[Ctx, Item], T],
+    context: Ctx,
+    items: Sequence[Item],
+    workers: int,
     est_seconds: float = 0.0,
 ) -> list[T]:
     """``[fn(context, item) for item in items]`` on ``workers`` single-threaded workers of the
