@@ -40,7 +40,7 @@ from typing import Any
 
 import nbformat
 
-from .study.fields import read_mapping
+from .runs.fields import read_mapping
 from .viz import CHART_MODE_ENV
 
 #: Notebook metadata key holding extra parameter-file glob patterns.

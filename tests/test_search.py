@@ -14,7 +14,7 @@ import pytest
 
 from pwlkit.search import SearchConfig, resolve_strategy, run_search, run_searches, signal_view
 from pwlkit.search.loop import search_queries
-from pwlkit.search.report import best_so_far
+from pwlkit.search.outcome import best_so_far
 from pwlkit.search.strategies import pw_spec
 from pwlkit.search.toy import make_toy_benchmark
 

@@ -12,9 +12,9 @@ from test_search import ridge_fit
 from pwlkit.cli import main
 from pwlkit.search import SEARCH_HPARAMS, SearchConfig, make_config, run_searches
 from pwlkit.search.cells import group_search_jobs, search_cells
-from pwlkit.search.runner import read_cells, run_cells
+from pwlkit.search.driver import read_cells, run_cells
 from pwlkit.search.study import load_search_results, load_search_study, run_search_study
-from pwlkit.search.summary import paper_table, search_summary, summarize_rows
+from pwlkit.search.summary import paper_table, summarize_rows, summarize_search
 from pwlkit.search.toy import make_toy_benchmark
 
 REPO = Path(__file__).resolve().parents[1]
@@ -108,12 +108,12 @@ def test_failed_jobs_are_logged_and_the_rest_stored(toy, tmp_path):
 
 
 def test_summary_and_paper_table(toy, tmp_path):
-    s = search_summary(toy, "random", 40, runs=6, output_dir=tmp_path)
+    s = summarize_search(toy, "random", 40, runs=6, output_dir=tmp_path)
     assert s["n_runs"] == 6 and s["signal"] == "val"
     assert s["oracle_test_error"] == pytest.approx(100 - toy.test[np.argmax(toy.val)])
     assert len(s["curve"]) == 40
     assert s["computed_runs"] == 6
-    again = search_summary(toy, "random", 40, runs=6, output_dir=tmp_path)
+    again = summarize_search(toy, "random", 40, runs=6, output_dir=tmp_path)
     assert again["computed_runs"] == 0 and again["mean_test_error"] == s["mean_test_error"]
     table = paper_table(_summary_frame(s), budget=40)
     assert table.loc["random", ("val", toy.name)].startswith(f"{s['mean_test_error']:.2f} ±")

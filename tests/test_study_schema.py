@@ -10,7 +10,7 @@ from pwlkit.study import (
     Study,
     StudyError,
     expand_cells,
-    group_jobs,
+    group_fit_jobs,
     load_study,
     study_jobs,
 )
@@ -121,7 +121,7 @@ def test_jobs_group_batchable_cells_deterministically():
     fewer = {j.job_id for j in study_jobs(load_study({**BASE, "cells_per_job": 3}))}
     assert fewer <= more
     with pytest.raises(ValueError, match="cells_per_job"):
-        group_jobs(expand_cells(study), 0)
+        group_fit_jobs(expand_cells(study), 0)
 
 
 # ------------------------------------------------------------------------------ validation

@@ -13,6 +13,9 @@ import numpy as np
 PAD = -1
 """Operation index of an absent node (spaces whose cells have fewer nodes than the maximum)."""
 
+SIGNALS = ("val", "test")
+"""The accuracy columns of a benchmark a predictor or a search can read."""
+
 
 @dataclass(frozen=True, eq=False)
 class Benchmark:

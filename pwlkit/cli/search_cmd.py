@@ -6,7 +6,7 @@ import argparse
 import json
 
 from pwlkit.search.cells import DEFAULT_RUNS_PER_JOB
-from pwlkit.search.runner import DEFAULT_OUTPUT_DIR
+from pwlkit.search.driver import DEFAULT_OUTPUT_DIR
 
 _OPTIONS = ("n_init", "pool_size", "top_k", "epochs", "backbone", "population", "sample")
 
@@ -77,10 +77,10 @@ def run(args: argparse.Namespace) -> int:
     missing = [f"--{k}" for k in ("benchmark", "strategy", "budget") if getattr(args, k) is None]
     if missing:
         raise UserError(f"missing {', '.join(missing)} (or give --study FILE)")
-    from pwlkit.search.summary import search_summary
+    from pwlkit.search.summary import summarize_search
 
     options = {k: getattr(args, k) for k in _OPTIONS if getattr(args, k) is not None}
-    summary = search_summary(
+    summary = summarize_search(
         args.benchmark,
         args.strategy,
         args.budget,

@@ -1,17 +1,17 @@
 """Budgeted architecture search on table-backed spaces: predictor-guided (any loss or PW
 schedule), random search and regularized evolution, reported like the PWLNAS paper.
 
->>> from pwlkit.search import run_search, search_summary
+>>> from pwlkit.search import run_search, summarize_search
 >>> run_search(benchmark, "pw", budget=100, seed=0)              # doctest: +SKIP
->>> search_summary("nb201-cifar10", "pw", budget=100, runs=30)   # doctest: +SKIP
+>>> summarize_search("nb201-cifar10", "pw", budget=100, runs=30)   # doctest: +SKIP
 """
 
+from .api import make_config, run_search, run_searches
 from .loop import SEARCH_EPOCHS, SEARCH_HPARAMS, SIGNALS, SearchConfig, signal_view
-from .report import error_of, oracle, summarize_runs
-from .run import make_config, run_search, run_searches
+from .outcome import error_of, oracle, summarize_runs
 from .strategies import PW_PAIRS, PW_SWITCH, Strategy, pw_spec, resolve_strategy
 from .study import load_search_results, load_search_study, run_search_study
-from .summary import paper_table, search_summary, summarize_rows
+from .summary import paper_table, summarize_rows, summarize_search
 from .toy import make_toy_benchmark
 
 __all__ = [
@@ -34,8 +34,8 @@ __all__ = [
     "run_search",
     "run_search_study",
     "run_searches",
-    "search_summary",
     "signal_view",
     "summarize_rows",
     "summarize_runs",
+    "summarize_search",
 ]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pwlkit.benchmarks.base import Benchmark
-from pwlkit.study.cells import Job, digest
+from pwlkit.runs.jobs import Cell, Job, group_jobs
 
 from .loop import SEARCH_EPOCHS, SearchConfig
 from .strategies import resolve_strategy
@@ -43,7 +43,7 @@ def strategy_settings(kind: str, config: SearchConfig) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class SearchCell:
+class SearchCell(Cell):
     """One search run; ``settings`` is canonical JSON of `strategy_settings`."""
 
     benchmark: str
@@ -66,10 +66,6 @@ class SearchCell:
             "settings": json.loads(self.settings),
             "format": RESULT_FORMAT,
         }
-
-    @property
-    def cell_id(self) -> str:
-        return digest(self.config())
 
     @property
     def batch_key(self) -> tuple:
@@ -118,14 +114,6 @@ def group_search_jobs(cells: list[SearchCell], runs_per_job: int) -> list[Search
     Deterministic: the same cells always give the same jobs, whatever is stored already, so
     every executor runs the same lockstep groups and gets the same numbers.
     """
-    if runs_per_job < 1:
-        raise ValueError(f"runs_per_job must be >= 1, got {runs_per_job}")
-    groups: dict[tuple, list[SearchCell]] = {}
-    for cell in cells:
-        groups.setdefault(cell.batch_key, []).append(cell)
-    jobs = []
-    for members in groups.values():
-        members = sorted(members, key=lambda c: c.seed)
-        for i in range(0, len(members), runs_per_job):
-            jobs.append(SearchJob(tuple(members[i : i + runs_per_job])))
-    return jobs
+    return group_jobs(
+        cells, runs_per_job, lambda c: c.seed, job_type=SearchJob, option="runs_per_job"
+    )

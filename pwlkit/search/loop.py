@@ -2,7 +2,7 @@
 
 Each loop sees only a *signal view* of the benchmark: a copy whose ``val`` is the chosen signal
 and whose ``test`` is blanked, so nothing inside a loop can read the reported metric. A loop
-returns the queried rows in query order; `pwlkit.search.report` turns those into test results.
+returns the queried rows in query order; `pwlkit.search.outcome` turns those into test results.
 
 Guided runs of several seeds advance in lockstep: every run has queried the same number of
 architectures at each round, so one batched `fit_predict_many` call trains the predictors of
@@ -17,13 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pwlkit.benchmarks.base import Benchmark
+from pwlkit.benchmarks.base import SIGNALS, Benchmark
 
-from .neighbours import Encoding, nearest_unqueried, random_nearest_unqueried
+from .neighbours import HammingCodes, nearest_unqueried, random_nearest_unqueried
 from .strategies import Strategy
-
-SIGNALS = ("val", "test")
-
 
 SEARCH_HPARAMS: dict = {"batch_size": 64, "lr": 1e-3, "weight_decay": 1e-3}
 """Predictor training settings of a search round, pinned here (not taken from the engine's
@@ -135,7 +132,7 @@ def search_queries(
     if strategy.kind == "random":
         return [_random(view, budget, seed) for seed in seeds]
     if strategy.kind == "evolution":
-        enc = Encoding(view)
+        enc = HammingCodes(view)
         return [_evolution(view, enc, budget, seed, config) for seed in seeds]
     return _guided(view, strategy.loss, budget, seeds, config, fit_fn)
 
@@ -146,7 +143,7 @@ def _random(view: Benchmark, budget: int, seed: int) -> np.ndarray:
 
 
 def _evolution(
-    view: Benchmark, enc: Encoding, budget: int, seed: int, config: SearchConfig
+    view: Benchmark, enc: HammingCodes, budget: int, seed: int, config: SearchConfig
 ) -> np.ndarray:
     """Regularized evolution (Real et al. 2019): tournament, mutate the winner, age out."""
     rng = np.random.default_rng(seed)
@@ -178,7 +175,7 @@ def _guided(
     if fit_fn is None:
         from pwlkit.train import fit_predict_many as fit_fn
 
-    enc = Encoding(view)
+    enc = HammingCodes(view)
     signal = view.val
     rngs = [np.random.default_rng(seed) for seed in seeds]
     orders = [list(rng.choice(view.num_archs, size=config.n_init, replace=False)) for rng in rngs]

@@ -15,7 +15,7 @@ import numpy as np
 from pwlkit.benchmarks.base import Benchmark
 
 
-class Encoding:
+class HammingCodes:
     """Flat integer codes of every architecture, built once per benchmark for fast distances."""
 
     def __init__(self, benchmark: Benchmark) -> None:
@@ -30,7 +30,7 @@ class Encoding:
 
 
 def nearest_unqueried(
-    enc: Encoding, parent: int, queried: np.ndarray, size: int, rng: np.random.Generator
+    enc: HammingCodes, parent: int, queried: np.ndarray, size: int, rng: np.random.Generator
 ) -> np.ndarray:
     """The ``size`` unqueried architectures closest to ``parent``, ties broken at random.
 
@@ -46,7 +46,7 @@ def nearest_unqueried(
 
 
 def random_nearest_unqueried(
-    enc: Encoding, parent: int, queried: np.ndarray, rng: np.random.Generator
+    enc: HammingCodes, parent: int, queried: np.ndarray, rng: np.random.Generator
 ) -> int:
     """One unqueried architecture at the smallest available distance from ``parent``.
 

@@ -1,7 +1,7 @@
 """Search study files: a grid of searches (benchmarks x strategies x budgets x signals x runs).
 
 The file is checked in full before any search starts; every problem names the file, the key
-and the valid choices. Results go to ``<output_dir>/<name>/`` (a `pwlkit.study.ResultStore`)
+and the valid choices. Results go to ``<output_dir>/<name>/`` (a `pwlkit.runs.ResultStore`)
 and a run that is interrupted resumes where it stopped.
 """
 
@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pwlkit.study.fields import (
+from pwlkit.runs.benchmark_cache import load_benchmark_cached
+from pwlkit.runs.fields import (
     check_keys,
     folder_name,
     int_list,
@@ -23,11 +24,11 @@ from pwlkit.study.fields import (
     setting_map,
     str_list,
 )
-from pwlkit.study.run import RunReport
+from pwlkit.runs.record import RunRecord
 
 from .cells import DEFAULT_RUNS_PER_JOB, SearchCell, search_cells
+from .driver import DEFAULT_OUTPUT_DIR, read_cells, run_cells
 from .loop import SEARCH_HPARAMS, SIGNALS, SearchConfig
-from .runner import DEFAULT_OUTPUT_DIR, read_cells, run_cells
 from .strategies import BASELINES
 
 KEYS: dict[str, str] = {
@@ -140,11 +141,9 @@ def load_search_study(source: str | Path | Mapping[str, Any] | SearchStudy) -> S
     )
 
 
-def study_cells(study: SearchStudy, data_dir: str | Path | None = None) -> list[SearchCell]:
+def expand_search_cells(study: SearchStudy, data_dir: str | Path | None = None) -> list[SearchCell]:
     """Every search run of the study (loads each benchmark to resolve ``pw`` and check
     budgets against the space)."""
-    from pwlkit.study.runner import load_benchmark_cached
-
     cells = []
     for name in study.benchmarks:
         bench = load_benchmark_cached(name, data_dir or study.data_dir)
@@ -170,11 +169,11 @@ def run_search_study(
     scheduler: str | None = None,
     data_dir: str | Path | None = None,
     progress: bool = True,
-) -> RunReport:
+) -> RunRecord:
     """Run every search of a study that is not stored yet; safe to interrupt and re-run."""
     study = load_search_study(study)
     data_dir = data_dir if data_dir is not None else study.data_dir
-    cells = study_cells(study, data_dir)
+    cells = expand_search_cells(study, data_dir)
     return run_cells(
         cells,
         study.store_dir,
@@ -192,7 +191,7 @@ def load_search_results(
 ):
     """The stored runs of a study: one row per run (settings, test error, curve, queried)."""
     study = load_search_study(study)
-    return read_cells(study.store_dir, study_cells(study, data_dir or study.data_dir))
+    return read_cells(study.store_dir, expand_search_cells(study, data_dir or study.data_dir))
 
 
 def _check_strategies(strategies: tuple[str, ...], fail) -> None:

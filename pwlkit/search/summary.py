@@ -1,6 +1,6 @@
 """Many runs of one search, stored and summarized: what `pwlkit search` prints.
 
-`search_summary` runs (or reuses from the store) ``runs`` seeds of one search and returns the
+`summarize_search` runs (or reuses from the store) ``runs`` seeds of one search and returns the
 numbers of the paper's search tables; `summarize_rows` and `paper_table` do the same for a
 whole search study.
 """
@@ -15,15 +15,16 @@ from pathlib import Path
 import pandas as pd
 
 from pwlkit.benchmarks.base import Benchmark
+from pwlkit.runs.benchmark_cache import load_benchmark_cached
 
+from .api import make_config
 from .cells import DEFAULT_RUNS_PER_JOB, search_cells
+from .driver import DEFAULT_OUTPUT_DIR, read_cells, rows_to_runs, run_cells
 from .loop import SearchConfig
-from .report import summarize_runs
-from .run import make_config
-from .runner import DEFAULT_OUTPUT_DIR, read_cells, rows_to_runs, run_cells
+from .outcome import summarize_runs
 
 
-def search_summary(
+def summarize_search(
     benchmark: Benchmark | str,
     strategy: str,
     budget: int,
@@ -49,8 +50,6 @@ def search_summary(
     plus the strategy, its resolved loss, budget, settings, and how many runs were computed
     now or reused.
     """
-    from pwlkit.study.runner import load_benchmark_cached
-
     if not isinstance(runs, int) or isinstance(runs, bool) or runs < 1:
         raise ValueError(f"runs must be a positive integer, got {runs!r}")
     bench = (
@@ -102,8 +101,6 @@ def search_summary(
 def summarize_rows(df: pd.DataFrame, data_dir: str | Path | None = None) -> pd.DataFrame:
     """One row per (benchmark, strategy, loss, budget, signal) of stored runs: mean and std of
     the test error, found-best fraction, runs, and the oracle and global-best lines."""
-    from pwlkit.study.runner import load_benchmark_cached
-
     keys = ["benchmark", "strategy", "loss", "budget", "signal"]
     rows = []
     for key, group in df.groupby(keys, sort=False):

@@ -6,26 +6,26 @@
 >>> summarize(load_results(study), by=["train_size", "loss"])  # doctest: +SKIP
 """
 
-from .cells import RESULT_FORMAT, Cell, Job, expand_cells, group_jobs
-from .executors import EXECUTORS
+from pwlkit.runs import EXECUTORS, ResultStore, RunRecord
+
+from .cells import RESULT_FORMAT, FitCell, FitJob, expand_cells, group_fit_jobs, study_jobs
+from .driver import StudyStatus, run_study, study_status
 from .results import load_results, summarize
-from .run import RunReport, StudyStatus, run_study, study_jobs, study_status
 from .schema import KEYS, Study, StudyError, load_study
-from .store import ResultStore
 
 __all__ = [
     "EXECUTORS",
     "KEYS",
     "RESULT_FORMAT",
-    "Cell",
-    "Job",
+    "FitCell",
+    "FitJob",
     "ResultStore",
-    "RunReport",
+    "RunRecord",
     "Study",
     "StudyError",
     "StudyStatus",
     "expand_cells",
-    "group_jobs",
+    "group_fit_jobs",
     "load_results",
     "load_study",
     "run_study",

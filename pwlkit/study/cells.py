@@ -9,11 +9,12 @@ stored), so every executor trains the same batches and gets the same numbers.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from itertools import product
 from typing import Any
+
+from pwlkit.runs.jobs import Cell, Job, group_jobs
 
 from .schema import Study
 
@@ -28,14 +29,8 @@ def _result_settings(text: str) -> dict[str, Any]:
     return {k: v for k, v in json.loads(text).items() if k not in EXECUTION_ONLY}
 
 
-def digest(payload: Any) -> str:
-    """Short stable id of a JSON-able payload (cell and job ids of studies and searches)."""
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
 @dataclass(frozen=True)
-class Cell:
+class FitCell(Cell):
     """One fit: a loss trained on ``train_size`` architectures of a benchmark with a seed."""
 
     benchmark: str
@@ -71,10 +66,6 @@ class Cell:
         }
 
     @property
-    def cell_id(self) -> str:
-        return digest(self.config())
-
-    @property
     def batch_key(self) -> tuple:
         """Cells with equal keys can be trained in one batched engine call."""
         return (
@@ -90,27 +81,16 @@ class Cell:
 
 
 @dataclass(frozen=True)
-class Job:
-    """Cells trained together by one call of the batched engine (equal batch keys)."""
+class FitJob(Job):
+    """Fits trained together by one call of the batched engine (equal batch keys)."""
 
-    cells: tuple[Cell, ...]
-
-    @property
-    def job_id(self) -> str:
-        return digest(sorted(c.cell_id for c in self.cells))
-
-    @property
-    def cell_ids(self) -> list[str]:
-        return [c.cell_id for c in self.cells]
+    cells: tuple[FitCell, ...]
 
     @property
     def cost(self) -> float:
         """Relative cost estimate (train size x epochs x models) used to start big jobs first."""
         c = self.cells[0]
         return float(c.train_size * c.epochs * len(self.cells))
-
-    def __len__(self) -> int:
-        return len(self.cells)
 
 
 def engine_settings(backbone: str, epochs: int, hparams: dict[str, Any]) -> dict[str, Any]:
@@ -122,7 +102,7 @@ def engine_settings(backbone: str, epochs: int, hparams: dict[str, Any]) -> dict
     return {**train, **ARCH_PARAMS.get(backbone, {}), **arch}
 
 
-def expand_cells(study: Study) -> list[Cell]:
+def expand_cells(study: Study) -> list[FitCell]:
     """Every cell of a study, in a fixed order (benchmark, backbone, size, loss, seed)."""
     hparams = json.dumps(dict(study.hyperparameters), sort_keys=True)
     settings = {
@@ -132,7 +112,7 @@ def expand_cells(study: Study) -> list[Cell]:
         for bb in study.backbones
     }
     return [
-        Cell(
+        FitCell(
             benchmark=b,
             signal=study.signal,
             loss=loss,
@@ -151,22 +131,24 @@ def expand_cells(study: Study) -> list[Cell]:
     ]
 
 
-def group_jobs(cells: list[Cell], cells_per_job: int) -> list[Job]:
+def group_fit_jobs(cells: list[FitCell], cells_per_job: int) -> list[FitJob]:
     """Cut cells into batched jobs: equal batch keys, seed-major, at most ``cells_per_job``.
 
     Seed-major order keeps earlier jobs unchanged when seeds are appended to a study.
     Deterministic: the same cells always give the same jobs, whatever is stored already.
     """
-    if cells_per_job < 1:
-        raise ValueError(f"cells_per_job must be >= 1, got {cells_per_job}")
-    groups: dict[tuple, list[Cell]] = {}
     loss_order: dict[str, int] = {}
     for cell in cells:
-        groups.setdefault(cell.batch_key, []).append(cell)
         loss_order.setdefault(cell.loss, len(loss_order))
-    jobs: list[Job] = []
-    for members in groups.values():
-        members = sorted(members, key=lambda c: (c.seed, loss_order[c.loss]))
-        for i in range(0, len(members), cells_per_job):
-            jobs.append(Job(tuple(members[i : i + cells_per_job])))
-    return jobs
+    return group_jobs(
+        cells,
+        cells_per_job,
+        lambda c: (c.seed, loss_order[c.loss]),
+        job_type=FitJob,
+        option="cells_per_job",
+    )
+
+
+def study_jobs(study: Study) -> list[FitJob]:
+    """The study's jobs (deterministic; what every executor runs)."""
+    return group_fit_jobs(expand_cells(study), study.cells_per_job)

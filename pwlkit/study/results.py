@@ -10,10 +10,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pwlkit.runs.store import ResultStore
+
 from .cells import expand_cells
-from .runner import CONFIG_COLUMNS, metric_columns
+from .job import CONFIG_COLUMNS, metric_columns
 from .schema import Study, load_study
-from .store import ResultStore
 
 DEFAULT_BY = ("benchmark", "backbone", "train_size", "loss")
 _METRIC_RE = re.compile(r"^(tau|spearman|precision_at_.+|n_at_\d+|top1_test)$")
@@ -30,19 +31,21 @@ def load_results(
     predictor ranks first), ``fit_seconds`` (the job's training time shared by its cells),
     ``settings`` (every engine setting, defaults filled, JSON), ``cell_id``, ``job_id``. Only
     the cells of the study's current settings are returned (rows of earlier settings stay
-    stored; ``include_other_settings=True`` returns them too).
+    stored; ``include_other_settings=True`` returns them too). ``df.attrs["skipped_parts"]``
+    lists stored parts that could not be used (damaged, or another layout), with the reason.
     """
     study = load_study(study)
     store = ResultStore(study.store_dir)
     cells = expand_cells(study)
     order = {c.cell_id: i for i, c in enumerate(cells)}
-    df = store.read(None if include_other_settings else order)
+    df = store.read(None if include_other_settings else order, required=CONFIG_COLUMNS)
+    skipped = [{"part": str(p), "why": why} for p, why in store.skipped]
     metrics = metric_columns(study.ts, study.ks)
     head = ["study", *CONFIG_COLUMNS]
     if df.empty:
-        return pd.DataFrame(
-            columns=[*head, *metrics, "fit_seconds", "settings", "cell_id", "job_id"]
-        )
+        df = pd.DataFrame(columns=[*head, *metrics, "fit_seconds", "settings", "cell_id", "job_id"])
+        df.attrs["skipped_parts"] = skipped
+        return df
     df.insert(0, "study", study.name)
     df["_order"] = df["cell_id"].map(order).fillna(len(order)).astype(int)
     df = df.sort_values(["_order", "cell_id"], kind="stable").drop(columns="_order")
@@ -50,7 +53,9 @@ def load_results(
     tail = [c for c in ("fit_seconds", "settings", "cell_id", "job_id") if c in other]
     extra = [c for c in other if c not in tail]  # metrics of earlier settings
     cols = head + [m for m in metrics if m in df.columns] + extra + tail
-    return df[cols].reset_index(drop=True)
+    df = df[cols].reset_index(drop=True)
+    df.attrs["skipped_parts"] = skipped
+    return df
 
 
 def summarize(

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .fields import (
+from pwlkit.benchmarks.base import SIGNALS
+from pwlkit.runs.fields import (
     check_keys,
     folder_name,
     int_list,
@@ -28,7 +29,6 @@ DEFAULT_TS: tuple[float, ...] = (0.5, 1.0, 5.0, 10.0)
 DEFAULT_KS: tuple[int, ...] = (1, 5, 10, 50)
 DEFAULT_OUTPUT_DIR = "outputs/studies"
 DEFAULT_CELLS_PER_JOB = 16
-SIGNALS = ("val", "test")
 
 _RESERVED = ("benchmark", "train_sets", "losses", "seeds", "backbone", "epochs", "signal")
 """Engine arguments a study sets through keys of its own, never through ``hyperparameters``."""

@@ -13,14 +13,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..benchmarks.base import Benchmark
+from ..benchmarks.base import SIGNALS, Benchmark
 from ..losses import parse_loss
 from ..predictors import build_predictor, encode
 from . import engine
 from . import workers as workers_mod
 from .config import CORE_FLOPS_PER_SECOND, GROUP_STEP_FLOPS, MAX_GROUP, resolve
-
-SIGNALS = ("val", "test")
 
 
 def fit_predict(

@@ -5,7 +5,7 @@ there are or of which kind. Threads share the interpreter lock: each of the hund
 operations of a training step releases and retakes it, and two training threads of one
 process lost about 15% of their speed to that here (a GCN step took 4.9 ms on each of two
 threads, 4.2 ms in each of two processes and 4.2 ms alone). Long calls therefore run in fresh
-interpreter processes (``python -m pwlkit.train.worker``), which cost about 2 s to start.
+interpreter processes (``python -m pwlkit.train.worker_main``), which cost about 2 s to start.
 Forking the caller instead is not safe: MKL's allocator state copied mid-use made a forked
 child spin forever inside its first matrix product. Fresh processes never import the caller's
 ``__main__``, so scripts need no ``if __name__ == "__main__"`` guard.
@@ -122,7 +122,7 @@ def run_in_processes(
     try:
         for part in parts:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "pwlkit.train.worker", str(os.getpid())],
+                [sys.executable, "-m", "pwlkit.train.worker_main", str(os.getpid())],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 env=env,

@@ -48,7 +48,7 @@ def best_so_far(signal_values: np.ndarray) -> np.ndarray:
     return positions
 
 
-def report_run(benchmark: Benchmark, queried: np.ndarray, signal_values: np.ndarray) -> dict:
+def run_outcome(benchmark: Benchmark, queried: np.ndarray, signal_values: np.ndarray) -> dict:
     """JSON-ready result of one run: the reported architecture, its test value and error, the
     best-so-far test-error curve and whether the run found the global best (by test)."""
     queried = np.asarray(queried, dtype=np.int64)

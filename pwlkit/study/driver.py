@@ -2,105 +2,21 @@
 
 from __future__ import annotations
 
-import time
-import traceback
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .cells import Cell, Job, expand_cells, group_jobs
-from .executors import iter_outcomes, resolve_executor
-from .runner import load_benchmark_cached
+from pwlkit.runs.benchmark_cache import load_benchmark_cached
+from pwlkit.runs.driver import run_jobs
+from pwlkit.runs.executors import resolve_executor
+from pwlkit.runs.jobs import Job
+from pwlkit.runs.record import RunRecord
+from pwlkit.runs.store import ResultStore
+
+from .cells import expand_cells, study_jobs
+from .job import run_fit_job
 from .schema import Study, StudyError, load_study
-from .store import ResultStore
-
-
-@dataclass
-class RunReport:
-    """What a run did: counts of cells (or search runs), failures, time."""
-
-    study: str
-    store: Path
-    executor: str
-    total: int
-    already_done: int
-    computed: int = 0
-    failed: list[dict[str, Any]] = field(default_factory=list)
-    seconds: float = 0.0
-    unit: str = "cells"
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
-
-    @property
-    def done(self) -> int:
-        return self.already_done + self.computed
-
-    def __str__(self) -> str:
-        prefix = f"study {self.study}: " if self.study else ""
-        text = (
-            f"{prefix}{self.done}/{self.total} {self.unit} done "
-            f"({self.already_done} already stored, {self.computed} computed now) "
-            f"in {self.seconds:.1f} s [{self.executor}]; results in {self.store}"
-        )
-        if self.failed:
-            n = sum(len(f["cells"]) for f in self.failed)
-            text += (
-                f"\n{len(self.failed)} job(s) failed ({n} {self.unit}); run again to retry "
-                f"them. First error: {self.failed[0]['error']}"
-            )
-        return text
-
-
-def store_outcomes(
-    outcomes: Iterator[tuple[Job, Any]],
-    store: ResultStore,
-    report: RunReport,
-    bar: Any,
-    describe_job: Callable[[Job], str] | None = None,
-) -> None:
-    """Store each job's rows the moment it finishes; log a failed job and go on. The
-    executor is closed on the way out (an interrupt stops its workers)."""
-    try:
-        for job, result in outcomes:
-            if isinstance(result, BaseException):
-                error = _describe(result)
-                store.log_failure(job.job_id, job.cell_ids, error)
-                report.failed.append({"job_id": job.job_id, "cells": job.cell_ids, "error": error})
-                what = describe_job(job) if describe_job else f"{len(job)} {report.unit}"
-                bar.write(f"job {job.job_id} failed ({what}): {error}")
-                bar.set_postfix(failed=len(report.failed))
-                continue
-            store.write_part(job.job_id, result)
-            report.computed += len(job)
-            bar.update(len(job))
-    finally:
-        bar.close()
-        close = getattr(outcomes, "close", None)
-        if close is not None:
-            close()
-
-
-def study_cells(study: Study) -> list[Cell]:
-    """The study's cells in table order."""
-    return expand_cells(study)
-
-
-def study_jobs(study: Study) -> list[Job]:
-    """The study's jobs (deterministic; what every executor runs)."""
-    return group_jobs(expand_cells(study), study.cells_per_job)
-
-
-def pending_jobs(study: Study, done: set[str]) -> list[Job]:
-    """Jobs still to run, with their stored cells removed."""
-    out = []
-    for job in study_jobs(study):
-        missing = tuple(c for c in job.cells if c.cell_id not in done)
-        if missing:
-            out.append(job if len(missing) == len(job.cells) else Job(missing))
-    return out
 
 
 def check_data(study: Study, jobs: list[Job], data_dir: str | Path | None) -> None:
@@ -139,7 +55,7 @@ def run_study(
     progress: bool = True,
     fit_fn: Callable | None = None,
     sample_fn: Callable | None = None,
-) -> RunReport:
+) -> RunRecord:
     """Run every cell of a study that is not stored yet; safe to interrupt and re-run.
 
     Args:
@@ -157,7 +73,7 @@ def run_study(
         fit_fn, sample_fn: replace the training engine (defaults: `pwlkit.train`).
 
     Returns:
-        A `RunReport`. Failed jobs are listed there and in ``failures.jsonl``; the other
+        A `RunRecord`. Failed jobs are listed there and in ``failures.jsonl``; the other
         jobs' results are stored.
     """
     study = load_study(study)
@@ -165,61 +81,28 @@ def run_study(
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     data_dir = data_dir if data_dir is not None else study.data_dir
-    started = time.perf_counter()
-
-    store = ResultStore(study.store_dir)
-    store.prepare()
-    cells = expand_cells(study)
-    done_before = store.done_ids()
-    jobs = pending_jobs(study, done_before)
-    report = RunReport(
-        study=study.name,
-        store=study.store_dir,
+    return run_jobs(
+        expand_cells(study),
+        study_jobs(study),
+        study.store_dir,
+        run_fit_job,
         executor=kind,
-        total=len(cells),
-        already_done=sum(c.cell_id in done_before for c in cells),
-    )
-    if not jobs:
-        report.seconds = time.perf_counter() - started
-        return report
-    check_data(study, jobs, data_dir)
-    store.prepare(study.to_dict())
-
-    jobs.sort(key=lambda j: -j.cost)  # long jobs first: shorter tail
-    run_kwargs = {"data_dir": data_dir, "fit_fn": fit_fn, "sample_fn": sample_fn}
-    outcomes = iter_outcomes(
-        kind,
-        jobs,
-        run_kwargs,
+        run_kwargs={"data_dir": data_dir, "fit_fn": fit_fn, "sample_fn": sample_fn},
         workers=workers,
         threads=threads,
         scheduler=scheduler,
         retries=retries,
+        progress=progress,
+        name=study.name,
+        describe_job=_describe_study_job,
+        before_compute=lambda jobs: check_data(study, jobs, data_dir),
+        parameters=study.to_dict(),
     )
-
-    from tqdm.auto import tqdm
-
-    bar = tqdm(
-        total=report.total,
-        initial=report.already_done,
-        unit="cell",
-        desc=study.name,
-        disable=not progress,
-        smoothing=0.1,
-    )
-    store_outcomes(outcomes, store, report, bar, _describe_study_job)
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def _describe_study_job(job: Job) -> str:
     c = job.cells[0]
     return f"{len(job)} cells: {c.benchmark}, n={c.train_size}, {c.backbone}"
-
-
-def _describe(exc: BaseException) -> str:
-    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    return text.splitlines()[-1] if text else type(exc).__name__
 
 
 @dataclass

@@ -5,7 +5,7 @@ which takes about 35 s per fit at N = 469 on 2 CPU threads here. Prints the fit 
 plus scoring all 15,625 cells), the model FLOPs it performs, and the fraction of this machine's
 fp32 matmul peak, measured in the same run.
 
-    python benchmarks/single_fit.py [--data-dir ../shared/data] [--threads 2] [--repeats 3]
+    python perf/single_fit.py [--data-dir ../shared/data] [--threads 2] [--repeats 3]
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Times `pwlkit.train.engine.predict_all` (the chunked forward pass that follows e
 one model, chunks shared out to one single-threaded worker per torch thread, and prints the FLOP rate against this machine's fp32 matmul peak measured in the
 same run. Target for the GCN 144 x 4: < 0.2 s.
 
-    python benchmarks/scoring.py [--data-dir ../shared/data] [--threads 2] [--repeats 20]
+    python perf/scoring.py [--data-dir ../shared/data] [--threads 2] [--repeats 20]
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Each executor yields ``(job, rows)`` as jobs finish, or ``(job, exception)`` for a job that
 failed, and never writes anything itself: the caller stores rows as they arrive, so a crash
 or a kill loses at most the jobs still running. Every executor calls the same job function
-(`run_job` for study jobs, `pwlkit.search.runner.run_search_job` for searches) on the same
+(`pwlkit.study.job.run_fit_job` for study jobs, `pwlkit.search.job.run_search_job` for
+searches) on the same
 jobs, so the numbers do not depend on which one ran them.
 """
 
@@ -19,8 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from .cells import Job
-from .runner import run_job, worker_host
+from .jobs import Job
+from .threads import worker_host
 
 EXECUTORS = ("inline", "local", "dask")
 ALIASES = {"process": "local", "processes": "local", "pool": "local", "serial": "inline"}
@@ -55,7 +56,7 @@ def split_cores(workers: int | None, n_jobs: int) -> tuple[int, int]:
     return n, max(1, cores // n)
 
 
-def iter_inline(jobs: list[Job], run_kwargs: dict[str, Any], fn: JobFn = run_job) -> Outcome:
+def iter_inline(jobs: list[Job], run_kwargs: dict[str, Any], fn: JobFn) -> Outcome:
     """Run jobs one after another in this process (debugging, notebooks, tiny studies).
 
     A ``threads`` value in ``run_kwargs`` applies for the run only; the caller's torch thread
@@ -83,7 +84,8 @@ def iter_local(
     workers: int | None = None,
     threads: int | None = None,
     retries: int = 1,
-    fn: JobFn = run_job,
+    *,
+    fn: JobFn,
 ) -> Outcome:
     """Run jobs in a pool of spawned processes on this machine.
 
@@ -164,7 +166,8 @@ def iter_dask(
     threads: int | None = None,
     scheduler: str | None = None,
     retries: int = 2,
-    fn: JobFn = run_job,
+    *,
+    fn: JobFn,
 ) -> Outcome:
     """Run jobs on Dask: a running scheduler (``scheduler='tcp://host:8786'``) or a
     `LocalCluster` started for this run. A task whose worker dies is re-run elsewhere, and a
@@ -232,7 +235,7 @@ def iter_outcomes(
     threads: int | None = None,
     scheduler: str | None = None,
     retries: int | None = None,
-    fn: JobFn = run_job,
+    fn: JobFn,
 ) -> Outcome:
     """``(job, rows or exception)`` from the executor ``kind`` ("inline", "local", "dask");
     ``retries`` defaults to each executor's own (local 1, Dask 2)."""

@@ -11,7 +11,7 @@ import numpy as np
 from pwlkit.benchmarks.base import Benchmark
 
 from .loop import SEARCH_HPARAMS, SearchConfig, check_budget, search_queries, signal_view
-from .report import report_run
+from .outcome import run_outcome
 from .strategies import resolve_strategy
 
 
@@ -66,7 +66,7 @@ def run_searches(
             "signal": signal,
             "budget": int(budget),
             "seed": seed,
-            **report_run(benchmark, order, view.val[order]),
+            **run_outcome(benchmark, order, view.val[order]),
             "seconds": seconds,
         }
         results.append(result)

@@ -1,4 +1,4 @@
-"""Entry point of a training worker process: ``python -m pwlkit.train.worker PARENT_PID``.
+"""Entry point of a training worker process: ``python -m pwlkit.train.worker_main PARENT_PID``.
 
 Started by `pwlkit.train.workers.run_in_processes`; reads its tasks from stdin and writes the
 results to stdout (both pickled).

@@ -4,7 +4,7 @@ Trains all (loss, seed) predictors in one batched `fit_predict_many` call (same 
 per seed for every loss) and prints a Markdown table for the README; writes the per-fit rows
 to ``outputs/loss_table_<benchmark>_<N>.csv``.
 
-    python benchmarks/loss_table.py [--benchmark nb201-cifar10] [--train-size 469] [--seeds 5]
+    python perf/loss_table.py [--benchmark nb201-cifar10] [--train-size 469] [--seeds 5]
 """
 
 from __future__ import annotations

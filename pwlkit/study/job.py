@@ -1,13 +1,13 @@
-"""Run one job: sample the training sets, train the batch, score every model on the space.
+"""Run one fit job: sample the training sets, train the batch, score every model on the space.
 
-`run_job` is a top-level function of plain arguments so that process pools and Dask workers
+`run_fit_job` is a top-level function of plain arguments so that process pools and Dask workers
 can import and call it. It returns rows and writes nothing: the process that owns the store
 writes, so workers need no access to the output folder.
 """
 
 from __future__ import annotations
 
-import os
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .cells import Job
+from pwlkit.runs.benchmark_cache import load_benchmark_cached
+from pwlkit.runs.threads import set_task_threads
+
+from .cells import FitJob
 
 CONFIG_COLUMNS = (
     "benchmark",
@@ -29,8 +32,6 @@ CONFIG_COLUMNS = (
     "hparams",
 )
 """The settings columns of a results row (with ``cell_id``/``job_id`` they identify a row)."""
-
-_BENCHMARKS: dict[tuple[str, str | None], Any] = {}
 
 
 def precision_column(t: float) -> str:
@@ -53,18 +54,8 @@ def metric_columns(ts, ks) -> list[str]:
     )
 
 
-def load_benchmark_cached(name: str, data_dir: str | Path | None):
-    """Load a benchmark once per process (a worker runs many jobs on the same space)."""
-    key = (name, str(data_dir) if data_dir is not None else None)
-    if key not in _BENCHMARKS:
-        from pwlkit.benchmarks import load_benchmark
-
-        _BENCHMARKS[key] = load_benchmark(name, data_dir=data_dir)
-    return _BENCHMARKS[key]
-
-
-def run_job(
-    job: Job,
+def run_fit_job(
+    job: FitJob,
     data_dir: str | Path | None = None,
     fit_fn: Callable[..., np.ndarray] | None = None,
     sample_fn: Callable[..., np.ndarray] | None = None,
@@ -95,8 +86,6 @@ def run_job(
     bench = load_benchmark_cached(first.benchmark, data_dir)
     true = np.asarray(bench.val if first.signal == "val" else bench.test, dtype=np.float64)
     train_sets = [np.asarray(sample_fn(bench, c.train_size, c.seed)) for c in job.cells]
-
-    import json
 
     start = time.perf_counter()
     preds = fit_fn(
@@ -147,41 +136,3 @@ def _lookup(values: dict, key: float) -> Any:
         if float(k) == float(key):
             return v
     raise KeyError(f"metric value for {key} missing from {sorted(values)}")
-
-
-def set_task_threads(threads: int | dict[str, int] | None) -> None:
-    """Torch threads for a job: an int as given; None or a ``{host: threads}`` map inside a
-    Dask worker: the host's share (see `_dask_task_threads`); None elsewhere: unchanged."""
-    if threads is None or isinstance(threads, dict):
-        threads = _dask_task_threads(threads or {})
-    if threads is not None:
-        import torch
-
-        if torch.get_num_threads() != threads:
-            torch.set_num_threads(threads)
-
-
-def _dask_task_threads(per_host: dict[str, int]) -> int | None:
-    """Inside a Dask worker: this host's share of cores per task slot (None elsewhere).
-
-    ``per_host`` maps a host to threads per task, computed by the submitting process from all
-    workers on that host; a host missing from it (a worker that joined later) shares its
-    cores between its own slots.
-    """
-    try:
-        from distributed import get_worker
-
-        worker = get_worker()
-    except (ImportError, ValueError):
-        return None
-    host = worker_host(worker.address)
-    if host in per_host:
-        return per_host[host]
-    slots = max(1, int(getattr(worker.state, "nthreads", 0) or getattr(worker, "nthreads", 1)))
-    return max(1, (os.cpu_count() or 1) // slots)
-
-
-def worker_host(address: str) -> str:
-    """The host part of a Dask address such as ``tcp://10.0.0.5:40123``."""
-    rest = address.split("://", 1)[-1]
-    return rest.rsplit(":", 1)[0] if ":" in rest else rest

@@ -8,16 +8,19 @@ Layout of ``<output_dir>/<study name>/``::
 
 A part is written to a temporary name in the same folder, flushed to disk and renamed with
 ``os.replace``, so a killed run leaves either a whole part or none. Stored parts are never
-rewritten or deleted by pwlkit; a cell is done when its id is in some part.
+rewritten or deleted by pwlkit; a cell is done when its id is in some part. A run holds the
+store's ``.lock`` (an advisory ``flock``, released by the OS when the process dies) while it
+computes, so two runs of one store never compute the same cells.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sys
 import time
-import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +31,7 @@ import yaml
 _PART_PREFIX = "part-"
 _TMP_PREFIX = ".tmp-"
 _STALE_TMP_SECONDS = 3600.0
+_LOCK_NAME = ".lock"
 
 
 class ResultStore:
@@ -37,6 +41,8 @@ class ResultStore:
         self.root = Path(root)
         self.results_dir = self.root / "results"
         self.failures_path = self.root / "failures.jsonl"
+        self.skipped: list[tuple[Path, str]] = []
+        """Parts the last read could not use, with the reason (damaged file, foreign layout)."""
 
     def __repr__(self) -> str:
         return f"ResultStore({str(self.root)!r}, parts={len(self.parts())})"
@@ -61,6 +67,45 @@ class ResultStore:
             self._atomic_write_bytes(
                 self.root / "study.yaml", yaml.safe_dump(parameters, sort_keys=False).encode()
             )
+
+    @contextlib.contextmanager
+    def hold(self, notify=None) -> Iterator[float]:
+        """Hold the store for one run; yields the seconds spent waiting for another holder.
+
+        A second run of the same store waits here (saying so once on stderr, or through
+        ``notify``) until the first ends, then sees the first run's cells as done.
+        """
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - no flock (Windows): runs are not serialized
+            yield 0.0
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / _LOCK_NAME, "a+") as fh:
+            waited = 0.0
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.seek(0)
+                holder = fh.read().strip() or "unknown"
+                message = (
+                    f"another run (pid {holder}) is computing {self.root}; waiting for it to "
+                    "finish, then running what is left"
+                )
+                (notify or (lambda m: print(m, file=sys.stderr, flush=True)))(message)
+                start = time.perf_counter()
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                waited = time.perf_counter() - start
+            fh.seek(0)
+            fh.truncate()
+            fh.write(str(os.getpid()))
+            fh.flush()
+            try:
+                yield waited
+            finally:
+                fh.seek(0)
+                fh.truncate()
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     def write_part(self, job_id: str, rows: pd.DataFrame) -> Path:
         """Store a finished job's rows atomically; returns the part's path."""
@@ -103,25 +148,73 @@ class ResultStore:
     def done_ids(self) -> set[str]:
         """Ids of every stored cell (reads one column per part: fast on big stores)."""
         done: set[str] = set()
+        self.skipped = []
         for part in self.parts():
-            table = _read(part, columns=["cell_id"])
+            table = self._read(part, columns=["cell_id"])
             if table is not None:
                 done.update(table.column("cell_id").to_pylist())
         return done
 
-    def read(self, cell_ids: Iterable[str] | None = None) -> pd.DataFrame:
-        """Every stored row (one per cell id), optionally only the given cells."""
+    def read(
+        self, cell_ids: Iterable[str] | None = None, required: Iterable[str] = ()
+    ) -> pd.DataFrame:
+        """Every stored row (one per cell id), optionally only the given cells, in the order
+        of ``cell_ids`` when given.
+
+        Parts that cannot be read, lack a ``required`` column or store a column with another
+        type than the store's other parts (a file from elsewhere) are left out and listed in
+        ``skipped``.
+        """
         frames = []
+        self.skipped = []
         for part in self.parts():
-            table = _read(part)
+            table = self._read(part)
             if table is not None:
-                frames.append(table.to_pandas())
+                frames.append((part, table.to_pandas()))
+        if not frames:
+            return pd.DataFrame()
+        frames = self._same_layout(frames, {"cell_id", "job_id", *required})
         if not frames:
             return pd.DataFrame()
         df = pd.concat(frames, ignore_index=True).drop_duplicates("cell_id", keep="first")
         if cell_ids is not None:
-            df = df[df["cell_id"].isin(set(cell_ids))]
+            order = {cid: i for i, cid in enumerate(dict.fromkeys(cell_ids))}
+            df = df[df["cell_id"].isin(order)]
+            df = df.assign(_order=df["cell_id"].map(order)).sort_values("_order", kind="stable")
+            df = df.drop(columns="_order")
         return df.reset_index(drop=True)
+
+    def _same_layout(
+        self, frames: list[tuple[Path, pd.DataFrame]], required: set[str]
+    ) -> list[pd.DataFrame]:
+        """Keep the parts that hold the required columns with the types most parts give them
+        (a store that grew new metric columns keeps its older parts)."""
+        layouts: dict[tuple, int] = {}
+        keys = []
+        for _, df in frames:
+            key = tuple((c, str(t)) for c, t in df.dtypes.items())
+            keys.append(key)
+            layouts[key] = layouts.get(key, 0) + 1
+        common_types = dict(max(layouts, key=layouts.get))
+        kept = []
+        for (part, df), key in zip(frames, keys):
+            types = dict(key)
+            missing = sorted(required - set(types))
+            clash = sorted(c for c in set(types) & set(common_types) if types[c] != common_types[c])
+            if missing:
+                self.skipped.append((part, f"it lacks the column(s) {missing}"))
+            elif clash:
+                self.skipped.append((part, f"column(s) {clash} have other types than elsewhere"))
+            else:
+                kept.append(df)
+        return kept
+
+    def _read(self, part: Path, columns: list[str] | None = None):
+        try:
+            return pq.read_table(part, columns=columns)
+        except Exception as exc:  # noqa: BLE001 - a damaged file must not hide the others
+            self.skipped.append((part, f"unreadable ({type(exc).__name__}: {exc})"))
+            return None
 
     def failures(self) -> list[dict[str, Any]]:
         """Failed jobs logged by earlier runs, oldest first."""
@@ -134,14 +227,6 @@ class ResultStore:
             except json.JSONDecodeError:
                 continue  # a line cut by a kill; the others still count
         return out
-
-
-def _read(part: Path, columns: list[str] | None = None):
-    try:
-        return pq.read_table(part, columns=columns)
-    except Exception as exc:  # noqa: BLE001 - a damaged file must not hide the others
-        warnings.warn(f"skipping unreadable results part {part}: {exc}", stacklevel=3)
-        return None
 
 
 def _fsync_file(path: Path) -> None:

@@ -5,7 +5,7 @@ model on its own mini-batch with batched matmuls. Prints the time, the model FLO
 plus scoring all cells, per model), and the fraction of this machine's fp32 matmul peak,
 measured in the same run (target >= 50%).
 
-    python benchmarks/batched_fits.py [--data-dir ../shared/data] [--epochs 300] [--threads 2]
+    python perf/batched_fits.py [--data-dir ../shared/data] [--epochs 300] [--threads 2]
 """
 
 from __future__ import annotations
