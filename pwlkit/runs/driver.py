@@ -1,8 +1,9 @@
 """One run loop for studies and searches: skip what is stored, compute the rest, store jobs
 as they end.
 
-The store is held for the run (`ResultStore.hold`): a second run of the same store started
-meanwhile waits, then finds the cells done and computes nothing twice.
+The store is held for the run (`ResultStore.hold`): a second run of the same grid started
+meanwhile waits, then finds the cells done and computes nothing twice; a run of another grid
+under the same name is refused while the first one runs.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .executors import iter_outcomes
-from .jobs import Cell, Job, pending_jobs
+from .jobs import Cell, Job, digest, pending_jobs
 from .record import RunRecord, store_outcomes
 from .store import ResultStore
 
@@ -46,7 +47,7 @@ def run_jobs(
     started = time.perf_counter()
     store = ResultStore(store_dir)
     store.prepare()
-    with store.hold() as waited:
+    with store.hold(grid=digest(sorted(c.cell_id for c in cells))) as waited:
         done_before = store.done_ids()
         todo = pending_jobs(jobs, done_before)
         record = RunRecord(

@@ -10,7 +10,8 @@ A part is written to a temporary name in the same folder, flushed to disk and re
 ``os.replace``, so a killed run leaves either a whole part or none. Stored parts are never
 rewritten or deleted by pwlkit; a cell is done when its id is in some part. A run holds the
 store's ``.lock`` (an advisory ``flock``, released by the OS when the process dies) while it
-computes, so two runs of one store never compute the same cells.
+computes, so two runs of one store never compute the same cells; a run of another grid is
+refused while the store is held (it would overwrite ``study.yaml`` under the first run).
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ _PART_PREFIX = "part-"
 _TMP_PREFIX = ".tmp-"
 _STALE_TMP_SECONDS = 3600.0
 _LOCK_NAME = ".lock"
+
+
+class StoreBusyError(ValueError):
+    """Another run of a different grid holds the store."""
 
 
 class ResultStore:
@@ -69,11 +74,13 @@ class ResultStore:
             )
 
     @contextlib.contextmanager
-    def hold(self, notify=None) -> Iterator[float]:
-        """Hold the store for one run; yields the seconds spent waiting for another holder.
+    def hold(self, grid: str = "", notify=None) -> Iterator[float]:
+        """Hold the store for one run of ``grid`` (an id of its cells); yields the seconds
+        spent waiting for another holder.
 
-        A second run of the same store waits here (saying so once on stderr, or through
-        ``notify``) until the first ends, then sees the first run's cells as done.
+        A second run of the same grid waits here (saying so once on stderr, or through
+        ``notify``) until the first ends, then sees the first run's cells as done. A run of
+        another grid raises `StoreBusyError` at once.
         """
         try:
             import fcntl
@@ -87,7 +94,14 @@ class ResultStore:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 fh.seek(0)
-                holder = fh.read().strip() or "unknown"
+                holder, _, held_grid = fh.read().strip().partition(" ")
+                holder = holder or "unknown"
+                if held_grid and grid and held_grid != grid:
+                    raise StoreBusyError(
+                        f"store {str(self.root)!r} is being computed by another run (pid "
+                        f"{holder}) of a different grid with the same name; give this one "
+                        "another name (or output_dir), or wait until that run ends"
+                    ) from None
                 message = (
                     f"another run (pid {holder}) is computing {self.root}; waiting for it to "
                     "finish, then running what is left"
@@ -98,7 +112,7 @@ class ResultStore:
                 waited = time.perf_counter() - start
             fh.seek(0)
             fh.truncate()
-            fh.write(str(os.getpid()))
+            fh.write(f"{os.getpid()} {grid}".strip())
             fh.flush()
             try:
                 yield waited
