@@ -1,7 +1,7 @@
 """Every loss at one train size: mean Kendall tau, Precision@0.5% and N@10 over seeds.
 
 Trains all (loss, seed) predictors in one batched `fit_predict_many` call (same training sample
-per seed for every loss) and prints a Markdown table for the README; writes the per-fit rows
+per seed for every loss) and prints a Markdown table for docs/predictors-and-training.md; writes the per-fit rows
 to ``outputs/loss_table_<benchmark>_<N>.csv``.
 
     python perf/loss_table.py [--benchmark nb201-cifar10] [--train-size 469] [--seeds 5]

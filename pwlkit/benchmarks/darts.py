@@ -50,7 +50,7 @@ FORMAT = (
     "test_acc"
 )
 GET_FROM = (
-    "your own table in the documented format (README, section Benchmarks), e.g. NAS-Bench-301 "
+    "your own table in the documented format (docs/benchmarks.md), e.g. NAS-Bench-301 "
     "training data exported as genotype + accuracy; put it in a data folder as darts-<name>.csv"
 )
 

@@ -55,6 +55,21 @@ class Encoding:
         return int(self.ops.shape[0])
 
     @property
+    def device(self) -> torch.device:
+        return self.ops.device
+
+    def to(self, device: torch.device | str) -> Encoding:
+        """The same encoding with every tensor on ``device`` (itself when already there)."""
+        device = torch.device(device)
+        if device == self.device:
+            return self
+        moved = {
+            name: getattr(self, name).to(device)
+            for name in ("ops", "node_mask", "adj", "pool", "attn", "flat", "prop_ops")
+        }
+        return Encoding(**moved, shared_graph=self.shared_graph, num_ops=self.num_ops)
+
+    @property
     def n_nodes(self) -> int:
         return int(self.ops.shape[1])
 

@@ -92,7 +92,7 @@ class FusedAdam:
         self.params, self.weight_decay = params, weight_decay
         self.exp_avgs = [torch.zeros_like(p) for p in params]
         self.exp_avg_sqs = [torch.zeros_like(p) for p in params]
-        self.steps = [torch.zeros((), dtype=torch.float32) for _ in params]
+        self.steps = [torch.zeros((), dtype=torch.float32, device=p.device) for p in params]
 
     def step(self, loss: torch.Tensor, lr: float) -> None:
         grads = list(torch.autograd.grad(loss, self.params))
@@ -143,6 +143,7 @@ def train(
     step = 0
     for epoch in range(opt.epochs):
         order = torch.from_numpy(np.stack([rng.permutation(n) for rng in rngs]))
+        order = order.to(train_idx.device)
         arch_e = train_idx.gather(1, order)
         tgt_e = targets.gather(1, order)
         progress = epoch / opt.epochs
@@ -171,9 +172,13 @@ def predict_all(
 
     Scored ``chunk_archs / M`` architectures at a time (at least 32), so a chunk's activations
     stay in cache (a whole-space pass at once was 3-4x slower, memory-bound); chunks are shared
-    out to ``workers`` single-threaded workers.
+    out to ``workers`` single-threaded workers. On a GPU the model scores large chunks in one
+    stream and the scores come back to the CPU.
     """
     model.eval()
+    device = next(model.parameters()).device
+    if device.type != "cpu":
+        chunk_archs, workers = max(chunk_archs, 1 << 16), 1
     chunk = max(32, chunk_archs // max(1, model.n_models))
     out = torch.empty(model.n_models, num_archs)
     bounds = [(lo, min(num_archs, lo + chunk)) for lo in range(0, num_archs, chunk)]
@@ -183,7 +188,8 @@ def predict_all(
         flush_denormals()
         with torch.inference_mode():
             for lo, hi in parts:
-                out[:, lo:hi] = model(torch.arange(lo, hi).expand(model.n_models, hi - lo))
+                rows = torch.arange(lo, hi, device=device).expand(model.n_models, hi - lo)
+                out[:, lo:hi] = model(rows).cpu()
 
     run_single_threaded([partial(score, p) for p in per_worker if p], workers)
     return out
