@@ -16,7 +16,14 @@ from typing import Any
 import altair as alt
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from .metrics import (
+    flatten_metrics,  # noqa: F401  (read as viz.flatten_metrics)
+    is_rank_metric,
+    lower_is_better,
+    t_half_width,
+    true_rank,
+)
 
 #: Environment variable read by `setup_charts` when no mode is given (`pwlkit report` sets it).
 CHART_MODE_ENV = "PWLKIT_CHART_MODE"
@@ -80,24 +87,18 @@ def chart_mode() -> str | None:
     return _MODE
 
 
-def lower_is_better(metric: str) -> bool:
-    """N@K-style metrics (the best true rank found) improve downwards; the others upwards."""
-    m = metric.lower().replace(" ", "")
-    return m.startswith(("n@", "n_at", "nat")) or m.endswith(("error", "err", "regret", "rank"))
-
-
 def mean_ci(df: pd.DataFrame, by: Sequence[str], value: str, level: float = 0.95) -> pd.DataFrame:
     """Mean of ``value`` per group with a Student-t confidence interval over the rows (seeds).
 
-    Returns columns ``by + [mean, lo, hi, n]``; a group of one row gets lo = hi = mean.
+    Returns columns ``by + [mean, lo, hi, n]``; a group of one row gets lo = hi = mean (the
+    interval is `pwlkit.metrics.t_half_width`).
     """
     missing = [c for c in [*by, value] if c not in df.columns]
     if missing:
         raise KeyError(f"column(s) {missing} not in the frame; it has {list(df.columns)}")
     g = df.dropna(subset=[value]).groupby(list(by), observed=True, sort=False)[value]
     out = g.agg(mean="mean", sd="std", n="count").reset_index()
-    half = stats.t.ppf(0.5 + level / 2, np.maximum(out["n"] - 1, 1)) * out["sd"] / np.sqrt(out["n"])
-    half = half.where(out["n"] > 1, 0.0).fillna(0.0)
+    half = np.nan_to_num(t_half_width(out["sd"], out["n"], level), nan=0.0)
     out["lo"], out["hi"] = out["mean"] - half, out["mean"] + half
     return out.drop(columns="sd")
 
@@ -113,12 +114,6 @@ def _facet(
         out = chart.facet(facet=facet_def, columns=columns)
         return out.resolve_scale(y="independent") if own_y else out
     return chart
-
-
-def is_rank_metric(metric: str) -> bool:
-    """N@K-style metrics: a rank, where 1 is best (their line charts point the axis down)."""
-    m = metric.lower().replace(" ", "")
-    return m.startswith(("n@", "n_at"))
 
 
 def metric_lines(
@@ -317,13 +312,13 @@ def top_k_table(
     pred = np.asarray(pred, dtype=float)
     true = np.asarray(true, dtype=float)
     order = np.argsort(-pred, kind="stable")[:k]
-    true_rank = stats.rankdata(-true, method="min").astype(int)
+    rank = true_rank(true)
     out = pd.DataFrame(
         {
             "predicted rank": np.arange(1, len(order) + 1),
             "predicted score": pred[order],
             "true": true[order],
-            "true rank": true_rank[order],
+            "true rank": rank[order],
         }
     )
     if test is not None:
@@ -331,16 +326,3 @@ def top_k_table(
     if arch is not None:
         out["arch"] = np.asarray(arch, dtype=object)[order]
     return out.set_index("predicted rank")
-
-
-def flatten_metrics(metrics: dict[str, Any]) -> dict[str, float]:
-    """``evaluate``'s nested dict as the study's result columns: tau, spearman,
-    ``precision_at_<T>``, ``n_at_<K>``."""
-    flat: dict[str, float] = {}
-    for key, val in metrics.items():
-        if isinstance(val, dict):
-            prefix = {"precision_at": "precision_at_", "n_at_k": "n_at_"}.get(key, f"{key}_")
-            flat.update({f"{prefix}{float(k):g}": v for k, v in val.items()})
-        else:
-            flat[key] = val
-    return flat

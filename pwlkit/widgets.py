@@ -21,6 +21,7 @@ import pandas as pd
 from IPython.display import HTML, display
 
 from . import viz
+from .metrics import evaluate, flatten_metrics, metric_label
 
 #: Spec examples offered next to the single losses in the loss box (any valid spec is accepted).
 SCHEDULE_EXAMPLES = ("hr->mape@0.5", "hr~>mape", "listmle->warp@0.5", "mse->ew@0.5")
@@ -168,7 +169,6 @@ class Explorer:
         line instead of raising, so the panel stays usable.
         """
         from pwlkit.losses import parse_loss
-        from pwlkit.metrics import evaluate
         from pwlkit.train import fit_predict, sample_train
 
         s = self.settings()
@@ -195,7 +195,7 @@ class Explorer:
             return None
         finally:
             self.button.disabled = False
-        metrics = viz.flatten_metrics(evaluate(pred, bench.val))
+        metrics = flatten_metrics(evaluate(pred, bench.val))
         run = ExplorerRun(
             bench.name,
             loss,
@@ -260,7 +260,7 @@ class Explorer:
     def metrics_table(self, run: ExplorerRun | None = None) -> pd.DataFrame:
         """The run's whole-space metrics (tau, Spearman, Precision@T, N@K) as one row."""
         run = run or self._last()
-        row = {_short(k): v for k, v in run.metrics.items()}
+        row = {metric_label(k): v for k, v in run.metrics.items()}
         return pd.DataFrame([row], index=[f"run {self.runs.index(run) + 1}"])
 
     def top_k(self, run: ExplorerRun | None = None) -> pd.DataFrame:
@@ -271,7 +271,7 @@ class Explorer:
 
     def history(self) -> pd.DataFrame:
         """Every run of this session, newest first, for comparing settings."""
-        rows = [{_short(k): v for k, v in r.row().items()} for r in self.runs]
+        rows = [{metric_label(k): v for k, v in r.row().items()} for r in self.runs]
         return pd.DataFrame(rows, index=[f"run {i + 1}" for i in range(len(rows))]).iloc[::-1]
 
     def show(self, run: ExplorerRun | None = None) -> None:
@@ -296,15 +296,6 @@ class Explorer:
 
     def _ipython_display_(self) -> None:
         display(self.panel)
-
-
-def _short(column: str) -> str:
-    """Compact metric headers for the panel: precision_at_0.5 -> P@0.5%, n_at_10 -> N@10."""
-    if column.startswith("precision_at_"):
-        return f"P@{column.removeprefix('precision_at_')}%"
-    if column.startswith("n_at_"):
-        return f"N@{column.removeprefix('n_at_')}"
-    return column
 
 
 def _table(df: pd.DataFrame) -> str:

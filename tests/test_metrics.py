@@ -9,7 +9,15 @@ import pytest
 import torch
 from scipy import stats
 
-from pwlkit.metrics import evaluate, kendall_tau, n_at_k, precision_at, spearman, top_count
+from pwlkit.metrics import (
+    evaluate,
+    kendall_tau,
+    n_at_k,
+    precision_at,
+    spearman,
+    top1_test,
+    top_count,
+)
 
 # ---------------------------------------------------------------- brute-force references
 
@@ -208,3 +216,13 @@ def test_bad_k(k):
         n_at_k([1, 2, 3], [1, 2, 3], k)
     with pytest.raises(ValueError, match=r"\[1, 3\]"):
         evaluate([1, 2, 3], [1, 2, 3], ts=(50,), ks=(1, k))
+
+
+def test_top1_test_reads_the_test_value_of_the_predicted_best():
+    test = np.array([91.0, 93.5, np.nan, 94.0])  # a NaN test value elsewhere is harmless
+    assert top1_test([0.2, 0.9, 0.1, 0.4], test) == 93.5
+    assert top1_test(torch.tensor([0.5, 0.5, 0.1, 0.2]), test) == 91.0  # ties: lowest index
+    with pytest.raises(ValueError, match="pred has 3 values but test has 4"):
+        top1_test([0.1, 0.2, 0.3], test)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        top1_test([0.1, float("nan"), 0.3, 0.2], test)

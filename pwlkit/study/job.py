@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pwlkit.metrics import TOP1_TEST, evaluate, n_at_column, precision_column, top1_test
 from pwlkit.runs.benchmark_cache import load_benchmark_cached
 from pwlkit.runs.threads import set_task_threads
 
@@ -32,26 +33,6 @@ CONFIG_COLUMNS = (
     "hparams",
 )
 """The settings columns of a results row (with ``cell_id``/``job_id`` they identify a row)."""
-
-
-def precision_column(t: float) -> str:
-    """Results column of Precision@T, e.g. ``precision_at_0.5``, ``precision_at_5``."""
-    return f"precision_at_{float(t):g}"
-
-
-def n_at_column(k: int) -> str:
-    """Results column of N@K, e.g. ``n_at_10``."""
-    return f"n_at_{int(k)}"
-
-
-def metric_columns(ts, ks) -> list[str]:
-    """Every metric column of a study's rows, in table order."""
-    return (
-        ["tau", "spearman"]
-        + [precision_column(t) for t in ts]
-        + [n_at_column(k) for k in ks]
-        + ["top1_test"]
-    )
 
 
 def run_fit_job(
@@ -73,8 +54,6 @@ def run_fit_job(
             and, on a Dask worker (or with a ``{host: threads}`` map), shares the host's
             cores between all task slots of all workers on it.
     """
-    from pwlkit.metrics import evaluate
-
     if fit_fn is None or sample_fn is None:
         from pwlkit import train
 
@@ -122,7 +101,7 @@ def run_fit_job(
             row[precision_column(t)] = float(_lookup(scores["precision_at"], t))
         for k in cell.ks:
             row[n_at_column(k)] = int(_lookup(scores["n_at_k"], k))
-        row["top1_test"] = float(bench.test[int(np.argmax(pred))])
+        row[TOP1_TEST] = top1_test(pred, bench.test)
         row["fit_seconds"] = seconds / len(job.cells)
         row["settings"] = cell.settings
         rows.append(row)

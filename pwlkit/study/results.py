@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from pwlkit.metrics import is_metric_column, metric_columns, t_half_width
 from pwlkit.runs.store import ResultStore
 
 from .cells import expand_cells
-from .job import CONFIG_COLUMNS, metric_columns
+from .job import CONFIG_COLUMNS
 from .schema import Study, load_study
 
 DEFAULT_BY = ("benchmark", "backbone", "train_size", "loss")
-_METRIC_RE = re.compile(r"^(tau|spearman|precision_at_.+|n_at_\d+|top1_test)$")
 
 
 def load_results(
@@ -77,8 +75,6 @@ def summarize(
         ddof=1), ``ci`` (half width), ``ci_low``, ``ci_high``. With n = 1 std and the
         interval are NaN.
     """
-    from scipy import stats
-
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     if by is None:
@@ -90,7 +86,7 @@ def summarize(
     if missing:
         raise KeyError(f"cannot group by {missing}: columns are {', '.join(df.columns)}")
     if metrics is None:
-        metrics = [c for c in df.columns if _METRIC_RE.match(str(c))]
+        metrics = [c for c in df.columns if is_metric_column(c)]
     metrics = list(metrics)
     bad = [m for m in metrics if m not in df.columns]
     if bad:
@@ -111,10 +107,7 @@ def summarize(
         agg["_metric"] = i
         parts.append(agg)
     agg = pd.concat(parts).join(keys).reset_index().sort_values(["_group", "_metric"])
-    n = agg["n"].to_numpy(dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tcrit = np.where(n > 1, stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)), np.nan)
-        half = tcrit * agg["std"].to_numpy(dtype=float) / np.sqrt(n)
+    half = t_half_width(agg["std"], agg["n"], confidence)
     agg["ci"] = half
     agg["ci_low"] = agg["mean"] - half
     agg["ci_high"] = agg["mean"] + half

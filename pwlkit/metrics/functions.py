@@ -1,7 +1,8 @@
 """Whole-space metrics of a predictor: rank correlation and how well it finds the top.
 
-All functions take ``pred`` (predicted scores) and ``true`` (ground truth), one value per
-architecture, higher = better, as 1-D array-likes (numpy, lists, CPU torch tensors). Inputs are
+The functions take ``pred`` (predicted scores) and ``true`` (ground truth; ``test`` for
+`top1_test`), one value per architecture, higher = better, as 1-D array-likes (numpy, lists, CPU
+torch tensors). Inputs are
 checked once at the entry (`check_scores`); the bodies are vectorised numpy.
 
 Tie rules (deterministic, and never in the predictor's favour):
@@ -22,7 +23,6 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 __all__ = [
     "check_scores",
@@ -31,6 +31,7 @@ __all__ = [
     "n_at_k",
     "precision_at",
     "spearman",
+    "top1_test",
     "top_count",
     "true_rank",
 ]
@@ -107,10 +108,14 @@ def _pred_order(p: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.lexsort((np.arange(p.shape[0]), y, -p))
 
 
-def _rank_corr(fn: Any, p: np.ndarray, y: np.ndarray) -> float:
+def _rank_corr(name: str, p: np.ndarray, y: np.ndarray) -> float:
+    """scipy's ``kendalltau`` or ``spearmanr``, imported here: scipy.stats takes a second to
+    load, and the processes that only need metric names should not pay it."""
     if np.ptp(p) == 0 or np.ptp(y) == 0:
         return 0.0
-    return float(fn(p, y).statistic)
+    from scipy import stats
+
+    return float(getattr(stats, name)(p, y).statistic)
 
 
 def kendall_tau(pred: Any, true: Any) -> float:
@@ -134,7 +139,7 @@ def kendall_tau(pred: Any, true: Any) -> float:
         >>> round(kendall_tau([0.1, 0.2, 0.3], [1.0, 3.0, 2.0]), 4)  # (2 - 1) / 3
         0.3333
     """
-    return _rank_corr(stats.kendalltau, *check_scores(pred, true))
+    return _rank_corr("kendalltau", *check_scores(pred, true))
 
 
 def spearman(pred: Any, true: Any) -> float:
@@ -154,7 +159,7 @@ def spearman(pred: Any, true: Any) -> float:
         >>> spearman([0.1, 0.2, 0.3], [1.0, 3.0, 2.0])  # 1 - 6 * (0 + 1 + 1) / (3 * 8)
         0.5
     """
-    return _rank_corr(stats.spearmanr, *check_scores(pred, true))
+    return _rank_corr("spearmanr", *check_scores(pred, true))
 
 
 def _precision(order: np.ndarray, y: np.ndarray, y_desc: np.ndarray, t: float) -> float:
@@ -215,6 +220,35 @@ def n_at_k(pred: Any, true: Any, k: int) -> int:
     return int(true_rank(y)[_pred_order(p, y)[:k]].min())
 
 
+def top1_test(pred: Any, test: Any) -> float:
+    """Test value of the architecture the predictor ranks first: what a search that trusts the
+    predictor would report.
+
+    Equal top predictions resolve to the lowest index (``np.argmax``), as the study has always
+    stored this column.
+
+    Args:
+        pred: predicted scores, one per architecture.
+        test: test values, same length (any finite or NaN floats: only one is read).
+
+    Returns:
+        ``test[argmax(pred)]`` as a float.
+
+    Raises:
+        ValueError: not 1-D, lengths differ, or ``pred`` has NaN or infinite values.
+
+    Example:
+        >>> top1_test([0.2, 0.9, 0.4], [91.0, 93.5, 94.0])
+        93.5
+    """
+    p, t = _as_1d(pred, "pred"), _as_1d(test, "test")
+    if p.shape != t.shape:
+        raise ValueError(f"pred has {p.shape[0]} values but test has {t.shape[0]}")
+    if not np.all(np.isfinite(p)):
+        raise ValueError("pred has NaN or infinite values; the predictor's best is undefined")
+    return float(t[int(np.argmax(p))])
+
+
 def evaluate(
     pred: Any,
     true: Any,
@@ -249,8 +283,8 @@ def evaluate(
     y_desc = np.sort(y)[::-1]
     best_so_far = np.minimum.accumulate(true_rank(y)[order[: max(checked_k, default=1)]])
     return {
-        "tau": _rank_corr(stats.kendalltau, p, y),
-        "spearman": _rank_corr(stats.spearmanr, p, y),
+        "tau": _rank_corr("kendalltau", p, y),
+        "spearman": _rank_corr("spearmanr", p, y),
         "precision_at": {t: _precision(order, y, y_desc, c) for t, c in zip(ts, checked_t)},
         "n_at_k": {k: int(best_so_far[c - 1]) for k, c in zip(ks, checked_k)},
     }

@@ -1,0 +1,63 @@
+"""Whole-space metrics of a predictor, and the vocabulary every table and chart of them uses.
+
+`functions`: tau, Spearman, Precision@T, N@K, top-1 test and `evaluate` (all at once);
+`names`: result-column names, which way each metric improves, short labels; `intervals`: the
+t-interval of a mean over seeds.
+"""
+
+from .functions import (
+    check_scores,
+    evaluate,
+    kendall_tau,
+    n_at_k,
+    precision_at,
+    spearman,
+    top1_test,
+    top_count,
+    true_rank,
+)
+from .intervals import t_half_width
+from .names import (
+    N_AT_PREFIX,
+    PRECISION_PREFIX,
+    RANK_CORRELATIONS,
+    TOP1_TEST,
+    flatten_metrics,
+    is_metric_column,
+    is_rank_metric,
+    lower_is_better,
+    metric_columns,
+    metric_label,
+    n_at_column,
+    parse_column,
+    precision_column,
+)
+
+__all__ = [
+    "N_AT_PREFIX",
+    "PRECISION_PREFIX",
+    "RANK_CORRELATIONS",
+    "TOP1_TEST",
+    "check_scores",
+    "evaluate",
+    "flatten_metrics",
+    "is_metric_column",
+    "is_rank_metric",
+    "kendall_tau",
+    "lower_is_better",
+    "metric_columns",
+    "metric_label",
+    "n_at_column",
+    "n_at_k",
+    "parse_column",
+    "precision_at",
+    "precision_column",
+    "spearman",
+    "t_half_width",
+    "top1_test",
+    "top_count",
+    "true_rank",
+]
+
+# doctest.testmod(pwlkit.metrics) skips re-exported functions; list their examples here.
+__test__ = {name: obj for name, obj in globals().items() if name in __all__ and callable(obj)}
