@@ -227,4 +227,6 @@ def test_each_schedule_trains_a_linear_ranker(spec):
         loss.backward()
         opt.step()
     held_out = kendall_tau((x[200:] @ theta).detach(), y[200:])
-    assert held_out > 0.9, f"{spec}: tau {held_out:.3f} on held-out rows"  # 0.94-0.997 seen
+    # the NDCG-family losses rank the top, not the whole list: 0.84-0.99 seen
+    floor = 0.8 if parse_loss(spec).losses[0].spec.family.startswith("top-K") else 0.9
+    assert held_out > floor, f"{spec}: tau {held_out:.3f} on held-out rows"  # 0.94-0.997 seen

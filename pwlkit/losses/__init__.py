@@ -6,13 +6,16 @@ registry maps the names of `LOSS_NAMES` to them; `parse_loss` turns a spec strin
 callable `Schedule`.
 """
 
+from .approxndcg import approxndcg
 from .ew import ew
 from .hr import hr
+from .lambdaloss import lambdaloss
 from .listmle import listmle
 from .lr import lr
 from .mape import mape
 from .mse import mse
 from .mse_sr import mse_sr
+from .neuralndcg import neuralndcg
 from .registry import LOSS_NAMES, LOSSES, BoundLoss, LossSpec, Param, get_loss, make_loss
 from .schedule import DEFAULT_SWITCH, SYNTAX, HardSwitch, Schedule, Single, SoftSwitch, parse_loss
 from .warp import warp
@@ -29,15 +32,18 @@ __all__ = [
     "Schedule",
     "Single",
     "SoftSwitch",
+    "approxndcg",
     "ew",
     "get_loss",
     "hr",
+    "lambdaloss",
     "listmle",
     "lr",
     "make_loss",
     "mape",
     "mse",
     "mse_sr",
+    "neuralndcg",
     "parse_loss",
     "warp",
 ]

@@ -10,13 +10,17 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from ._ndcg import GAINS
+from .approxndcg import approxndcg
 from .ew import ew
 from .hr import hr
+from .lambdaloss import lambdaloss
 from .listmle import listmle
 from .lr import lr
 from .mape import mape
 from .mse import mse
 from .mse_sr import mse_sr
+from .neuralndcg import neuralndcg
 from .warp import WARP_WEIGHTS, warp
 
 _WEIGHTS_DOC = "accuracy: from the scaled target; rank: from the batch rank"
@@ -32,6 +36,9 @@ class Param:
     choices: tuple[str, ...] = ()
     minimum: float | None = None  # inclusive
     below: float | None = None  # exclusive
+    above: float | None = None  # exclusive lower bound
+    whole: str = ""
+    """Where values must be whole numbers: "all", or "from_one" (fractions below 1 allowed)."""
 
     def coerce(self, value: object, loss: str) -> float | str:
         """Turn a user value (python or spec text) into a checked float or choice string."""
@@ -51,6 +58,14 @@ class Param:
             raise ValueError(f"{where}: {self.name} must be >= {self.minimum}")
         if self.below is not None and number >= self.below:
             raise ValueError(f"{where}: {self.name} must be < {self.below}")
+        if self.above is not None and number <= self.above:
+            raise ValueError(f"{where}: {self.name} must be > {self.above}")
+        if self.whole == "all" and not number.is_integer():
+            raise ValueError(f"{where}: {self.name} must be a whole number")
+        if self.whole == "from_one" and number >= 1 and not number.is_integer():
+            raise ValueError(
+                f"{where}: {self.name} must be a fraction in (0, 1) or a whole count >= 1"
+            )
         return number
 
 
@@ -98,6 +113,22 @@ class BoundLoss:
 
 def _fmt(value: float | str) -> str:
     return value if isinstance(value, str) else repr(float(value))
+
+
+def _ndcg_params(*first: Param, k: float = 0.2) -> tuple[Param, ...]:
+    """The cut-off and gain settings every NDCG-family loss shares, after its own ones."""
+    return (
+        *first,
+        Param(
+            "k",
+            k,
+            "NDCG cut-off: 0 none, batch fraction (< 1) or count",
+            minimum=0.0,
+            whole="from_one",
+        ),
+        Param("gain", "exp", "gains from the scaled targets: exp or linear", choices=GAINS),
+        Param("gamma", 5.0, "steepness of the exp gain (exp(gamma y) - 1)", minimum=0.0),
+    )
 
 
 LOSSES: dict[str, LossSpec] = {
@@ -152,6 +183,30 @@ LOSSES: dict[str, LossSpec] = {
             (
                 Param("margin", 1.0, "hinge margin m", minimum=0.0),
                 Param("weights", "accuracy", _WEIGHTS_DOC + "; none: w = 1", choices=WARP_WEIGHTS),
+            ),
+        ),
+        LossSpec(
+            "lambdaloss",
+            lambdaloss,
+            "top-K (NDCG)",
+            "-sum_{y_i>y_j} |G_i-G_j| (rho_ij + mu delta_ij) log2 sigmoid(p_i - p_j), top-k pairs",
+            _ndcg_params(Param("mu", 10.0, "weight of the NDCG-Loss2 term", minimum=0.0)),
+        ),
+        LossSpec(
+            "approxndcg",
+            approxndcg,
+            "top-K (NDCG)",
+            "1 - NDCG@k of smooth ranks r_i = 1 + sum_j sigmoid((p_j - p_i) / T)",
+            _ndcg_params(Param("temperature", 0.1, "sigmoid temperature T", above=0.0), k=0),
+        ),
+        LossSpec(
+            "neuralndcg",
+            neuralndcg,
+            "top-K (NDCG)",
+            "1 - NDCG@k of the NeuralSort relaxation (temperature, Sinkhorn scaling)",
+            _ndcg_params(
+                Param("temperature", 0.1, "NeuralSort temperature", above=0.0),
+                Param("sinkhorn_iters", 20, "Sinkhorn scaling rounds", minimum=0.0, whole="all"),
             ),
         ),
     )
