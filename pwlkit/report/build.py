@@ -1,0 +1,98 @@
+"""The whole report: plan, run the notebooks (some at once), keep ``index.html`` current."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from .execute import batch_settings, execute_in_batch
+from .html import write_index
+from .parameters import notebook_parameters, run_parameters
+from .plan import ReportPlan, ReportRun, plan_report
+
+
+def run_report(
+    notebooks_dir: str | Path = "notebooks",
+    params_dir: str | Path | None = "parameters",
+    out_dir: str | Path = "outputs/report",
+    data_dir: str | Path | None = None,
+    *,
+    only: Sequence[str] | None = None,
+    sets: str = "small",
+    kernel_name: str = "python3",
+    cell_timeout: int | None = 1800,
+    overrides: Mapping[str, dict[str, Any]] | None = None,
+    jobs: int = 1,
+    log: Callable[[str], None] = print,
+) -> ReportPlan:
+    """Run every planned notebook, render each to HTML, and write ``out_dir/index.html``.
+
+    ``data_dir`` defaults to ``$PWLKIT_DATA``. ``overrides`` maps a notebook name to
+    parameters that replace those of all its runs (the tests use it for tiny grids). ``jobs``
+    notebooks run at once (runs writing the same study wait for each other). Returns the plan
+    with every run's outcome, failed ones included.
+    """
+    if data_dir is None and os.environ.get("PWLKIT_DATA"):
+        data_dir = os.environ["PWLKIT_DATA"]
+    plan = plan_report(notebooks_dir, params_dir, only, sets, data_dir)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    base = Path.cwd()
+    write_index(plan, out)
+    lock = threading.Lock()
+    count = iter(range(1, len(plan.runs) + 1))
+
+    def do(run: ReportRun) -> None:
+        src = run.params_file.name if run.params_file else "notebook defaults"
+        with lock:
+            log(f"[{next(count)}/{len(plan.runs)}] {run.label} ({run.notebook.name}, {src}) ...")
+        if run.status == "skipped":
+            with lock:
+                log(f"    {run.label}: skipped - {run.error}")
+            return
+        execute_in_batch(
+            run,
+            out,
+            data_dir,
+            base_dir=base,
+            kernel_name=kernel_name,
+            cell_timeout=cell_timeout,
+            extra_parameters=(overrides or {}).get(run.notebook.stem),
+        )
+        detail = f" - {run.error}" if run.error else ""
+        with lock:
+            log(f"    {run.label}: {run.status} in {run.seconds:.1f} s{detail}")
+            write_index(plan, out)  # keep the index current as runs finish
+
+    chains = _chains(plan.runs, overrides, data_dir, base)
+    with batch_settings(), ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for fut in [pool.submit(lambda c=c: [do(r) for r in c]) for c in chains]:
+            fut.result()
+    write_index(plan, out)
+    return plan
+
+
+def _chains(
+    runs: list[ReportRun],
+    overrides: Mapping[str, dict[str, Any]] | None,
+    data_dir: str | Path | None,
+    base: Path,
+) -> list[list[ReportRun]]:
+    """Runs grouped by the study they write (its ``name``), in plan order: a group runs one
+    run after the other, so two runs never train the same study's cells at once."""
+    groups: dict[str, list[ReportRun]] = {}
+    for run in runs:
+        key = run.label
+        if run.status != "skipped":
+            params = {
+                **notebook_parameters(run.notebook),
+                **run_parameters(run, data_dir, base),
+                **((overrides or {}).get(run.notebook.stem) or {}),
+            }
+            key = str(params.get("name") or run.label)
+        groups.setdefault(key, []).append(run)
+    return list(groups.values())
