@@ -200,3 +200,77 @@ def test_summary_table_one_row_per_claim():
         ]
     )
     assert list(table["holds"]) == [1, 0] and list(table["tasks"]) == [1, 0]
+
+
+def test_loss_structure_comes_from_the_parsed_spec_not_its_text():
+    assert claims.loss_family("HR -> MAPE") == "piecewise"  # any spelling the parser accepts
+    assert claims.loss_family("warp(margin=0.5)") == "weighted"
+    with pytest.raises(ValueError, match="weigths"):
+        claims.loss_family("warp(weigths=rank)")  # a typo is an error, not a weighted loss
+    assert claims.switch_parts("HR->MAPE@.25") == {
+        "warmup": "hr",
+        "focus": "mape",
+        "kind": "hard",
+        "at": "0.25",
+        "switch_on": "epochs",
+    }
+    parts = claims.switch_parts("listmle -> warp(weights=rank)@200")
+    assert (parts["focus"], parts["at"], parts["switch_on"]) == (
+        "warp(weights=rank)",
+        "200",
+        "train size",
+    )
+
+
+def test_rank_weights_pair_with_their_accuracy_twin_whatever_the_spelling():
+    df = _rows(
+        {
+            ("A", "warp(margin=0.5)", 50): 0.4,
+            ("A", "warp(weights=rank, margin=0.5)", 50): 0.3,  # same loss, other order
+            ("A", "EW(weights=rank)", 50): 0.5,
+            ("A", "ew", 50): 0.2,
+            ("A", "warp(weights=none)", 50): 0.1,
+        }
+    )
+    v = claims.accuracy_weights_beat_rank(df)
+    assert dict(zip(v.details["loss"], v.details["holds"])) == {
+        "warp(margin=0.5)": "yes",
+        "ew": "no",
+    }
+    w = claims.weights_frame(df).drop_duplicates("loss").set_index("loss")
+    assert w.loc["warp(weights=rank, margin=0.5)", "base"] == "warp(margin=0.5)"
+    assert (w.loc["warp(weights=none)", "base"], w.loc["warp(weights=none)", "weights"]) == (
+        "warp",
+        "none",
+    )
+    assert w.loc["EW(weights=rank)", ["base", "weights"]].tolist() == ["ew", "rank"]
+
+
+def _seeds(rows: list[tuple[str, str, int, list[float]]], metric: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"benchmark": b, "loss": loss, "train_size": n, "seed": s, metric: v}
+            for b, loss, n, values in rows
+            for s, v in enumerate(values)
+        ]
+    )
+
+
+def test_seed_means_equal_up_to_rounding_are_ties_in_every_check():
+    # the means of 0.2, 0.2, 0.2 and of 0.1, 0.2, 0.3 differ in the last bits: not a drop,
+    # not a win, not a unique worst
+    same, spread = [0.2, 0.2, 0.2], [0.1, 0.2, 0.3]
+    df = _seeds([("A", "hr", 10, same), ("A", "hr", 50, spread)], "precision_at_0.5")
+    assert claims.more_data_not_always_better(df).holds == 0
+    runs = [
+        {"benchmark": "A", "budget": 9, "signal": "val", "strategy": st, "seed": s, "test_error": e}
+        for st, errors in (("pw", same), ("mse", spread))
+        for s, e in enumerate(errors)
+    ]
+    assert claims.search_beats_baselines(runs).holds == 1  # "at most": a tie holds
+    worst = _seeds(
+        [("A", "mse", 50, spread), ("A", "hr", 50, same), ("A", "lr", 50, [0.5])],
+        "precision_at_0.5",
+    )
+    v = claims.mse_worst_at_top(worst)
+    assert (v.total, v.ties) == (0, 1)

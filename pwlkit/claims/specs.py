@@ -1,0 +1,90 @@
+"""What a results row's loss is, read from its parsed schedule (`pwlkit.losses.parse_loss`):
+family, switch parts, weights. Specs are never matched as text, so any spelling the parser
+accepts means the same here as in training."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pwlkit.losses import HardSwitch, Schedule, Single, SoftSwitch, make_loss, parse_loss
+
+#: Loss families as `pwlkit.losses` names them (``LOSSES[name].family``).
+RANKING = ("pairwise ranking", "listwise ranking")
+WEIGHTED = ("weighted",)
+#: The families `loss_family` gives hard and soft switches.
+SWITCHES = ("piecewise", "soft piecewise")
+
+
+@lru_cache(maxsize=1024)
+def schedule_of(spec: str) -> Schedule:
+    """The parsed spec (cached: a results frame repeats a few specs thousands of times)."""
+    return parse_loss(spec)
+
+
+def loss_family(spec: str) -> str:
+    """Family of a loss or schedule spec, as `pwlkit.losses` names it (regression, pairwise
+    ranking, listwise ranking, weighted, ...); a hard switch (``a->b@t``) is ``piecewise``, a
+    soft one (``a~>b``) ``soft piecewise``.
+
+    Raises:
+        ValueError: ``spec`` does not parse; the message lists the valid names.
+    """
+    schedule = schedule_of(spec)
+    if isinstance(schedule, SoftSwitch):
+        return SWITCHES[1]
+    if isinstance(schedule, HardSwitch):
+        return SWITCHES[0]
+    return schedule.loss.spec.family
+
+
+def is_single(spec: str) -> bool:
+    """True for one loss for the whole fit, False for a hard or soft switch."""
+    return isinstance(schedule_of(spec), Single)
+
+
+def switch_parts(spec: str) -> dict[str, str]:
+    """Warm-up, focus, kind (hard / soft), switch point and what it counts, for a schedule spec.
+
+    ``at`` is the switch as the canonical spec writes it: ``0.5`` (a fraction of the epochs),
+    ``100`` (the training-set size: warm-up while n_train <= 100), ``0.2:0.8`` (a soft blend's
+    span; empty for the whole fit). ``switch_on`` is ``epochs`` or ``train size``. Returns {}
+    for a single loss.
+    """
+    schedule = schedule_of(spec)
+    if isinstance(schedule, HardSwitch):
+        on_size = isinstance(schedule.at, int)
+        return {
+            "warmup": schedule.warmup.name,
+            "focus": schedule.focus.name,
+            "kind": "hard",
+            "at": str(schedule.at) if on_size else repr(float(schedule.at)),
+            "switch_on": "train size" if on_size else "epochs",
+        }
+    if isinstance(schedule, SoftSwitch):
+        span = (schedule.begin, schedule.stop)
+        return {
+            "warmup": schedule.start.name,
+            "focus": schedule.end.name,
+            "kind": "soft",
+            "at": "" if span == (0.0, 1.0) else f"{span[0]!r}:{span[1]!r}",
+            "switch_on": "epochs",
+        }
+    return {}
+
+
+def weights_of(spec: str) -> str | None:
+    """The ``weights`` setting of a single loss that has one (``accuracy``, ``rank``,
+    ``none``); None for other losses and for schedules."""
+    schedule = schedule_of(spec)
+    if not isinstance(schedule, Single):
+        return None
+    value = dict(schedule.loss.values).get("weights")
+    return None if value is None else str(value)
+
+
+def with_weights(spec: str, weights: str) -> str:
+    """The canonical spec of the same single loss with ``weights`` instead (its other
+    hyperparameters kept): ``warp(margin=0.5,weights=rank)``, ``accuracy`` ->
+    ``warp(margin=0.5)``."""
+    loss = schedule_of(spec).loss
+    return make_loss(loss.spec.name, **{**dict(loss.values), "weights": weights}).name
