@@ -12,6 +12,8 @@ import pytest
 import vl_convert as vlc
 
 from pwlkit import report
+from pwlkit.search.notebook import search_parameters
+from pwlkit.study.notebook import study_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -71,6 +73,14 @@ TINY: dict[str, dict] = {
 
 def test_every_notebook_has_tiny_parameters():
     assert set(TINY) == {p.stem for p in NOTEBOOKS.glob("*.ipynb")}
+
+
+def test_the_set_up_call_takes_only_the_study_keys_a_notebook_sets():
+    """None means the library default (a report run's file leaves the key out); data_dir and
+    the executor are how the grid runs, not what it is."""
+    names = {"name": "s", "epochs": None, "data_dir": "d", "executor": "inline", "top_metric": "x"}
+    assert study_parameters(names) == {"name": "s"}
+    assert search_parameters({**names, "runs": 3}) == {"name": "s", "runs": 3}
 
 
 @pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.stem)

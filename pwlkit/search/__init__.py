@@ -8,6 +8,7 @@ schedule), random search and regularized evolution, reported like the PWLNAS pap
 
 from .api import make_config, run_search, run_searches
 from .loop import SEARCH_EPOCHS, SEARCH_HPARAMS, SIGNALS, SearchConfig, signal_view
+from .notebook import run_notebook_search
 from .outcome import error_of, oracle, summarize_runs
 from .strategies import PW_PAIRS, PW_SWITCH, Strategy, pw_spec, resolve_strategy
 from .study import load_search_results, load_search_study, run_search_study
@@ -31,6 +32,7 @@ __all__ = [
     "paper_table",
     "pw_spec",
     "resolve_strategy",
+    "run_notebook_search",
     "run_search",
     "run_search_study",
     "run_searches",

@@ -10,6 +10,7 @@ from pwlkit.runs import EXECUTORS, ResultStore, RunRecord
 
 from .cells import RESULT_FORMAT, FitCell, FitJob, expand_cells, group_fit_jobs, study_jobs
 from .driver import StudyStatus, run_study, study_status
+from .notebook import run_notebook_study
 from .results import load_results, summarize
 from .schema import KEYS, Study, StudyError, load_study
 
@@ -28,6 +29,7 @@ __all__ = [
     "group_fit_jobs",
     "load_results",
     "load_study",
+    "run_notebook_study",
     "run_study",
     "study_jobs",
     "study_status",
