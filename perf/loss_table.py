@@ -13,12 +13,11 @@ import argparse
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from _measure import machine, set_threads
 
 from pwlkit.benchmarks import load_benchmark
-from pwlkit.metrics import evaluate
+from pwlkit.metrics import evaluate, top1_test
 from pwlkit.train import fit_predict_many, sample_train
 
 LOSSES = ("mse", "hr", "lr", "mse+sr", "listmle", "ew", "mape", "warp", "hr->mape")
@@ -61,7 +60,7 @@ def main() -> None:
                 "tau": scores["tau"],
                 "p_at_0.5": scores["precision_at"][0.5],
                 "n_at_10": scores["n_at_k"][10],
-                "top1_test": float(bench.test[int(np.argmax(pred))]),
+                "top1_test": top1_test(pred, bench.test),
             }
         )
     df = pd.DataFrame(rows)
