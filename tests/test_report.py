@@ -34,7 +34,8 @@ def _notebook(path: Path, *cells: str, params: str = "x = 1", meta: dict | None 
 def test_matching_rule_longest_prefix_and_metadata(tmp_path):
     nbs, params = tmp_path / "nb", tmp_path / "params"
     nbs.mkdir()
-    params.mkdir()
+    (params / "full").mkdir(parents=True)
+    (params / "full" / "loss.yaml").write_text("x: 3\n")  # another set: not read from here
     for stem in ("loss", "loss_vs_train_size", "explorer"):
         _notebook(nbs / f"{stem}.ipynb")
     _notebook(nbs / "search.ipynb", meta={"pwlkit": {"parameters": ["paper_search*.yaml"]}})
@@ -61,14 +62,11 @@ def test_matching_rule_longest_prefix_and_metadata(tmp_path):
         ("loss_vs_train_size.paper", "loss_vs_train_size", "loss_vs_train_size.paper.yaml"),
         # metadata globs: a file can serve a second notebook; labels stay unique
         ("topk-loss_vs_train_size_nb201", "topk", "loss_vs_train_size_nb201.yaml"),
-        # paper_search_nb201.yaml has a _small sibling: the small one stands in for it
+        ("search-paper_search_nb201", "search", "paper_search_nb201.yaml"),
         ("search-paper_search_nb201_small", "search", "paper_search_nb201_small.yaml"),
         ("explorer", "explorer", None),  # no file: runs once with its own defaults
     }
-    assert [p.name for p in plan.excluded] == ["paper_search_nb201.yaml"]
     assert sorted(p.name for p in plan.unmatched) == ["lossy.yaml", "unrelated.yaml"]
-    every = report.plan_report(nbs, params, sets="all")
-    assert "search-paper_search_nb201" in {r.label for r in every.runs} and not every.excluded
     only = report.plan_report(nbs, params, only=["loss_vs_train_size"])
     assert {r.label for r in only.runs} == {
         "loss_vs_train_size",
@@ -77,8 +75,6 @@ def test_matching_rule_longest_prefix_and_metadata(tmp_path):
     }
     with pytest.raises(ValueError, match="no such notebook"):
         report.plan_report(nbs, params, only=["nope"])
-    with pytest.raises(ValueError, match="small, all"):
-        report.plan_report(nbs, params, sets="paper")
 
 
 def test_notebook_whose_files_all_need_absent_data_runs_its_defaults(tmp_path, monkeypatch):
@@ -114,12 +110,20 @@ def test_a_malformed_parameter_file_names_the_file_and_the_line(tmp_path):
         report.plan_report(tmp_path, tmp_path / "p")
 
 
-def test_the_project_notebooks_all_have_a_plan():
+@pytest.mark.parametrize("sizes", ["parameters", "parameters/full"])
+def test_the_project_notebooks_all_have_a_plan(sizes):
     root = Path(__file__).resolve().parents[1]
-    plan = report.plan_report(root / "notebooks", root / "parameters")
+    plan = report.plan_report(root / "notebooks", root / sizes)
     assert {r.notebook.stem for r in plan.runs} == {
         p.stem for p in (root / "notebooks").glob("*.ipynb")
     }
+    assert not plan.unmatched
+
+
+def test_every_paper_scale_set_has_a_report_sized_file_of_the_same_name():
+    params = Path(__file__).resolve().parents[1] / "parameters"
+    full = {p.name for p in (params / "full").glob("*.yaml")}
+    assert full and full <= {p.name for p in params.glob("*.yaml")}
 
 
 def test_relative_paths_in_parameter_files_are_read_from_the_run_folder(tmp_path):

@@ -160,14 +160,14 @@ def _summary_frame(s):
 
 
 def test_search_study_files_load():
-    nb201 = load_search_study(REPO / "parameters" / "search_nb201.yaml")
+    nb201 = load_search_study(REPO / "parameters" / "full" / "search_nb201.yaml")
     assert nb201.benchmarks == ("nb201-cifar10", "nb201-cifar100", "nb201-imagenet16")
     assert nb201.budgets == (50, 100, 150) and len(nb201.seeds) == 30
     assert {"pw", "random", "evolution", "mse"} <= set(nb201.strategies)
     assert nb201.signals == ("val", "test")
-    small = load_search_study(REPO / "parameters" / "search_nb201_small.yaml")
+    small = load_search_study(REPO / "parameters" / "search_nb201.yaml")
     assert len(small.seeds) < 30
-    nb101 = load_search_study(REPO / "parameters" / "search_nb101.yaml")
+    nb101 = load_search_study(REPO / "parameters" / "full" / "search_nb101.yaml")
     assert "subset" in nb101.name and "1,291" in nb101.description
 
 

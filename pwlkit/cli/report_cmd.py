@@ -28,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--params",
         default="parameters",
         metavar="DIR",
-        help="folder of parameter files (default: parameters)",
+        help="folder of parameter files (default: parameters, report-sized; parameters/full "
+        "holds the paper-scale sets under the same names)",
     )
     p.add_argument(
         "--no-params",
@@ -61,12 +62,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="run only these notebooks or runs (names without .ipynb / .yaml)",
     )
     p.add_argument(
-        "--sets",
-        choices=("small", "all"),
-        default="small",
-        help="'all' also runs X.yaml where X_small.yaml exists (default: small)",
-    )
-    p.add_argument(
         "--jobs",
         type=int,
         default=1,
@@ -94,13 +89,11 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--data-dir {args.data_dir!r} is not a folder")
     if args.list:
         data_dir = args.data_dir or os.environ.get("PWLKIT_DATA")
-        plan = report.plan_report(args.notebooks, params, args.only, args.sets, data_dir)
+        plan = report.plan_report(args.notebooks, params, args.only, data_dir)
         for r in plan.runs:
             src = r.params_file.name if r.params_file else "(notebook defaults)"
             skip = f"  [skipped: {r.error}]" if r.status == "skipped" else ""
             print(f"{r.label:36s} {r.notebook.name:26s} {src}{skip}")
-        for y in plan.excluded:
-            print(f"{'(full size: --sets all)':36s} {'':26s} {y.name}")
         for y in plan.unmatched:
             print(f"{'(no notebook)':36s} {'':26s} {y.name}")
         return 0
@@ -110,7 +103,6 @@ def run(args: argparse.Namespace) -> int:
         args.out,
         args.data_dir,
         only=args.only,
-        sets=args.sets,
         cell_timeout=args.cell_timeout,
         jobs=args.jobs,
     )

@@ -4,15 +4,16 @@ Matching rule (notebook <-> parameter files in ``--params``, default ``parameter
 
 1. A file ``X.yaml`` belongs to the notebook whose name is the longest prefix of ``X`` followed
    by the end of the name or one of ``_ - .``: ``loss_size_nbgraph.yaml`` runs
-   ``notebooks/loss_size.ipynb``, ``search_nb201_small.yaml`` runs ``notebooks/search.ipynb``.
+   ``notebooks/loss_size.ipynb``, ``search_nb201.yaml`` runs ``notebooks/search.ipynb``.
 2. A notebook may also list glob patterns in its metadata,
    ``{"pwlkit": {"parameters": ["pw_threshold*.yaml"]}}``; a file can serve several notebooks
    this way (their runs share the study's stored results).
 3. Each matched file gives one run, its keys passed to papermill as parameters. A notebook
    with no file that can run here (none matched, or all need absent data) runs once with the
    defaults of its ``parameters`` cell, so every notebook is in the report.
-4. Files in ``--params`` are report-sized (paper-scale sets live in ``parameters/full/``), except
-   ``X.yaml`` when ``X_small.yaml`` sits beside it; ``--sets all`` runs those too.
+4. One folder is one set of sizes: ``parameters/`` (the default) is report-sized, minutes on
+   2 cores; ``parameters/full/`` holds the paper-scale sets under the same names (give
+   ``--params parameters/full``). Subfolders of ``--params`` are not read.
 5. Runs whose ``benchmarks`` need data that is not here are listed as skipped with the reason.
    A failing notebook is recorded with its error; the others still run.
 
@@ -32,18 +33,16 @@ from .html import (
     write_index,
 )
 from .parameters import missing_data, notebook_parameters, read_parameter_file, run_parameters
-from .plan import META_KEY, SETS, ReportPlan, ReportRun, has_small_version, plan_report
+from .plan import META_KEY, ReportPlan, ReportRun, plan_report
 
 __all__ = [
     "META_KEY",
-    "SETS",
     "VERDICT_TAG",
     "ReportPlan",
     "ReportRun",
     "batch_settings",
     "embed_chart_html",
     "execute_run",
-    "has_small_version",
     "index_html",
     "inline_charts",
     "missing_data",

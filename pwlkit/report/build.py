@@ -22,7 +22,6 @@ def run_report(
     data_dir: str | Path | None = None,
     *,
     only: Sequence[str] | None = None,
-    sets: str = "small",
     kernel_name: str = "python3",
     cell_timeout: int | None = 1800,
     overrides: Mapping[str, dict[str, Any]] | None = None,
@@ -38,7 +37,7 @@ def run_report(
     """
     if data_dir is None and os.environ.get("PWLKIT_DATA"):
         data_dir = os.environ["PWLKIT_DATA"]
-    plan = plan_report(notebooks_dir, params_dir, only, sets, data_dir)
+    plan = plan_report(notebooks_dir, params_dir, only, data_dir)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     base = Path.cwd()

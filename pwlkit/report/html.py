@@ -127,15 +127,9 @@ def index_html(plan: ReportPlan) -> str:
             f"<td>{r.seconds:.1f} s</td><td>{notes}{err}</td><td>{nb_link}</td></tr>"
         )
     extra = ""
-    if plan.excluded:
-        names = ", ".join(html.escape(p.name) for p in plan.excluded)
-        extra += (
-            f"<p>Full-size parameter files left out of this report: {names} "
-            "(<code>pwlkit report --sets all</code> runs them).</p>"
-        )
     if plan.unmatched:
         names = ", ".join(html.escape(p.name) for p in plan.unmatched)
-        extra += f"<p>Parameter files no notebook uses: {names}</p>"
+        extra = f"<p>Parameter files no notebook uses: {names}</p>"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>pwlkit report</title>
 <style>

@@ -14,8 +14,6 @@ from .parameters import missing_data, read_parameter_file, skip_reason
 #: Notebook metadata key holding extra parameter-file glob patterns.
 META_KEY = "pwlkit"
 _SEPARATORS = ("_", "-", ".")
-#: ``small``: leave out full-size files that have a ``_small`` sibling; ``all``: run them too.
-SETS = ("small", "all")
 
 
 @dataclass
@@ -42,11 +40,10 @@ class ReportRun:
 
 @dataclass
 class ReportPlan:
-    """The runs a report makes, and the parameter files it leaves out (and why)."""
+    """The runs a report makes, and the parameter files no notebook claims."""
 
     runs: list[ReportRun]
-    unmatched: list[Path]  # no notebook claims them
-    excluded: list[Path] = field(default_factory=list)  # full-size: a *_small sibling stands in
+    unmatched: list[Path]
 
 
 def _claims(nb_stem: str, yaml_stem: str) -> bool:
@@ -61,32 +58,19 @@ def _extra_patterns(notebook: Path) -> list[str]:
     return [pats] if isinstance(pats, str) else list(pats)
 
 
-def has_small_version(path: Path, files: Sequence[Path]) -> bool:
-    """True when ``X_small.yaml`` (or ``X-small`` / ``X.small``) sits beside ``X.yaml``: the
-    small file is the report-sized version, ``X.yaml`` the full-size one."""
-    names = {f.stem for f in files}
-    return any(f"{path.stem}{sep}small" in names for sep in _SEPARATORS)
-
-
 def plan_report(
     notebooks_dir: str | Path = "notebooks",
     params_dir: str | Path | None = "parameters",
     only: Sequence[str] | None = None,
-    sets: str = "small",
     data_dir: str | Path | None = None,
 ) -> ReportPlan:
     """Pair every notebook with its parameter files (see `pwlkit.report` for the rule).
 
     Runs whose benchmarks have no data under ``data_dir`` (or the usual search path) come back
-    already marked ``skipped``. ``sets="all"`` also keeps full-size files that have a small
-    sibling.
+    already marked ``skipped``.
     """
-    if sets not in SETS:
-        raise ValueError(f"unknown parameter sets {sets!r}; choose one of {', '.join(SETS)}")
     notebooks = _notebooks(Path(notebooks_dir))
-    yamls = _parameter_files(params_dir)
-    excluded = [y for y in yamls if sets == "small" and has_small_version(y, yamls)]
-    usable = [y for y in yamls if y not in excluded]
+    usable = _parameter_files(params_dir)
 
     claimed: dict[Path, list[tuple[Path, Path, str]]] = {nb: [] for nb in notebooks}
     used: set[Path] = set()
@@ -115,7 +99,7 @@ def plan_report(
         runs += mine
     if only:
         runs = _select(runs, only)
-    return ReportPlan(runs, [y for y in usable if y not in used], excluded)
+    return ReportPlan(runs, [y for y in usable if y not in used])
 
 
 def _notebooks(nb_dir: Path) -> list[Path]:
