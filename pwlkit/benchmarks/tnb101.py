@@ -18,9 +18,15 @@ Sources:
   classification tasks and jigsaw, neg_loss for room_layout, acc for segmentsemantic, ssim for
   autoencoder and normal);
 * a micro table ``tnb101_micro.parquet`` / ``tnb101_micro.csv`` / ``tnb101_micro_val_4096.csv``
-  with ``arch_code`` (the 6 digits, in the official code's edge order) and one column per task
-  (final validation metric). The table has one metric per task, so ``test`` is ``val``
-  (``test_is_val``).
+  with ``arch_code`` (the 6 digits, in the official code's edge order), or a macro table
+  ``tnb101_macro.parquet`` / ``tnb101_macro.csv`` with ``arch_code`` (4 to 6 stage digits, the
+  middle part of ``64-1234-basic``), and one column per task (final validation metric). A table
+  has one metric per task, so ``test`` is ``val`` (``test_is_val``), unless it also has a
+  ``<task>_test`` column. Micro prefers its table, macro the ``.pth`` (which has test values).
+
+The macro space (3,256 skeletons) is every code of 4 to 6 stages in which 1 to 4 stages halve the
+resolution (digit 3 or 4) and 1 to 3 double the channels (digit 2 or 4); a macro table is checked
+against it, so a typo cannot add a skeleton the benchmark never trained.
 
 Encoding: micro cells use the NB201 line-graph encoding (`cell201`); macro skeletons are a chain
 input -> stage 1 .. stage k -> output over 8 nodes, padded at the end with ``PAD``.
@@ -51,12 +57,20 @@ MICRO_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3")
 MACRO_OPS = ("input", "keep", "channels_x2", "resolution_half", "both", "output")
 MICRO_PREFIX = "64-41414-"
 CODE_ORDER = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))  # edge of each code digit
+MACRO_STAGES = (4, 6)
+"""Fewest and most stages of a macro skeleton."""
+MACRO_HALVE = (1, 4)
+"""Fewest and most stages that halve the resolution (digit 3 or 4)."""
+MACRO_DOUBLE = (1, 3)
+"""Fewest and most stages that double the channels (digit 2 or 4)."""
 PTH = "transnas-bench_v10141024.pth"
 MICRO_TABLES = ("tnb101_micro.parquet", "tnb101_micro.csv", "tnb101_micro_val_4096.csv")
+MACRO_TABLES = ("tnb101_macro.parquet", "tnb101_macro.csv")
 GET_FROM = (
     "the official TransNAS-Bench-101 release (transnas-bench_v10141024.pth, linked from "
-    "https://github.com/yawen-d/TransNASBench), or for the micro space a table in the "
-    "documented format such as ../shared/data/tnb101_micro_val_4096.csv"
+    "https://github.com/yawen-d/TransNASBench), or a table in the documented format "
+    "(docs/benchmarks.md): tnb101_micro.csv such as ../shared/data/tnb101_micro_val_4096.csv, "
+    "or tnb101_macro.csv"
 )
 
 
@@ -65,6 +79,25 @@ def micro_arch(digits: str) -> str:
     if len(digits) != 6 or any(c not in "0123" for c in digits):
         raise ValueError(f"micro arch_code {digits!r} must be 6 digits in 0..3")
     return f"{MICRO_PREFIX}{digits[0]}_{digits[1:3]}_{digits[3:]}"
+
+
+def macro_arch(digits: str) -> str:
+    """4-6 stage digits -> official macro code ``64-<digits>-basic``; raises if not in the space."""
+    lo, hi = MACRO_STAGES
+    if not lo <= len(digits) <= hi or any(c not in "1234" for c in digits):
+        raise ValueError(f"macro arch_code {digits!r} must be {lo} to {hi} digits in 1..4")
+    halve = sum(c in "34" for c in digits)
+    double = sum(c in "24" for c in digits)
+    if not (MACRO_HALVE[0] <= halve <= MACRO_HALVE[1]) or not (
+        MACRO_DOUBLE[0] <= double <= MACRO_DOUBLE[1]
+    ):
+        raise ValueError(
+            f"macro arch_code {digits!r} is not in the TransNAS-Bench-101 macro space: "
+            f"{halve} stage(s) halve the resolution (digit 3 or 4; valid {MACRO_HALVE[0]} to "
+            f"{MACRO_HALVE[1]}), {double} double the channels (digit 2 or 4; valid "
+            f"{MACRO_DOUBLE[0]} to {MACRO_DOUBLE[1]})"
+        )
+    return f"64-{digits}-basic"
 
 
 def micro_cell_string(arch: str) -> str:
@@ -135,22 +168,62 @@ def _bench(
     )
 
 
-def read_micro_table(path: Path) -> dict[str, Benchmark]:
+def _code_text(value) -> str:
+    """An ``arch_code`` cell as text: strings stay as written, integers (parquet) become digits."""
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _table_archs(df, space: str) -> list[str]:
+    """The ``arch_code`` column as official codes; errors name the row and its value."""
+    archs: list[str] = []
+    first: dict[str, int] = {}
+    for row, value in enumerate(df["arch_code"]):
+        text = _code_text(value)
+        try:
+            arch = micro_arch(text.zfill(6)) if space == "micro" else macro_arch(text)
+        except ValueError as exc:
+            raise ValueError(f"row {row}: arch_code {value!r}: {exc}") from None
+        if arch in first:
+            raise ValueError(f"row {row}: arch_code {value!r} repeats row {first[arch]} ({arch})")
+        first[arch] = row
+        archs.append(arch)
+    return archs
+
+
+def read_code_table(path: Path, space: str) -> dict[str, Benchmark]:
+    """A micro or macro table: every task column it has becomes one benchmark."""
     df = read_table(path, ["arch_code"], dtype={"arch_code": str})
-    codes = df["arch_code"].astype(str).str.strip().str.zfill(6).tolist()
-    archs = [micro_arch(c) for c in codes]
-    if len(set(archs)) != len(archs):
-        raise ValueError("arch_code has duplicate rows")
+    archs = _table_archs(df, space)
     out = {}
     for task in TASKS:
-        if task in df.columns:
-            v = numeric_column(df, task, path)
+        if task not in df.columns:
+            continue
+        val = numeric_column(df, task, path)
+        test_col = f"{task}_test"
+        if test_col in df.columns:
+            test = numeric_column(df, test_col, path)
+            note = {"val": f"column {task}", "test": f"column {test_col}"}
+        else:
+            test = val
             note = {
-                "test": "the table has one metric (final validation): test is a copy of val "
-                "(test_is_val)"
+                "test": f"the table has no {test_col} column (one metric, final validation): "
+                "test is a copy of val (test_is_val)"
             }
-            out[f"tnb101-micro-{task}"] = _bench("micro", task, archs, v, v, True, str(path), note)
+        b = _bench(space, task, archs, val, test, test_col not in df.columns, str(path), note)
+        out[b.name] = b
     return out
+
+
+def read_micro_table(path: Path) -> dict[str, Benchmark]:
+    return read_code_table(path, "micro")
+
+
+def read_macro_table(path: Path) -> dict[str, Benchmark]:
+    return read_code_table(path, "macro")
 
 
 def read_pth(path: Path) -> dict[str, Benchmark]:
@@ -178,6 +251,7 @@ def _register() -> None:
     pth_fmt = f"the official {PTH} layout (see pwlkit.benchmarks.tnb101)"
     for task, (_, _, metric) in TASKS.items():
         table_fmt = f"a CSV/parquet table with columns arch_code (6 digits) and {task}"
+        macro_fmt = f"a CSV/parquet table with columns arch_code (4 to 6 digits 1-4) and {task}"
         register(
             file_spec(
                 f"tnb101-micro-{task}",
@@ -193,7 +267,8 @@ def _register() -> None:
                 f"tnb101-macro-{task}",
                 "tnb101",
                 f"TransNAS-Bench-101 macro skeletons, task {task}: {metric}",
-                [Source(PTH, read_pth, pth_fmt)],
+                [Source(PTH, read_pth, pth_fmt)]
+                + [Source(f, read_macro_table, macro_fmt) for f in MACRO_TABLES],
                 GET_FROM,
             )
         )
