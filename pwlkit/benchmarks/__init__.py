@@ -7,7 +7,15 @@ registers every family (tables and official files are only read when a benchmark
 
 from __future__ import annotations
 
-from . import analognas, darts, nb101, nb201, nbgraph, tnb101  # noqa: F401  (register families)
+from . import (  # noqa: F401  (register families)
+    analognas,
+    darts,
+    graph_tables,
+    nb101,
+    nb201,
+    nbgraph,
+    tnb101,
+)
 from .base import PAD, Benchmark
 from .cache import cache_dir
 from .datadir import DataNotFoundError, search_dirs, user_data_dir
