@@ -232,3 +232,32 @@ def test_cli_list_and_errors(tmp_path, capsys):
     assert "not found" in capsys.readouterr().err
     assert main(["report", "--notebooks", str(tmp_path), "--data-dir", str(tmp_path / "x")]) == 2
     assert "--data-dir" in capsys.readouterr().err
+
+
+def test_cli_params_must_be_a_folder(tmp_path, capsys):
+    _notebook(tmp_path / "one.ipynb")
+    yml = tmp_path / "one.yaml"
+    yml.write_text("x: 2\n")
+    for value, what in ((yml, "is a file"), (tmp_path / "none", "not found")):
+        argv = ["report", "--notebooks", str(tmp_path), "--params", str(value), "--list"]
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1, err  # one line, no traceback
+        assert f"--params {str(value)!r}: {what}" in err
+        assert "expected a folder of parameter files" in err
+
+
+def test_cli_unknown_only_name_suggests_the_closest_and_lists_the_valid_ones(tmp_path, capsys):
+    for stem in ("loss_size", "search"):
+        _notebook(tmp_path / f"{stem}.ipynb")
+    argv = ["report", "--notebooks", str(tmp_path), "--no-params", "--only"]
+    assert main([*argv, "loss_sise", "--list"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert "--only loss_sise: no such notebook or run; did you mean loss_size?" in err
+    assert err.rstrip().endswith("valid names: loss_size, search")
+    out = tmp_path / "out"
+    assert main([*argv, "serch", "--out", str(out)]) == 2  # checked before anything runs
+    assert "did you mean search?" in capsys.readouterr().err and not out.exists()
+    assert main([*argv, "search", "--list"]) == 0
+    assert capsys.readouterr().out.split()[0] == "search"

@@ -28,8 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--params",
         default="parameters",
         metavar="DIR",
-        help="folder of parameter files (default: parameters, report-sized; parameters/full "
-        "holds the paper-scale sets under the same names)",
+        help="folder of parameter files, each one run (default: parameters, report-sized; "
+        "parameters/full holds the paper-scale sets under the same names). A folder, not a "
+        "file: the rule pairs every notebook with its files; pick runs with --only",
     )
     p.add_argument(
         "--no-params",
@@ -59,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         nargs="+",
         metavar="NAME",
         default=None,
-        help="run only these notebooks or runs (names without .ipynb / .yaml)",
+        help="run only these notebooks or runs (names without .ipynb / .yaml; --list shows them)",
     )
     p.add_argument(
         "--jobs",
@@ -79,6 +80,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _check_folder(option: str, value: str, expected: str) -> None:
+    path = Path(value)
+    if not path.is_dir():
+        what = "is a file" if path.is_file() else "not found"
+        raise UserError(f"{option} {value!r}: {what}; expected {expected}")
+
+
 def run(args: argparse.Namespace) -> int:
     from pwlkit import report
 
@@ -87,9 +95,20 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--jobs must be at least 1, got {args.jobs}")
     if args.data_dir is not None and not Path(args.data_dir).is_dir():
         raise UserError(f"--data-dir {args.data_dir!r} is not a folder")
-    if args.list:
-        data_dir = args.data_dir or os.environ.get("PWLKIT_DATA")
+    _check_folder("--notebooks", args.notebooks, "a folder of notebooks (*.ipynb)")
+    if params is not None:
+        _check_folder(
+            "--params",
+            params,
+            "a folder of parameter files, e.g. parameters or parameters/full "
+            "(to run one file's notebook, give its folder and --only NAME; --list shows names)",
+        )
+    data_dir = args.data_dir or os.environ.get("PWLKIT_DATA")
+    try:  # the plan reads every parameter file and checks --only: errors in the user's input
         plan = report.plan_report(args.notebooks, params, args.only, data_dir)
+    except (ValueError, FileNotFoundError) as exc:
+        raise UserError(str(exc)) from None
+    if args.list:
         for r in plan.runs:
             src = r.params_file.name if r.params_file else "(notebook defaults)"
             skip = f"  [skipped: {r.error}]" if r.status == "skipped" else ""

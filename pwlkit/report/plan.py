@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -102,9 +103,13 @@ def plan_report(
     return ReportPlan(runs, [y for y in usable if y not in used])
 
 
+def _not_a_folder(path: Path) -> str:
+    return "is a file, not a folder" if path.is_file() else "not found"
+
+
 def _notebooks(nb_dir: Path) -> list[Path]:
     if not nb_dir.is_dir():
-        raise FileNotFoundError(f"notebook folder {str(nb_dir)!r} not found")
+        raise FileNotFoundError(f"notebook folder {str(nb_dir)!r} {_not_a_folder(nb_dir)}")
     notebooks = sorted(p for p in nb_dir.glob("*.ipynb") if not p.name.startswith("."))
     if not notebooks:
         raise FileNotFoundError(f"no notebooks (*.ipynb) in {str(nb_dir)!r}")
@@ -116,18 +121,26 @@ def _parameter_files(params_dir: str | Path | None) -> list[Path]:
         return []
     pdir = Path(params_dir)
     if not pdir.is_dir():
-        raise FileNotFoundError(
-            f"parameter folder {str(pdir)!r} not found (give --params DIR, or omit it)"
-        )
+        raise FileNotFoundError(f"parameter folder {str(pdir)!r} {_not_a_folder(pdir)}")
     return sorted([*pdir.glob("*.yaml"), *pdir.glob("*.yml")])
 
 
 def _select(runs: list[ReportRun], only: Sequence[str]) -> list[ReportRun]:
-    wanted = set(only)
-    unknown = wanted - {r.label for r in runs} - {r.notebook.stem for r in runs}
+    """The runs ``only`` names (run labels or notebook names); an unknown name is an error that
+    lists the closest valid ones, since a typo would otherwise run nothing."""
+    names = sorted({r.label for r in runs} | {r.notebook.stem for r in runs})
+    unknown = [n for n in dict.fromkeys(only) if n not in names]
     if unknown:
+        hints = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, names, n=3)
+            if close:
+                guess = close[0] if len(close) == 1 else f"{', '.join(close[:-1])} or {close[-1]}"
+                hints.append(f"{name + ': ' if len(unknown) > 1 else ''}did you mean {guess}?")
         raise ValueError(
-            f"--only {', '.join(sorted(unknown))}: no such notebook or run; "
-            f"choose from {', '.join(sorted({r.label for r in runs}))}"
+            f"--only {', '.join(unknown)}: no such notebook or run; "
+            + "".join(f"{h} " for h in hints)
+            + f"valid names: {', '.join(names)}"
         )
+    wanted = set(only)
     return [r for r in runs if r.label in wanted or r.notebook.stem in wanted]
