@@ -1,0 +1,206 @@
+"""Bad input fails before any work, with one line naming the option, the bad value and what is
+valid: the checks module (`pwlkit.checks`) and every entry point that uses it."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from pwlkit.checks import (
+    MAX_SEED,
+    NON_NEGATIVE,
+    POSITIVE,
+    SEED,
+    BadParameter,
+    Folder,
+    Interval,
+    ListOf,
+    Options,
+    Pattern,
+    Text,
+    as_constraint,
+    check,
+    check_names,
+    check_params,
+    cli_option,
+    did_you_mean,
+)
+
+# ------------------------------------------------------------------------------ constraints
+
+
+def rejects(constraint, value, *parts: str, name: str = "x") -> str:
+    """The message `check` gives for ``value``; it must be one line holding ``parts``."""
+    with pytest.raises(BadParameter) as info:
+        check(name, value, constraint)
+    msg = str(info.value)
+    assert "\n" not in msg
+    for part in parts:
+        assert part in msg, (part, msg)
+    return msg
+
+
+def test_integer_interval_accepts_and_returns_python_ints():
+    assert check("n", 3, POSITIVE) == 3
+    value = check("n", np.int64(3), POSITIVE)
+    assert value == 3 and type(value) is int
+    assert check("n", 0, NON_NEGATIVE) == 0
+    assert check("s", MAX_SEED, SEED) == MAX_SEED
+    assert check("n", 10, Interval(int, None, 10)) == 10
+
+
+@pytest.mark.parametrize("value", [0, -1, 2.0, 2.5, "3", True, None, [1]])
+def test_integer_interval_rejects(value):
+    msg = rejects(POSITIVE, value, "x must be an integer >= 1, got ")
+    assert msg.endswith(repr(value))
+
+
+def test_interval_messages_give_the_range():
+    assert rejects(SEED, -1, "[0, 4294967295]", "got -1")
+    assert rejects(SEED, 2**70, "[0, 4294967295]")
+    assert rejects(Interval(int, 2, 10), 11, "an integer in [2, 10], got 11")
+    assert rejects(Interval(int, None, 10), 11, "an integer <= 10")
+    assert rejects(Interval(int, None, 10, closed="left"), 10, "an integer < 10")
+    assert rejects(Interval(int, None, None), "a", "must be an integer, got 'a'")
+
+
+def test_float_interval_is_finite_and_returns_floats():
+    unit = Interval(float, 0, 1)
+    assert check("r", 1, unit) == 1.0 and type(check("r", 1, unit)) is float
+    assert check("r", 0.0, unit) == 0.0
+    assert check("lr", 1e300, Interval(float, 0, None, closed="neither")) == 1e300
+    rejects(unit, 5, "x must be a number in [0, 1], got 5")
+    rejects(unit, math.nan, "got nan")
+    rejects(Interval(float, 0, None), math.inf, "a finite number >= 0, got inf")
+    rejects(Interval(float, 0, None, closed="neither"), 0, "a finite number > 0, got 0")
+    rejects(Interval(float, None, None), "abc", "a finite number, got 'abc'")
+    rejects(Interval(float, 0, 100, closed="right", noun="percent"), 0, "a percent in (0, 100]")
+    rejects(Interval(float, 0, 1, closed="left"), 1, "[0, 1)")
+    rejects(Interval(float, 0, 1, closed="neither"), 1, "(0, 1)")
+    rejects(unit, True, "got True")
+
+
+def test_interval_declaration_errors():
+    with pytest.raises(TypeError):
+        Interval(str, 0, 1)
+    with pytest.raises(ValueError, match="closed must be one of"):
+        Interval(int, 0, 1, closed="open")
+
+
+def test_options_suggest_the_closest_name():
+    backbone = Options(("gcn", "mlp", "transformer"), what="backbone")
+    assert check("backbone", "gcn", backbone) == "gcn"
+    msg = rejects(backbone, "gnc", name="--backbone")
+    assert msg == (
+        "--backbone: unknown backbone 'gnc' (did you mean 'gcn'?). "
+        "Valid backbones: gcn, mlp, transformer"
+    )
+    # the name is not repeated when it is the thing itself
+    assert rejects(backbone, "zzz", name="backbone").startswith("unknown backbone 'zzz'. Valid")
+    plain = Options(("a", "b"))
+    rejects(plain, "c", "x must be one of a, b, got 'c'")
+    rejects(plain, 1, "got 1")
+    rejects(Options(("child",), what="child", plural="children"), "x", "Valid children: child")
+
+
+def test_options_choices_may_come_later():
+    calls = []
+
+    def names():
+        calls.append(1)
+        return ["late"]
+
+    late = Options(names, what="name")
+    assert not calls
+    assert check("n", "late", late) == "late"
+    rejects(late, "lat", "did you mean 'late'?")
+    assert len(calls) == 1
+
+
+def test_list_of_items():
+    sizes = ListOf(Interval(int, 2, None))
+    assert check("k", [10, 20], sizes) == (10, 20)
+    assert check("k", 10, sizes) == (10,)  # a lone value is a list of one
+    rejects(sizes, [], "k must list at least one value, got []", name="k")
+    rejects(sizes, [10, 10], "k: 10 is listed twice", name="k")
+    rejects(sizes, [10, 1], "k must be an integer >= 2, got 1", name="k")
+    assert check("k", [1, 1], ListOf(POSITIVE, unique=False)) == (1, 1)
+    assert "none twice" in sizes.describe()
+    assert sizes.accepts([3]) and not sizes.accepts([3, 3]) and not sizes.accepts([])
+
+
+def test_text_pattern_and_types():
+    assert check("n", "  mse ", Text()) == "mse"
+    rejects(Text(), "  ", "a name (non-empty text), got '  '")
+    rejects(Text(), 3, "got 3")
+    name = Pattern(r"[a-z]+", "lower-case letters")
+    assert check("n", "abc", name) == "abc"
+    rejects(name, "a/b", "n must be lower-case letters, got 'a/b'", name="n")
+    assert check("d", "x", str) == "x"
+    rejects(str, 3, "must be text, got 3")
+    rejects(dict, [1], "must be a mapping, got [1]")
+
+
+def test_none_and_unions():
+    maybe = [POSITIVE, None]
+    assert check("t", None, maybe) is None
+    assert check("t", 2, maybe) == 2
+    rejects(maybe, 0, "t must be an integer >= 1 or None, got 0", name="t")
+    assert isinstance(as_constraint([POSITIVE]), Interval)
+    with pytest.raises(TypeError, match="not a constraint"):
+        as_constraint("an integer")
+
+
+def test_folders(tmp_path):
+    afile = tmp_path / "f.txt"
+    afile.write_text("x")
+    new, existing = Folder(), Folder(exists=True)
+    assert check("d", tmp_path, existing) == tmp_path
+    assert check("d", str(tmp_path / "new" / "deeper"), new) == str(tmp_path / "new" / "deeper")
+    rejects(existing, str(tmp_path / "missing"), "an existing folder", "(no such folder)")
+    rejects(existing, str(afile), "(it is a file)")
+    rejects(new, str(afile), "a folder (existing or new)", "(it is a file)")
+    rejects(new, str(afile / "sub"), f"({str(afile)!r} is a file)")
+    rejects(new, "", "(not a path)")
+    rejects(new, 3, "(not a path)")
+
+
+def test_check_params_names_each_value_as_typed():
+    decl = {"train_size": Interval(int, 2, None), "seed": SEED, "threads": [POSITIVE, None]}
+    assert check_params({"train_size": 5, "seed": np.int64(1)}, decl) == {
+        "train_size": 5,
+        "seed": 1,
+    }
+    with pytest.raises(BadParameter, match=r"^--train-size must be an integer >= 2, got 1$"):
+        check_params({"train_size": 1}, decl, names=cli_option)
+    with pytest.raises(BadParameter, match=r"^-n must be"):
+        check_params({"train_size": 1}, decl, names={"train_size": "-n"})
+    with pytest.raises(BadParameter, match=r"^seed must be"):
+        check_params({"seed": -1}, decl, names={"train_size": "-n"})
+    # skip_none: None is "not given", and the message does not offer None
+    assert check_params({"threads": None}, decl, skip_none=True) == {"threads": None}
+    with pytest.raises(BadParameter, match=r"integer >= 1, got 0$"):
+        check_params({"threads": 0}, decl, skip_none=True)
+
+    class FileError(BadParameter):
+        pass
+
+    with pytest.raises(FileError):
+        check_params({"seed": "a"}, decl, error=FileError)
+    with pytest.raises(TypeError, match="no constraint declared for 'seeds'"):
+        check_params({"seeds": 1}, decl)
+
+
+def test_check_names_and_did_you_mean():
+    assert did_you_mean("hiden", ["hidden", "layers"]) == " (did you mean 'hidden'?)"
+    assert did_you_mean("qqq", ["hidden"]) == ""
+    check_names(["hidden"], ["hidden", "layers"])
+    with pytest.raises(BadParameter) as info:
+        check_names(["hiden"], ["layers", "hidden"], what="setting", where="--set")
+    assert str(info.value) == (
+        "--set: unknown setting 'hiden' (did you mean 'hidden'?). Valid settings: hidden, layers"
+    )
+    assert cli_option("runs_per_job") == "--runs-per-job"
+    assert issubclass(BadParameter, ValueError)
