@@ -43,16 +43,24 @@ Graph = tuple[list[str], list[list[int]]]
 
 
 def _plain(value):
-    """A cell as plain Python: JSON text is parsed, parquet arrays become lists."""
-    if isinstance(value, str):
-        return json.loads(value)
-    if isinstance(value, np.ndarray):
-        return [_plain(v) for v in value]
-    if isinstance(value, (list, tuple)):
+    """Parquet arrays and numpy scalars as plain Python lists and numbers."""
+    if isinstance(value, (np.ndarray, list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def _cell(value, column: str):
+    """One ``ops`` / ``adj`` cell: JSON text is parsed, a parquet list is taken as it is."""
+    if not isinstance(value, str):
+        return _plain(value)
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"{column} is not valid JSON ({exc.msg} at character {exc.pos}): {value[:60]!r}"
+        ) from None
 
 
 def _cycle(adj: np.ndarray) -> list[int]:
@@ -76,24 +84,25 @@ def _cycle(adj: np.ndarray) -> list[int]:
         path.append(v)
         v = next(int(u) for u in np.flatnonzero(adj[:, v]) if int(u) in left)
     loop = path[seen[v] :][::-1]
+    start = loop.index(min(loop))
+    loop = loop[start:] + loop[:start]
     return [*loop, loop[0]]
 
 
 def parse_graph(ops_value, adj_value) -> Graph:
     """One row's ``ops`` and ``adj`` (JSON text or lists) -> checked (op names, 0/1 matrix)."""
-    try:
-        ops, adj = _plain(ops_value), _plain(adj_value)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON ({exc.msg} at character {exc.pos})") from None
+    ops, adj = _cell(ops_value, "ops"), _cell(adj_value, "adj")
     if not isinstance(ops, list) or not ops:
-        raise ValueError(f"ops must be a non-empty JSON list of op names, got {ops_value!r}")
+        raise ValueError(
+            f"ops must be a non-empty JSON list of op names, got {repr(ops_value)[:80]}"
+        )
     bad = [o for o in ops if not isinstance(o, str) or not o]
     if bad:
         raise ValueError(f"ops must be op names (non-empty strings); {bad[0]!r} is not")
     n = len(ops)
     if not isinstance(adj, list) or not adj or not all(isinstance(r, list) for r in adj):
         raise ValueError(
-            f"adj must be a non-empty JSON list of lists (a matrix), got {adj_value!r}"
+            f"adj must be a non-empty JSON list of lists (a matrix), got {repr(adj_value)[:80]}"
         )
     widths = sorted({len(r) for r in adj})
     if len(widths) > 1:
