@@ -27,6 +27,8 @@ from pwlkit.checks import (
     cli_option,
     did_you_mean,
 )
+from pwlkit.cli import UserError, main
+from pwlkit.train.api import fit_predict_many  # the real one (`no_work` replaces it)
 
 # ------------------------------------------------------------------------------ constraints
 
@@ -203,4 +205,177 @@ def test_check_names_and_did_you_mean():
         "--set: unknown setting 'hiden' (did you mean 'hidden'?). Valid settings: hidden, layers"
     )
     assert cli_option("runs_per_job") == "--runs-per-job"
-    assert issubclass(BadParameter, ValueError)
+    assert issubclass(BadParameter, ValueError) and issubclass(UserError, BadParameter)
+
+
+# ------------------------------------------------------------------------------ training and run options
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """Any training or run that starts fails the test (every case must stop before)."""
+
+    def started(*args, **kwargs):
+        raise AssertionError("work started")
+
+    import pwlkit.search.study
+    import pwlkit.search.summary
+    import pwlkit.study.driver
+    import pwlkit.train
+    import pwlkit.train.api
+
+    monkeypatch.setattr(pwlkit.train, "fit_predict", started)
+    monkeypatch.setattr(pwlkit.train.api, "fit_predict_many", started)
+    monkeypatch.setattr(pwlkit.study.driver, "run_jobs", started)
+    monkeypatch.setattr(pwlkit.search.summary, "run_cells", started)
+    monkeypatch.setattr(pwlkit.search.study, "run_cells", started)
+
+
+def cli_error(capsys, *argv: str, parts: tuple[str, ...] = ()) -> str:
+    """Run the CLI; it must exit 2 with one line on stderr holding ``parts``."""
+    code = main(list(argv))
+    err = capsys.readouterr().err.strip()
+    assert code == 2, err
+    assert "\n" not in err and "Traceback" not in err, err
+    for part in parts:
+        assert part in err, (part, err)
+    return err
+
+
+FIT = ("fit", "--benchmark", "nbgraph-cora", "--loss", "hr", "--train-size", "20", "--epochs", "1")
+
+
+@pytest.mark.parametrize(
+    ("extra", "parts"),
+    [
+        (["--set", "lr_min_ratio=5"], ["--set lr_min_ratio", "got 5", "[0, 1]"]),
+        (["--seed", "-1"], ["--seed", "got -1", "[0, 4294967295]"]),
+        (
+            ["--seed", "99999999999999999999"],
+            ["--seed", "got 99999999999999999999", "[0, 4294967295]"],
+        ),
+        (["--set", "hidden=abc"], ["--set hidden", "got 'abc'", "integer >= 1"]),
+        (["--set", "hidden=2.5"], ["--set hidden", "got 2.5", "integer >= 1"]),
+        (["--set", "epochs=3"], ["--set epochs", "use --epochs 3"]),
+        (["--set", "seed=3"], ["--set seed", "use --seed 3"]),
+        (["--set", "batch_size=abc"], ["--set batch_size", "got 'abc'", "integer >= 1"]),
+        (["--set", "lr=abc"], ["--set lr", "got 'abc'", "finite number > 0"]),
+        (["--set", "lr=inf"], ["--set lr", "got 'inf'", "finite number > 0"]),
+        (["--set", "lr=Infinity"], ["--set lr", "got inf", "finite number > 0"]),
+        (["--set", "weight_decay=-1"], ["--set weight_decay", "got -1", ">= 0"]),
+        (["--set", "threads=0"], ["--set threads", "got 0"]),
+        (["--set", "lr=1", "--set", "lr=2"], ["--set lr is given twice", "1 and 2"]),
+        (["--set", "lr"], ["--set expects KEY=VALUE", "'lr'"]),
+        (["--set", "hiden=64"], ["--set", "'hiden'", "did you mean 'hidden'?", "batch_size"]),
+        (["--backbone", "gnc"], ["--backbone", "'gnc'", "did you mean 'gcn'?", "transformer"]),
+        (
+            ["--backbone", "transformer", "--set", "heads=3"],
+            ["--set heads must divide --set dim", "heads=3"],
+        ),
+        (["--epochs", "0"], ["--epochs must be an integer >= 1, got 0"]),
+        (["--train-size", "1"], ["--train-size must be an integer >= 2, got 1"]),
+        (["--train-size", "99999"], ["--train-size", "[2, 26206]", "got 99999"]),
+        (["--signal", "tst"], ["--signal", "'tst'", "did you mean 'test'?"]),
+        (["--loss", "hinge"], ["--loss", "'hinge'", "mse"]),
+    ],
+)
+def test_fit_options(no_work, capsys, extra, parts):
+    cli_error(capsys, *FIT, *extra, parts=tuple(parts))
+
+
+def test_fit_data_dir_must_exist(no_work, capsys, tmp_path):
+    missing = str(tmp_path / "nope")
+    cli_error(capsys, *FIT, "--data-dir", missing, parts=("--data-dir", repr(missing), "exist"))
+
+
+def test_fit_on_a_copied_test_column_warns(monkeypatch, capsys):
+    import pwlkit.train
+
+    monkeypatch.setattr(
+        pwlkit.train, "fit_predict", lambda bench, idx, **kw: np.linspace(0, 1, bench.num_archs)
+    )
+    args = ["fit", "--benchmark", "analognas-baseline", "--train-size", "10", "--epochs", "1"]
+    assert main([*args, "--signal", "test", "--json"]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("pwlkit fit: warning:")
+    assert "'analognas-baseline'" in err[0] and "copy of val" in err[0]
+
+
+def test_fit_predict_entry_checks():
+    from pwlkit.benchmarks import load_benchmark
+    from pwlkit.train.config import resolve
+
+    bench = load_benchmark("nbgraph-cora")
+    idx = np.arange(10)
+    cases = [
+        ({"lr": math.inf}, r"^lr must be a finite number > 0, got inf$"),
+        ({"lr_min_ratio": 5}, r"^lr_min_ratio must be a number in \[0, 1\], got 5$"),
+        ({"hidden": "abc"}, r"^hidden must be an integer >= 1, got 'abc'$"),
+        ({"batch_size": 2.5}, r"^batch_size must be an integer >= 1, got 2.5$"),
+        ({"threads": 0}, r"^threads must be an integer >= 1 or None, got 0$"),
+        ({"hiden": 3}, r"^unknown setting 'hiden' for backbone 'gcn' \(did you mean 'hidden'"),
+        ({"signal": "tset"}, r"^unknown signal 'tset' \(did you mean 'test'\?\)"),
+        ({"seeds": [-1]}, r"^seeds must be an integer in \[0, 4294967295\], got -1$"),
+        ({"backbone": "mpl"}, r"^unknown backbone 'mpl' \(did you mean 'mlp'\?\)"),
+        ({"epochs": 0}, r"^epochs must be an integer >= 1, got 0$"),
+    ]
+    for kwargs, match in cases:
+        seeds = kwargs.pop("seeds", [0])
+        kwargs.setdefault("epochs", 1)
+        with pytest.raises(BadParameter, match=match):
+            fit_predict_many(bench, [idx], ["mse"], seeds, **kwargs)
+    train, arch = resolve("transformer", 3, {"dim": 32, "lr": 1})
+    assert train["epochs"] == 3 and train["lr"] == 1.0 and arch == {"dim": 32}
+    with pytest.raises(BadParameter, match=r"^heads must divide dim, got heads=3, dim=64$"):
+        resolve("transformer", None, {"heads": 3})
+
+
+STUDY = (
+    "name: t\nbenchmarks: [nbgraph-cora]\nlosses: [mse]\ntrain_sizes: [10]\nseeds: 1\nepochs: 1\n"
+)
+
+
+@pytest.fixture
+def study_file(tmp_path):
+    def write(extra: str = "", name: str = "study.yaml"):
+        path = tmp_path / name
+        path.write_text(STUDY + f"output_dir: {tmp_path / 'out'}\n" + extra)
+        return path
+
+    return write
+
+
+@pytest.mark.parametrize(
+    ("extra", "parts"),
+    [
+        (["--threads", "0", "--executor", "inline"], ["--threads", "integer >= 1", "got 0"]),
+        (["--threads", "0", "--executor", "local"], ["--threads", "integer >= 1", "got 0"]),
+        (["--threads", "-1"], ["--threads", "got -1"]),
+        (["--retries", "-1"], ["--retries must be an integer >= 0, got -1"]),
+        (["--workers", "0"], ["--workers must be an integer >= 1, got 0"]),
+    ],
+)
+def test_study_run_options(no_work, capsys, study_file, extra, parts):
+    cli_error(capsys, "study", "run", str(study_file()), "--no-progress", *extra, parts=parts)
+
+
+def test_study_run_data_dir_must_exist(no_work, capsys, study_file, tmp_path):
+    missing = str(tmp_path / "nope")
+    cli_error(
+        capsys, "study", "run", str(study_file()), "--data-dir", missing, parts=("--data-dir",)
+    )
+
+
+def test_benchmarks_data_dir_must_exist(capsys, tmp_path):
+    missing = str(tmp_path / "nope")
+    cli_error(
+        capsys,
+        "benchmarks",
+        "--data-dir",
+        missing,
+        parts=("--data-dir must be an existing folder", repr(missing), "no such folder"),
+    )
+    afile = tmp_path / "f"
+    afile.write_text("")
+    cli_error(capsys, "info", "nbgraph-cora", "--data-dir", str(afile), parts=("it is a file",))

@@ -309,7 +309,7 @@ def test_bad_inputs_raise_clear_errors(space):
     idx = sample_train(space, 20, 0)
     with pytest.raises(ValueError, match="Valid backbones: gcn, mlp, transformer"):
         fit_predict(space, idx, backbone="gnn")
-    with pytest.raises(ValueError, match="Valid: .*batch_size"):
+    with pytest.raises(ValueError, match="Valid settings: .*batch_size"):
         fit_predict(space, idx, dropout=0.1)
     with pytest.raises(ValueError, match="mse"):  # unknown loss: the message lists the names
         fit_predict(space, idx, loss="hinge")
@@ -323,9 +323,9 @@ def test_bad_inputs_raise_clear_errors(space):
         fit_predict_many(space, [idx, idx], ["mse"], [0, 1])
     with pytest.raises(ValueError, match="same size"):
         fit_predict_many(space, [idx, idx[:10]], ["mse", "mse"], [0, 1])
-    with pytest.raises(ValueError, match="epochs must be a positive integer"):
+    with pytest.raises(ValueError, match="epochs must be an integer >= 1, got 0"):
         fit_predict(space, idx, epochs=0)
-    with pytest.raises(ValueError, match="seeds must be non-negative"):
+    with pytest.raises(ValueError, match=r"seed must be an integer in \[0, 4294967295\], got -1"):
         fit_predict(space, idx, seed=-1)
     with pytest.raises(TypeError, match="list of loss specs"):
         fit_predict_many(space, [idx], "mse", [0])

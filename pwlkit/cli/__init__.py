@@ -9,12 +9,41 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from collections.abc import Mapping
+from typing import Any
+
+from pwlkit.checks import BadParameter, Folder, check_params, cli_option
 
 COMMAND_MODULES = ("benchmarks", "fit", "study", "search", "report")
 
+DATA_DIR = Folder(exists=True)
+"""``--data-dir``: a folder that exists (a mistyped one is an error, not an empty search)."""
 
-class UserError(Exception):
+
+class UserError(BadParameter):
     """A problem with the user's input: printed as one clear line, exit status 2."""
+
+
+def check_options(
+    values: Mapping[str, Any],
+    constraints: Mapping[str, Any],
+    names: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Check command-line options against their declared constraints (`pwlkit.checks`), before
+    any work; ``None`` is an option not given. Errors name the option (``train_size`` is
+    ``--train-size``, or ``names[key]``) and raise `UserError`."""
+    return check_params(
+        values,
+        constraints,
+        names=lambda key: (names or {}).get(key, cli_option(key)),
+        error=UserError,
+        skip_none=True,
+    )
+
+
+def warn(command: str, message: str) -> None:
+    """One line on stderr: ``pwlkit COMMAND: warning: MESSAGE``."""
+    print(f"pwlkit {command}: warning: {message}", file=sys.stderr)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (UserError, KeyError, ValueError, FileNotFoundError) as exc:
+    except (BadParameter, KeyError, ValueError, FileNotFoundError) as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"pwlkit {args.command}: error: {msg}", file=sys.stderr)
         return 2

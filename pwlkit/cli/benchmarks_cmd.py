@@ -24,9 +24,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_info)
 
 
+def _check_data_dir(args: argparse.Namespace) -> None:
+    from pwlkit.cli import DATA_DIR, check_options
+
+    check_options({"data_dir": args.data_dir}, {"data_dir": DATA_DIR})
+
+
 def run_benchmarks(args: argparse.Namespace) -> int:
     from pwlkit.benchmarks import cache_dir, families, find_source, list_benchmarks, search_dirs
 
+    _check_data_dir(args)
     specs = list_benchmarks(args.data_dir)
     width = max(len(s.name) for s in specs)
     print(f"{'name':<{width}}  data  source / description")
@@ -51,6 +58,7 @@ def run_benchmarks(args: argparse.Namespace) -> int:
 def run_info(args: argparse.Namespace) -> int:
     from pwlkit.benchmarks import load_benchmark
 
+    _check_data_dir(args)
     info = load_benchmark(args.name, args.data_dir).info()
     if args.json:
         print(json.dumps(info))

@@ -40,14 +40,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_fit)
 
 
+_OWN_OPTIONS = {
+    "backbone": "--backbone",
+    "epochs": "--epochs",
+    "loss": "--loss",
+    "seed": "--seed",
+    "signal": "--signal",
+    "train_size": "--train-size",
+}
+"""Arguments of `fit_predict` that have an option of their own rather than a ``--set`` key."""
+
+
 def _parse_settings(items: list[str]) -> dict:
+    """``KEY=VALUE`` items as a dict; a VALUE that is JSON (3, 0.1, true, null) is parsed."""
     from pwlkit.cli import UserError
 
     out: dict = {}
+    raw: dict[str, str] = {}
     for item in items:
         key, eq, value = item.partition("=")
+        key = key.strip()
         if not eq or not key:
             raise UserError(f"--set expects KEY=VALUE, got {item!r}")
+        if key in _OWN_OPTIONS:
+            raise UserError(
+                f"--set {key}: {key} has an option of its own, use {_OWN_OPTIONS[key]} {value}"
+            )
+        if key in raw:
+            raise UserError(f"--set {key} is given twice ({raw[key]} and {value}); keep one")
+        raw[key] = value
         try:
             out[key] = json.loads(value)
         except json.JSONDecodeError:
@@ -55,15 +76,56 @@ def _parse_settings(items: list[str]) -> dict:
     return out
 
 
+def _check(args: argparse.Namespace, settings: dict) -> None:
+    """Every option, before the benchmark is loaded or anything trains."""
+    from pwlkit.cli import DATA_DIR, UserError, check_options
+    from pwlkit.losses import parse_loss
+    from pwlkit.train.api import PARAMS
+    from pwlkit.train.config import resolve
+
+    check_options(
+        {
+            "train_size": args.train_size,
+            "seed": args.seed,
+            "signal": args.signal,
+            "data_dir": args.data_dir,
+        },
+        {**PARAMS, "data_dir": DATA_DIR},
+    )
+    resolve(
+        args.backbone,
+        args.epochs,
+        settings,
+        names=lambda key: _OWN_OPTIONS.get(key, f"--set {key}"),
+        where="--set",
+    )
+    try:
+        parse_loss(args.loss)
+    except ValueError as exc:
+        raise UserError(f"--loss: {exc}") from None
+
+
 def run_fit(args: argparse.Namespace) -> int:
     from pwlkit.benchmarks import load_benchmark
+    from pwlkit.checks import Interval
+    from pwlkit.cli import check_options, warn
     from pwlkit.losses import parse_loss
     from pwlkit.metrics import evaluate
     from pwlkit.train import TRAIN_DEFAULTS, fit_predict, sample_train
 
     settings = _parse_settings(args.settings)
+    _check(args, settings)
     schedule = parse_loss(args.loss)
     bench = load_benchmark(args.benchmark, args.data_dir)
+    check_options(
+        {"train_size": args.train_size}, {"train_size": Interval(int, 2, bench.num_archs)}
+    )
+    if args.signal == "test" and bench.test_is_val:
+        warn(
+            "fit",
+            f"benchmark {bench.name!r} has one metric only: its test is a copy of val, so "
+            "--signal test trains and scores on val",
+        )
     idx = sample_train(bench, args.train_size, args.seed)
     start = time.perf_counter()
     pred = fit_predict(

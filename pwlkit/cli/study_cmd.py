@@ -51,8 +51,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from pwlkit.cli import DATA_DIR, check_options
+    from pwlkit.runs.executors import PARAMS
     from pwlkit.study import run_study
 
+    check_options(
+        {
+            "workers": args.workers,
+            "threads": args.threads,
+            "retries": args.retries,
+            "data_dir": args.data_dir,
+        },
+        {**PARAMS, "data_dir": DATA_DIR},
+    )
     try:
         report = run_study(
             args.file,

@@ -20,11 +20,22 @@ from typing import Any
 
 import pandas as pd
 
+from pwlkit.checks import NON_NEGATIVE, POSITIVE, Options, check
+
 from .jobs import Job
 from .threads import worker_host
 
 EXECUTORS = ("inline", "local", "dask")
 ALIASES = {"process": "local", "processes": "local", "pool": "local", "serial": "inline"}
+
+PARAMS: dict[str, Any] = {
+    "executor": Options(EXECUTORS, what="executor"),
+    "workers": [POSITIVE, None],
+    "threads": [POSITIVE, None],
+    "retries": [NON_NEGATIVE, None],
+}
+"""What the executor arguments of a run accept (`pwlkit.checks` constraints); ``None``: the
+executor's default. Executor names go through `resolve_executor` (aliases)."""
 
 Outcome = Iterator[tuple[Job, "pd.DataFrame | BaseException"]]
 JobFn = Callable[..., "pd.DataFrame"]
@@ -32,10 +43,7 @@ JobFn = Callable[..., "pd.DataFrame"]
 
 def resolve_executor(name: str) -> str:
     """Canonical executor name; unknown names list the valid ones."""
-    key = ALIASES.get(name, name)
-    if key not in EXECUTORS:
-        raise ValueError(f"unknown executor {name!r}. Valid: {', '.join(EXECUTORS)}")
-    return key
+    return check("executor", ALIASES.get(name, name), PARAMS["executor"])
 
 
 def cpu_count() -> int:
@@ -49,9 +57,7 @@ def cpu_count() -> int:
 def split_cores(workers: int | None, n_jobs: int) -> tuple[int, int]:
     """(worker processes, torch threads each) with workers x threads <= cores."""
     cores = cpu_count()
-    n = workers if workers is not None else cores
-    if n < 1:
-        raise ValueError(f"workers must be >= 1, got {n}")
+    n = check("workers", workers, PARAMS["workers"]) or cores
     n = max(1, min(n, n_jobs))
     return n, max(1, cores // n)
 

@@ -14,11 +14,20 @@ import numpy as np
 import torch
 
 from ..benchmarks.base import SIGNALS, Benchmark
+from ..checks import SEED, Interval, Options, check
 from ..losses import parse_loss
 from ..predictors import build_predictor, encode
 from . import engine
 from . import workers as workers_mod
 from .config import CORE_FLOPS_PER_SECOND, GROUP_STEP_FLOPS, MAX_GROUP, resolve
+
+PARAMS: dict[str, Any] = {
+    "seed": SEED,
+    "signal": Options(SIGNALS, what="signal"),
+    "train_size": Interval(int, 2, None),
+}
+"""What `fit_predict`'s own arguments accept (``train_size``: the length of a training set;
+checked against the benchmark's size too). Settings are in `pwlkit.train.config.SETTINGS`."""
 
 
 def fit_predict(
@@ -47,7 +56,11 @@ def fit_predict(
 
     Returns:
         ``[num_archs]`` float64 predicted scores (higher = better), one per architecture.
+
+    Raises:
+        BadParameter: as `fit_predict_many`, and a ``seed`` outside `pwlkit.checks.SEED`.
     """
+    check("seed", seed, PARAMS["seed"])
     return fit_predict_many(
         benchmark,
         [train_idx],
@@ -89,12 +102,14 @@ def fit_predict_many(
         ``[M, num_archs]`` float64 predicted scores.
 
     Raises:
+        BadParameter: unknown backbone / setting names or signal (the message lists the valid
+            ones), settings out of range (`pwlkit.train.config.SETTINGS`), seeds outside
+            `pwlkit.checks.SEED`.
         ValueError: mismatched list lengths, bad indices or train sizes, NaN or constant
-            targets, unknown backbone/loss/setting names (the message lists valid choices).
+            targets, unknown losses.
     """
     train_cfg, arch = resolve(backbone, epochs, hparams)
-    if signal not in SIGNALS:
-        raise ValueError(f"unknown signal {signal!r}. Valid signals: {', '.join(SIGNALS)}")
+    check("signal", signal, PARAMS["signal"])
     idx = _check_jobs(benchmark, train_sets, losses, seeds)
     for spec in dict.fromkeys(losses):
         parse_loss(spec)  # a bad spec fails here, before any training
@@ -188,8 +203,7 @@ def _check_jobs(
     if not lengths["seeds"]:
         raise ValueError("no jobs: train_sets, losses and seeds are empty")
     for s in seeds:
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
-            raise ValueError(f"seeds must be non-negative integers, got {s!r}")
+        check("seeds", s, PARAMS["seed"])
     sizes = {len(t) for t in train_sets}
     if len(sizes) != 1:
         raise ValueError(

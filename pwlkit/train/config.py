@@ -6,8 +6,10 @@ metrics of several losses; the README section *Predictors and training* has the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from ..checks import POSITIVE, BadParameter, Interval, Options, check, check_names, check_params
 from ..predictors import ARCH_PARAMS
 
 TRAIN_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -60,44 +62,57 @@ HYPERPARAMETERS: tuple[str, ...] = tuple(
 """Every keyword `fit_predict` / `fit_predict_many` accept in ``**hparams`` (for some backbone)."""
 
 
-def resolve(backbone: str, epochs: int | None, hparams: dict[str, Any]) -> tuple[dict, dict]:
+SETTINGS: dict[str, Any] = {
+    "epochs": POSITIVE,
+    "batch_size": POSITIVE,
+    "lr": Interval(float, 0, None, closed="neither"),
+    "weight_decay": Interval(float, 0, None),
+    "lr_min_ratio": Interval(float, 0, 1),
+    "max_models": [POSITIVE, None],
+    "threads": [POSITIVE, None],
+    **{k: POSITIVE for params in ARCH_PARAMS.values() for k in params},
+}
+"""What each training, engine and backbone setting accepts (`pwlkit.checks` constraints)."""
+
+
+def resolve(
+    backbone: str,
+    epochs: int | None,
+    hparams: dict[str, Any],
+    *,
+    names: Callable[[str], str] = str,
+    where: str = "",
+) -> tuple[dict, dict]:
     """Split user settings into (training settings, architecture settings), defaults filled.
 
+    ``names(key)`` is how the user typed the setting ``key`` (``"--set lr"`` on the command
+    line, ``"--epochs"`` for ``epochs``, ``"--backbone"`` for ``backbone``) and ``where`` how
+    they typed the settings as a whole (``"--set"``); errors use them.
+
     Raises:
-        ValueError: unknown backbone (lists the valid ones), a setting the backbone does not
-            take (lists the valid ones) or an out-of-range value.
+        BadParameter: unknown backbone or a setting the backbone does not take (both list the
+            valid ones, with the closest), or a value out of range (`SETTINGS`).
     """
-    if backbone not in BACKBONES:
-        raise ValueError(f"unknown backbone {backbone!r}. Valid backbones: {', '.join(BACKBONES)}")
+    check(names("backbone"), backbone, Options(BACKBONES, what="backbone"))
     train_keys = set(TRAIN_DEFAULTS[backbone]) - {"epochs"} | set(ENGINE_DEFAULTS)
     arch_keys = set(ARCH_PARAMS[backbone])
-    unknown = sorted(set(hparams) - train_keys - arch_keys)
-    if unknown:
-        raise ValueError(
-            f"unknown setting(s) {', '.join(map(repr, unknown))} for backbone {backbone!r}. "
-            f"Valid: {', '.join(sorted(train_keys | arch_keys))}"
+    check_names(
+        hparams,
+        train_keys | arch_keys,
+        what="setting",
+        where=where,
+        context=f" for backbone {backbone!r}",
+    )
+    given = {**hparams, **({"epochs": epochs} if epochs is not None else {})}
+    given = check_params(given, SETTINGS, names=names)
+    arch = {**ARCH_PARAMS[backbone], **{k: v for k, v in given.items() if k in arch_keys}}
+    if backbone == "transformer" and arch["dim"] % arch["heads"]:
+        raise BadParameter(
+            f"{names('heads')} must divide {names('dim')}, got heads={arch['heads']}, "
+            f"dim={arch['dim']}"
         )
     train = {**TRAIN_DEFAULTS[backbone], **ENGINE_DEFAULTS}
-    train.update({k: v for k, v in hparams.items() if k in train_keys})
-    if epochs is not None:
-        train["epochs"] = epochs
-    for key in ("epochs", "batch_size", "max_models"):
-        value = train[key]
-        if key == "max_models" and value is None:
-            continue
-        if isinstance(value, bool) or int(value) != value or value < 1:
-            raise ValueError(f"{key} must be a positive integer, got {value!r}")
-        train[key] = int(value)
-    threads = train["threads"]
-    if threads is not None and (
-        isinstance(threads, bool) or int(threads) != threads or threads < 1
-    ):
-        raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
+    train.update({k: v for k, v in given.items() if k not in arch_keys})
     for key in ("lr", "weight_decay", "lr_min_ratio"):
         train[key] = float(train[key])
-        if not train[key] >= 0:
-            raise ValueError(f"{key} must be >= 0, got {train[key]!r}")
-    if train["lr"] <= 0:
-        raise ValueError(f"lr must be > 0, got {train['lr']!r}")
-    arch = {k: v for k, v in hparams.items() if k in arch_keys}
-    return train, arch
+    return train, {k: v for k, v in given.items() if k in arch_keys}
