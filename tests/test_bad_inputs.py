@@ -379,3 +379,76 @@ def test_benchmarks_data_dir_must_exist(capsys, tmp_path):
     afile = tmp_path / "f"
     afile.write_text("")
     cli_error(capsys, "info", "nbgraph-cora", "--data-dir", str(afile), parts=("it is a file",))
+
+
+# ------------------------------------------------------------------------------ searches
+
+
+SEARCH = ("search", "--benchmark", "nbgraph-cora", "--runs", "2", "--budget", "20", "--no-store")
+
+
+@pytest.mark.parametrize(
+    ("extra", "parts"),
+    [
+        (["--first-seed", "-1"], ["--first-seed", "[0, 4294967295]", "got -1"]),
+        (
+            ["--first-seed", "99999999999999999999"],
+            ["--first-seed", "got 99999999999999999999"],
+        ),
+        (["--first-seed", str(2**32 - 1)], ["--first-seed", "[0, 4294967294]"]),
+        (["--runs", "0"], ["--runs must be an integer >= 1, got 0"]),
+        (["--budget", "0"], ["--budget must be an integer >= 1, got 0"]),
+        (["--runs-per-job", "0"], ["--runs-per-job must be an integer >= 1, got 0"]),
+        (["--workers", "0"], ["--workers must be an integer >= 1, got 0"]),
+        (["--executor", "gpu"], ["--executor", "'gpu'", "inline, local, dask"]),
+        (["--strategy", "rnadom"], ["--strategy", "'rnadom'", "did you mean 'random'?"]),
+        (["--strategy", "hr(foo=1)"], ["--strategy", "'hr(foo=1)'", "margin"]),
+        (
+            ["--strategy", "mse", "--backbone", "gnc"],
+            ["--backbone", "'gnc'", "did you mean 'gcn'?"],
+        ),
+        (["--strategy", "mse", "--epochs", "0"], ["--epochs must be an integer >= 1, got 0"]),
+        (["--strategy", "mse", "--n-init", "0"], ["--n-init must be an integer >= 1, got 0"]),
+        (["--strategy", "mse", "--top-k", "-2"], ["--top-k must be an integer >= 1, got -2"]),
+    ],
+)
+def test_search_options(no_work, capsys, extra, parts):
+    args = list(SEARCH)
+    if "--strategy" not in extra:
+        args += ["--strategy", "random"]
+    cli_error(capsys, *args, *extra, parts=tuple(parts))
+
+
+def test_search_output_dir_must_be_a_folder(no_work, capsys, tmp_path):
+    afile = tmp_path / "f"
+    afile.write_text("")
+    base = [a for a in SEARCH if a != "--no-store"] + ["--strategy", "random"]
+    cli_error(capsys, *base, "--output-dir", str(afile), parts=("--output-dir", "it is a file"))
+    cli_error(
+        capsys,
+        *base,
+        "--output-dir",
+        str(afile / "sub"),
+        parts=("--output-dir", repr(str(afile / "sub")), "is a file"),
+    )
+
+
+def test_search_api_entry_checks(no_work):
+    from pwlkit.search import run_search
+    from pwlkit.search.api import make_config
+    from pwlkit.search.summary import summarize_search
+
+    with pytest.raises(BadParameter, match=r"^unknown backbone 'gnc' \(did you mean 'gcn'\?\)"):
+        make_config(backbone="gnc")
+    with pytest.raises(BadParameter, match=r"^hparams: unknown setting 'hiden'"):
+        make_config(hparams={"hiden": 3})
+    with pytest.raises(BadParameter, match=r"^lr must be a finite number > 0, got inf"):
+        make_config(hparams={"lr": math.inf})
+    with pytest.raises(BadParameter, match=r"^first_seed must be an integer in \[0, "):
+        summarize_search("nbgraph-cora", "random", 20, 2, first_seed=-1, output_dir=None)
+    with pytest.raises(BadParameter, match=r"^unknown executor 'gpu'"):
+        summarize_search("nbgraph-cora", "random", 20, 2, executor="gpu", output_dir=None)
+    with pytest.raises(BadParameter, match=r"^seeds must be an integer in \[0, "):
+        from pwlkit.benchmarks import load_benchmark
+
+        run_search(load_benchmark("nbgraph-cora"), "random", 20, seed=-1)

@@ -182,7 +182,7 @@ def test_pw_resolves_the_papers_pair_per_space(toy):
         ({"strategy": "mse", "budget": 30, "n_init": 1}, "n_init must be at least 2"),
         ({"strategy": "bananas", "budget": 30}, "unknown search strategy 'bananas'.*random"),
         ({"strategy": "random", "budget": 2000}, "exceeds the 1024 architectures"),
-        ({"strategy": "random", "budget": 0}, "positive integer"),
+        ({"strategy": "random", "budget": 0}, "budget must be an integer >= 1, got 0"),
         ({"strategy": "random", "budget": 30, "signal": "train"}, "unknown signal 'train'"),
         ({"strategy": "evolution", "budget": 15}, "smaller than the evolution population 20"),
         ({"strategy": "mse", "budget": 30, "top_k": 200}, "top_k <= pool_size"),

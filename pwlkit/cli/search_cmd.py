@@ -69,17 +69,51 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+def _check_run_options(args: argparse.Namespace) -> None:
+    """The options a search and a search study share, before any benchmark is loaded."""
+    from pwlkit.cli import DATA_DIR, check_options
+    from pwlkit.runs.executors import ALIASES, PARAMS
+
+    check_options(
+        {
+            "executor": ALIASES.get(args.executor, args.executor),
+            "workers": args.workers,
+            "data_dir": args.data_dir,
+        },
+        {**PARAMS, "data_dir": DATA_DIR},
+    )
+
+
 def run(args: argparse.Namespace) -> int:
+    from pwlkit.checks import cli_option
     from pwlkit.cli import UserError
 
+    _check_run_options(args)
     if args.study:
         return _run_study(args)
     missing = [f"--{k}" for k in ("benchmark", "strategy", "budget") if getattr(args, k) is None]
     if missing:
         raise UserError(f"missing {', '.join(missing)} (or give --study FILE)")
-    from pwlkit.search.summary import summarize_search
+    from pwlkit.cli import check_options
+    from pwlkit.search.api import OPTIONS, make_config
+    from pwlkit.search.strategies import check_strategy
+    from pwlkit.search.summary import check_search_args, summarize_search
 
+    check_search_args(
+        {
+            "budget": args.budget,
+            "runs": args.runs,
+            "first_seed": args.first_seed,
+            "runs_per_job": args.runs_per_job,
+            "output_dir": None if args.no_store else args.output_dir,
+        },
+        names=cli_option,
+        skip_none=True,
+    )
+    check_strategy(args.strategy, "--strategy")
     options = {k: getattr(args, k) for k in _OPTIONS if getattr(args, k) is not None}
+    check_options(options, OPTIONS)
+    make_config(**options)
     summary = summarize_search(
         args.benchmark,
         args.strategy,

@@ -9,22 +9,52 @@ from collections.abc import Callable
 import numpy as np
 
 from pwlkit.benchmarks.base import Benchmark
+from pwlkit.checks import POSITIVE, SEED, Options, check, check_names, check_params
 
 from .loop import SEARCH_HPARAMS, SearchConfig, check_budget, search_queries, signal_view
 from .outcome import run_outcome
 from .strategies import resolve_strategy
 
 
+def _backbones() -> tuple[str, ...]:
+    from pwlkit.train import BACKBONES  # imports torch: only when a backbone is checked
+
+    return BACKBONES
+
+
+OPTIONS: dict = {
+    "n_init": POSITIVE,
+    "pool_size": POSITIVE,
+    "top_k": POSITIVE,
+    "epochs": [POSITIVE, None],
+    "backbone": Options(_backbones, what="backbone"),
+    "population": POSITIVE,
+    "sample": POSITIVE,
+    "hparams": [dict, None],
+}
+"""What each `SearchConfig` field accepts (`pwlkit.checks` constraints); ``hparams`` values
+are checked by the engine (`pwlkit.train.config.resolve`). How they fit together (``top_k <=
+pool_size``, budgets against ``n_init``) is checked with the budget (`check_budget`)."""
+
+
 def make_config(config: SearchConfig | None = None, **overrides) -> SearchConfig:
-    """A `SearchConfig` with keyword overrides; unknown keywords raise naming the valid ones."""
+    """A `SearchConfig` with keyword overrides, checked (`OPTIONS`, and the engine settings in
+    ``hparams``); unknown keywords raise naming the valid ones."""
     base = config or SearchConfig()
-    valid = {f.name for f in dataclasses.fields(SearchConfig)}
-    bad = sorted(set(overrides) - valid)
-    if bad:
-        raise ValueError(f"unknown search option(s) {bad}: valid options are {sorted(valid)}")
+    check_names(overrides, OPTIONS, what="search option")
+    overrides = check_params(overrides, OPTIONS)
     if "hparams" in overrides:
         overrides["hparams"] = {**SEARCH_HPARAMS, **(overrides["hparams"] or {})}
-    return dataclasses.replace(base, **overrides)
+    cfg = dataclasses.replace(base, **overrides)
+    check_hparams(cfg)
+    return cfg
+
+
+def check_hparams(config: SearchConfig) -> None:
+    """Check the engine settings of a config's predictor fits before any search starts."""
+    from pwlkit.train.config import resolve
+
+    resolve(config.backbone, config.epochs, dict(config.hparams), where="hparams")
 
 
 def run_searches(
@@ -48,7 +78,7 @@ def run_searches(
     `pwlkit.train.fit_predict_many` (same signature).
     """
     cfg = make_config(config, **options)
-    seeds = [int(s) for s in seeds]
+    seeds = [check("seeds", s, SEED) for s in seeds]
     if not seeds:
         raise ValueError("seeds is empty: pass at least one seed")
     strat = resolve_strategy(strategy, benchmark)

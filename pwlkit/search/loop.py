@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pwlkit.benchmarks.base import SIGNALS, Benchmark
+from pwlkit.checks import POSITIVE, check
 
 from .neighbours import HammingCodes, nearest_unqueried, random_nearest_unqueried
 from .strategies import Strategy
@@ -83,8 +84,7 @@ def check_budget(
     benchmark: Benchmark, strategy: Strategy, budget: int, config: SearchConfig
 ) -> None:
     """Reject budgets the strategy cannot spend, naming the limit and the fix."""
-    if not isinstance(budget, (int, np.integer)) or isinstance(budget, bool) or budget < 1:
-        raise ValueError(f"budget must be a positive integer, got {budget!r}")
+    check("budget", budget, POSITIVE)
     if budget > benchmark.num_archs:
         raise ValueError(
             f"budget {budget} exceeds the {benchmark.num_archs} architectures of "

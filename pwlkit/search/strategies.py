@@ -8,9 +8,11 @@ written out). ``pw`` picks the pair the paper reports for the benchmark's space.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pwlkit.benchmarks.base import Benchmark
+from pwlkit.checks import BadParameter, did_you_mean
 
 PW_SWITCH = 20
 """Default PW switch: the warm-up loss trains the predictor while at most this many
@@ -66,25 +68,45 @@ def pw_spec(benchmark: Benchmark, switch: int = PW_SWITCH) -> str:
     return f"{warm}->{focus}@{int(switch)}"
 
 
+def check_strategy(spec: str, name: str = "strategy", what: str = "search strategy") -> str:
+    """The canonical form of a strategy spec (a loss spec in canonical form, or ``random``,
+    ``evolution``, ``pw``), without resolving ``pw`` for a benchmark.
+
+    Raises:
+        BadParameter: an unknown name (with the closest valid one and the list) or a loss spec
+            the parser rejects (with its reason); ``name`` is how the user typed the option,
+            ``what`` what the message calls a strategy.
+    """
+    from pwlkit.losses import LOSS_NAMES
+
+    text = str(spec).strip() if isinstance(spec, str) else spec
+    if not isinstance(text, str) or not text:
+        raise BadParameter(f"{name} must be a strategy name or a loss spec, got {spec!r}")
+    if text in (*BASELINES, "pw"):
+        return text
+    try:
+        return _canonical_loss(text)
+    except ValueError as exc:
+        where = "" if name == "strategy" else f"{name}: "
+        if re.fullmatch(r"[\w+]+", text):
+            valid = (*BASELINES, "pw", *LOSS_NAMES)
+            raise BadParameter(
+                f"{where}unknown {what} {text!r}{did_you_mean(text, valid)}. Valid: "
+                f"random, evolution, pw, or a loss ({', '.join(LOSS_NAMES)}) or schedule "
+                "(hr->mape@20, ...) for a predictor-guided search"
+            ) from None
+        raise BadParameter(f"{where}bad {what} {text!r}: {exc}") from None
+
+
 def resolve_strategy(spec: str, benchmark: Benchmark) -> Strategy:
-    """Turn a user's strategy spec into a `Strategy`; unknown specs raise ValueError listing
-    the valid forms."""
-    text = str(spec).strip()
+    """Turn a user's strategy spec into a `Strategy`; unknown specs raise `BadParameter`
+    listing the valid forms (see `check_strategy`)."""
+    text = check_strategy(spec)
     if text in BASELINES:
         return Strategy(text, text)
     if text == "pw":
         return Strategy("pw", "guided", _canonical_loss(pw_spec(benchmark)))
-    try:
-        loss = _canonical_loss(text)
-    except ValueError as exc:
-        from pwlkit.losses import LOSS_NAMES
-
-        raise ValueError(
-            f"unknown search strategy {text!r}: use 'random', 'evolution', 'pw', or a loss / "
-            f"schedule spec for a predictor-guided search (losses: {', '.join(LOSS_NAMES)}; "
-            f"schedules like 'hr->mape@20'). The loss parser said: {exc}"
-        ) from None
-    return Strategy(text, "guided", loss)
+    return Strategy(str(spec).strip(), "guided", text)
 
 
 def _canonical_loss(text: str) -> str:

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pwlkit.benchmarks.base import Benchmark
+from pwlkit.benchmarks.base import SIGNALS, Benchmark
+from pwlkit.checks import MAX_SEED, POSITIVE, SEED, Folder, Interval, Options, check_params
+from pwlkit.runs import executors
 from pwlkit.runs.benchmark_cache import load_benchmark_cached
 
 from .api import make_config
@@ -22,6 +24,29 @@ from .cells import DEFAULT_RUNS_PER_JOB, search_cells
 from .driver import DEFAULT_OUTPUT_DIR, read_cells, rows_to_runs, run_cells
 from .loop import SearchConfig
 from .outcome import summarize_runs
+
+PARAMS: dict = {
+    "budget": POSITIVE,
+    "runs": POSITIVE,
+    "first_seed": SEED,
+    "signal": Options(SIGNALS, what="signal"),
+    "runs_per_job": POSITIVE,
+    "workers": executors.PARAMS["workers"],
+    "output_dir": [Folder(), None],
+}
+"""What `summarize_search`'s arguments accept (`pwlkit.checks` constraints); the last seed,
+``first_seed + runs - 1``, must not pass `pwlkit.checks.MAX_SEED` either. Search options are
+`pwlkit.search.api.OPTIONS`."""
+
+
+def check_search_args(values: dict, **how) -> dict:
+    """`PARAMS` checks of ``values`` (any of its keys) and of the last seed; ``how``: the
+    keywords of `pwlkit.checks.check_params` (``names``, ``error``, ``skip_none``)."""
+    out = check_params(values, PARAMS, **how)
+    if out.get("first_seed") is not None and out.get("runs") is not None:
+        last = {"first_seed": Interval(int, 0, MAX_SEED - out["runs"] + 1)}
+        check_params({"first_seed": out["first_seed"]}, last, **how)
+    return out
 
 
 def summarize_search(
@@ -50,8 +75,18 @@ def summarize_search(
     plus the strategy, its resolved loss, budget, settings, and how many runs were computed
     now or reused.
     """
-    if not isinstance(runs, int) or isinstance(runs, bool) or runs < 1:
-        raise ValueError(f"runs must be a positive integer, got {runs!r}")
+    check_search_args(
+        {
+            "budget": budget,
+            "runs": runs,
+            "first_seed": first_seed,
+            "signal": signal,
+            "runs_per_job": runs_per_job,
+            "workers": workers,
+            "output_dir": output_dir,
+        }
+    )
+    executors.resolve_executor(executor)
     bench = (
         benchmark
         if isinstance(benchmark, Benchmark)
