@@ -452,3 +452,98 @@ def test_search_api_entry_checks(no_work):
         from pwlkit.benchmarks import load_benchmark
 
         run_search(load_benchmark("nbgraph-cora"), "random", 20, seed=-1)
+
+
+# ------------------------------------------------------------------------------ study and search-study files
+
+
+@pytest.mark.parametrize(
+    ("extra", "parts"),
+    [
+        ("losses: [hr]\n", ["key 'losses' appears twice", "line 8", "first on line 3"]),
+        ("name: u\n", ["key 'name' appears twice", "first on line 1"]),
+        ("hyperparameters: {lr: 0.1, lr: 0.2}\n", ["key 'lr' appears twice"]),
+        ("backbones: []\n", ["key 'backbones' must list at least one value, got []"]),
+        ("backbones: [gnc]\n", ["key 'backbones'", "'gnc'", "did you mean 'gcn'?"]),
+        (
+            "hyperparameters: {hidden: abc}\n",
+            ["key 'hyperparameters'", "hidden must be an integer >= 1, got 'abc'"],
+        ),
+        ("hyperparameters: {lr: .inf}\n", ["key 'hyperparameters'", "lr", "got inf"]),
+        ("hyperparameters: {hiden: 3}\n", ["'hiden'", "did you mean 'hidden'?"]),
+        ("cells_per_job: 0\n", ["key 'cells_per_job' must be an integer >= 1, got 0"]),
+    ],
+)
+def test_bad_study_files(no_work, capsys, study_file, extra, parts):
+    path = study_file(extra)
+    err = cli_error(capsys, "study", "status", str(path), parts=tuple(parts))
+    assert str(path) in err
+    cli_error(capsys, "study", "run", str(path), parts=tuple(parts))
+
+
+def test_study_engine_settings_fail_at_load(study_file):
+    from pwlkit.study import StudyError, load_study
+
+    with pytest.raises(StudyError, match=r"key 'hyperparameters': hidden must be an integer"):
+        load_study(study_file("hyperparameters: {hidden: abc}\n"))
+    with pytest.raises(StudyError, match=r"key 'seeds' must be an integer in \[0, 4294967295\]"):
+        load_study({**load_study(study_file()).to_dict(), "seeds": [-1]})
+
+
+def test_study_run_on_a_folder_lists_its_study_files(no_work, capsys, study_file, tmp_path):
+    study_file(name="a.yaml")
+    study_file(name="b.yaml")
+    cli_error(
+        capsys,
+        "study",
+        "run",
+        str(tmp_path),
+        parts=(repr(str(tmp_path)), "is a folder", "a.yaml, b.yaml"),
+    )
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    cli_error(capsys, "study", "status", str(empty), parts=("is a folder", "no .yaml file"))
+
+
+SEARCH_STUDY = "name: s\nbenchmarks: [nbgraph-cora]\nstrategies: [mse]\nbudgets: [20]\nruns: 2\n"
+
+
+@pytest.mark.parametrize(
+    ("extra", "parts"),
+    [
+        ("strategies: [random]\n", ["key 'strategies' appears twice", "first on line 3"]),
+        ("name: u\n", ["key 'name' appears twice"]),
+        ("backbone: gnc\n", ["key 'backbone'", "'gnc'", "did you mean 'gcn'?"]),
+        ("hyperparameters: {lr: .inf}\n", ["key 'hyperparameters'", "lr", "got inf"]),
+        ("hyperparameters: {hidden: abc}\n", ["key 'hyperparameters'", "hidden", "'abc'"]),
+        ("epochs: 0\n", ["key 'epochs' must be an integer >= 1, got 0"]),
+        ("signals: []\n", ["key 'signals' must list at least one value"]),
+        ("runs_per_job: 0\n", ["key 'runs_per_job' must be an integer >= 1, got 0"]),
+        ("runs: [-1]\n", ["key 'runs' appears twice", "first on line 5"]),
+    ],
+)
+def test_bad_search_study_files(no_work, capsys, tmp_path, extra, parts):
+    path = tmp_path / "s.yaml"
+    path.write_text(SEARCH_STUDY + f"output_dir: {tmp_path / 'out'}\n" + extra)
+    err = cli_error(capsys, "search", "--study", str(path), parts=tuple(parts))
+    assert str(path) in err
+
+
+def test_search_study_strategy_names(no_work, capsys, tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(SEARCH_STUDY.replace("[mse]", "[rnadom]"))
+    cli_error(
+        capsys,
+        "search",
+        "--study",
+        str(path),
+        parts=("key 'strategies'", "'rnadom'", "did you mean 'random'?"),
+    )
+    cli_error(capsys, "search", "--study", str(tmp_path), parts=("is a folder", "s.yaml"))
+    from pwlkit.search.study import load_search_study
+
+    raw = {"name": "s", "benchmarks": ["nbgraph-cora"], "strategies": ["mse"], "budgets": [20]}
+    with pytest.raises(BadParameter, match=r"key 'runs' must be an integer in \[0, 4294967295\]"):
+        load_search_study({**raw, "runs": [-1]})
+    with pytest.raises(BadParameter, match=r"key 'runs' must be an integer >= 1, got 0"):
+        load_search_study({**raw, "runs": 0})

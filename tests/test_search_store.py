@@ -181,7 +181,7 @@ def test_search_study_files_load():
         ({"runs": 0}, "'runs'.*integer >= 1"),
         ({"runs": [1, 1]}, "'runs'.*1 is listed twice"),
         ({"name": "my search"}, "'name'.*a folder name"),
-        ({"budgets": [50, "many"]}, "'budgets'.*'many' is not an integer"),
+        ({"budgets": [50, "many"]}, "'budgets' must be an integer >= 1, got 'many'"),
         ({"strategies": None}, "missing required key.*'strategies'"),
         ({"hyperparameters": {"epochs": 5}}, "'hyperparameters'.*'epochs' is a study key"),
         ({"hyperparameters": [1]}, "'hyperparameters'.*must be a mapping"),

@@ -172,7 +172,7 @@ def test_malformed_files_name_the_file_and_the_problem(tmp_path, text, pattern):
         ({"train_sizes": [10.5]}, "train_sizes", "integer"),
         ({"seeds": "many"}, "seeds", "count"),
         ({"epochs": 0}, "epochs", ">= 1"),
-        ({"ts": [0.5, 200]}, "ts", "percents"),
+        ({"ts": [0.5, 200]}, "ts", "percent in (0, 100], got 200"),
         ({"name": "a/b"}, "name", "folder name"),
         ({"hyperparameters": {"epochs": 3}}, "hyperparameters", "study key"),
         ({"train_sizes": [10, 10]}, "train_sizes", "twice"),

@@ -13,23 +13,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pwlkit.checks import POSITIVE, BadParameter, Folder, ListOf, Options, check_params
 from pwlkit.runs.benchmark_cache import load_benchmark_cached
 from pwlkit.runs.fields import (
+    FOLDER_NAME,
+    NAMES,
     check_keys,
-    folder_name,
-    int_list,
-    int_value,
+    key_names,
     read_mapping,
     seed_list,
     setting_map,
-    str_list,
 )
 from pwlkit.runs.record import RunRecord
 
+from .api import OPTIONS, check_hparams
 from .cells import DEFAULT_RUNS_PER_JOB, SearchCell, search_cells
 from .driver import DEFAULT_OUTPUT_DIR, read_cells, run_cells
 from .loop import SEARCH_HPARAMS, SIGNALS, SearchConfig
-from .strategies import BASELINES
+from .strategies import BASELINES, check_strategy
 
 KEYS: dict[str, str] = {
     "name": "search study name; results go to <output_dir>/<name>/",
@@ -53,6 +54,22 @@ KEYS: dict[str, str] = {
 }
 REQUIRED = ("name", "benchmarks", "strategies", "budgets", "runs")
 _CONFIG_KEYS = ("n_init", "pool_size", "top_k", "epochs", "backbone", "population", "sample")
+
+CHECKS: dict[str, Any] = {
+    "name": FOLDER_NAME,
+    "description": str,
+    "benchmarks": NAMES,
+    "strategies": NAMES,
+    "budgets": ListOf(POSITIVE),
+    "signals": ListOf(Options(SIGNALS, what="signal")),
+    **{k: OPTIONS[k] for k in _CONFIG_KEYS},
+    "runs_per_job": POSITIVE,
+    "output_dir": Folder(),
+    "data_dir": (str, Path),
+}
+"""What each key of a search study file accepts (`pwlkit.checks` constraints; the search
+options are `pwlkit.search.api.OPTIONS`); ``runs`` and ``hyperparameters`` have checks of
+their own, strategies are parsed."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,38 +95,45 @@ class SearchStudy:
 
 
 def load_search_study(source: str | Path | Mapping[str, Any] | SearchStudy) -> SearchStudy:
-    """Read and check a search study (a YAML file, a dict, or an already loaded study)."""
+    """Read and check a search study (a YAML file, a dict, or an already loaded study).
+
+    Raises:
+        BadParameter: malformed YAML, unknown or missing keys, bad values, strategies,
+            backbone or engine settings; the message names the file, the key and the valid
+            choices.
+        FileNotFoundError: the file does not exist.
+    """
     if isinstance(source, SearchStudy):
         return source
     if isinstance(source, Mapping):
         raw, src = dict(source), "<dict>"
     else:
-        raw = read_mapping(Path(source), "search study", list(KEYS), ValueError)
+        raw = read_mapping(Path(source), "search study", list(KEYS), BadParameter)
         src = str(source)
 
-    def fail(key: str, msg: str) -> ValueError:
-        return ValueError(f"{src}: key {key!r}: {msg}")
+    def fail(key: str, msg: str) -> BadParameter:
+        return BadParameter(f"{src}: key {key!r}: {msg}")
 
-    check_keys(raw, KEYS, REQUIRED, src, ValueError)
-    benchmarks = str_list(raw["benchmarks"], "benchmarks", fail)
-    strategies = str_list(raw["strategies"], "strategies", fail)
-    budgets = int_list(raw["budgets"], "budgets", fail, 1)
-    signals = str_list(raw.get("signals", ["val"]), "signals", fail)
-    for s in signals:
-        if s not in SIGNALS:
-            raise fail("signals", f"unknown signal {s!r}; valid: {', '.join(SIGNALS)}")
-    seeds = seed_list(raw["runs"], "runs", fail)
-    overrides = {k: raw[k] for k in _CONFIG_KEYS if k in raw and raw[k] is not None}
-    for k, v in overrides.items():
-        if k != "backbone":
-            overrides[k] = int_value(v, k, fail, 1)
+    names = key_names(src)
+    check_keys(raw, KEYS, REQUIRED, src, BadParameter)
+    given = {k: v for k, v in raw.items() if k in CHECKS and v is not None}
+    p = check_params(given, CHECKS, names=names, skip_none=True)
+    strategies, budgets = p["strategies"], p["budgets"]
+    for s in strategies:
+        check_strategy(s, names("strategies"), what="strategy")
+    seeds = seed_list(raw["runs"], names("runs"), BadParameter)
     hparams = setting_map(
         raw.get("hyperparameters") or {},
-        "hyperparameters",
-        fail,
+        names("hyperparameters"),
+        BadParameter,
         (*_CONFIG_KEYS, "benchmark", "train_sets", "losses", "seeds", "signal"),
     )
+    overrides = {k: p[k] for k in _CONFIG_KEYS if k in p}
     config = dataclasses.replace(SearchConfig(), hparams={**SEARCH_HPARAMS, **hparams}, **overrides)
+    try:
+        check_hparams(config)
+    except BadParameter as exc:
+        raise fail("hyperparameters", str(exc)) from None
     guided = [s for s in strategies if s not in BASELINES]
     if guided and min(budgets) < config.n_init:
         raise fail(
@@ -122,21 +146,19 @@ def load_search_study(source: str | Path | Mapping[str, Any] | SearchStudy) -> S
             "budgets",
             f"{min(budgets)} is smaller than the evolution population {config.population}",
         )
-    _check_strategies(strategies, fail)
+    data_dir = p.get("data_dir")
     return SearchStudy(
-        name=folder_name(raw["name"], "name", fail),
-        benchmarks=benchmarks,
+        name=p["name"],
+        benchmarks=p["benchmarks"],
         strategies=strategies,
         budgets=budgets,
         seeds=seeds,
-        signals=signals,
+        signals=p.get("signals", ("val",)),
         config=config,
-        runs_per_job=int_value(
-            raw.get("runs_per_job", DEFAULT_RUNS_PER_JOB), "runs_per_job", fail, 1
-        ),
-        output_dir=Path(raw.get("output_dir") or DEFAULT_OUTPUT_DIR),
-        data_dir=raw.get("data_dir"),
-        description=str(raw.get("description", "")),
+        runs_per_job=p.get("runs_per_job", DEFAULT_RUNS_PER_JOB),
+        output_dir=Path(p.get("output_dir", DEFAULT_OUTPUT_DIR)),
+        data_dir=str(data_dir) if data_dir is not None else None,
+        description=p.get("description", ""),
         source=src,
     )
 
@@ -192,19 +214,3 @@ def load_search_results(
     """The stored runs of a study: one row per run (settings, test error, curve, queried)."""
     study = load_search_study(study)
     return read_cells(study.store_dir, expand_search_cells(study, data_dir or study.data_dir))
-
-
-def _check_strategies(strategies: tuple[str, ...], fail) -> None:
-    from pwlkit.losses import LOSS_NAMES, parse_loss
-
-    for s in strategies:
-        if s in BASELINES or s == "pw":
-            continue
-        try:
-            parse_loss(s)
-        except ValueError as exc:
-            raise fail(
-                "strategies",
-                f"unknown strategy {s!r}: use random, evolution, pw or a loss / schedule spec "
-                f"(losses: {', '.join(LOSS_NAMES)}). {exc}",
-            ) from None

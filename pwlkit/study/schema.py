@@ -13,16 +13,23 @@ from pathlib import Path
 from typing import Any
 
 from pwlkit.benchmarks.base import SIGNALS
+from pwlkit.checks import (
+    POSITIVE,
+    BadParameter,
+    Folder,
+    Interval,
+    ListOf,
+    Options,
+    check_params,
+)
 from pwlkit.runs.fields import (
+    FOLDER_NAME,
+    NAMES,
     check_keys,
-    folder_name,
-    int_list,
-    int_value,
-    num_list,
+    key_names,
     read_mapping,
     seed_list,
     setting_map,
-    str_list,
 )
 
 DEFAULT_TS: tuple[float, ...] = (0.5, 1.0, 5.0, 10.0)
@@ -52,8 +59,26 @@ KEYS: dict[str, str] = {
 }
 REQUIRED = ("name", "benchmarks", "losses", "train_sizes", "seeds", "epochs")
 
+CHECKS: dict[str, Any] = {
+    "name": FOLDER_NAME,
+    "description": str,
+    "benchmarks": NAMES,
+    "losses": NAMES,
+    "train_sizes": ListOf(Interval(int, 2, None)),
+    "backbones": ListOf(Options(lambda: _backbones(), what="backbone")),
+    "epochs": POSITIVE,
+    "ts": ListOf(Interval(float, 0, 100, closed="right", noun="percent")),
+    "ks": ListOf(POSITIVE),
+    "output_dir": Folder(),
+    "signal": Options(SIGNALS, what="signal"),
+    "cells_per_job": POSITIVE,
+    "data_dir": (str, Path),
+}
+"""What each key of a study file accepts (`pwlkit.checks` constraints); ``seeds`` and
+``hyperparameters`` have checks of their own; benchmark and loss names are looked up."""
 
-class StudyError(ValueError):
+
+class StudyError(BadParameter):
     """A study file or parameter dict that cannot be run; the message says where and why."""
 
 
@@ -138,55 +163,35 @@ def _from_mapping(raw: dict[str, Any], src: str) -> Study:
     def fail(key: str, msg: str) -> StudyError:
         return StudyError(f"{src}: key {key!r}: {msg}")
 
+    names = key_names(src)
     check_keys(raw, KEYS, REQUIRED, src, StudyError)
-
-    name = folder_name(raw["name"], "name", fail)
-
-    benchmarks = str_list(raw["benchmarks"], "benchmarks", fail)
-    _check_benchmarks(benchmarks, fail)
-    losses = _canonical_losses(str_list(raw["losses"], "losses", fail), fail)
-    train_sizes = int_list(raw["train_sizes"], "train_sizes", fail, minimum=2)
-    backbones = str_list(raw.get("backbones") or ["gcn"], "backbones", fail)
-    _check_backbones(backbones, fail)
-    seeds = seed_list(raw["seeds"], "seeds", fail)
-    epochs = int_value(raw["epochs"], "epochs", fail, minimum=1)
-    ts = tuple(float(t) for t in num_list(raw.get("ts", DEFAULT_TS), "ts", fail))
-    if any(not 0 < t <= 100 for t in ts):
-        raise fail("ts", f"{list(ts)}: Precision@T values are percents in (0, 100]")
-    ks = int_list(raw.get("ks", DEFAULT_KS), "ks", fail, minimum=1)
-    signal = raw.get("signal", "val")
-    if signal not in SIGNALS:
-        raise fail("signal", f"{signal!r} is not one of {', '.join(SIGNALS)}")
-    hparams = setting_map(raw.get("hyperparameters") or {}, "hyperparameters", fail, _RESERVED)
-    _check_engine_settings(backbones, epochs, hparams, fail)
-    cells_per_job = int_value(
-        raw.get("cells_per_job", DEFAULT_CELLS_PER_JOB), "cells_per_job", fail, minimum=1
+    given = {k: v for k, v in raw.items() if k in CHECKS and v is not None}
+    p = check_params(given, CHECKS, names=names, error=StudyError)
+    _check_benchmarks(p["benchmarks"], fail)
+    losses = _canonical_losses(p["losses"], fail)
+    backbones = p.get("backbones", ("gcn",))
+    seeds = seed_list(raw["seeds"], names("seeds"), StudyError)
+    hparams = setting_map(
+        raw.get("hyperparameters") or {}, names("hyperparameters"), StudyError, _RESERVED
     )
-    output_dir = raw.get("output_dir") or DEFAULT_OUTPUT_DIR
-    if not isinstance(output_dir, (str, Path)):
-        raise fail("output_dir", f"{output_dir!r} must be a folder path")
-    data_dir = raw.get("data_dir")
-    if data_dir is not None and not isinstance(data_dir, (str, Path)):
-        raise fail("data_dir", f"{data_dir!r} must be a folder path")
-    description = raw.get("description") or ""
-    if not isinstance(description, str):
-        raise fail("description", "must be text")
+    _check_engine_settings(backbones, p["epochs"], hparams, fail)
+    data_dir = p.get("data_dir")
     return Study(
-        name=name,
-        benchmarks=benchmarks,
+        name=p["name"],
+        benchmarks=p["benchmarks"],
         losses=losses,
-        train_sizes=train_sizes,
+        train_sizes=p["train_sizes"],
         backbones=backbones,
         seeds=seeds,
-        epochs=epochs,
-        ts=ts,
-        ks=ks,
-        output_dir=Path(output_dir),
-        signal=signal,
+        epochs=p["epochs"],
+        ts=p.get("ts", DEFAULT_TS),
+        ks=p.get("ks", DEFAULT_KS),
+        output_dir=Path(p.get("output_dir", DEFAULT_OUTPUT_DIR)),
+        signal=p.get("signal", "val"),
         hyperparameters=hparams,
-        cells_per_job=cells_per_job,
+        cells_per_job=p.get("cells_per_job", DEFAULT_CELLS_PER_JOB),
         data_dir=str(data_dir) if data_dir is not None else None,
-        description=description,
+        description=p.get("description", ""),
         source=src,
     )
 
@@ -207,12 +212,10 @@ def _check_benchmarks(names: tuple[str, ...], fail) -> None:
             raise fail("benchmarks", f"unknown benchmark {name!r}.{hint} Valid: {', '.join(valid)}")
 
 
-def _check_backbones(names: tuple[str, ...], fail) -> None:
-    from pwlkit.train import BACKBONES
+def _backbones() -> tuple[str, ...]:
+    from pwlkit.train import BACKBONES  # imports torch: only when a study is read
 
-    for name in names:
-        if name not in BACKBONES:
-            raise fail("backbones", f"unknown backbone {name!r}. Valid: {', '.join(BACKBONES)}")
+    return BACKBONES
 
 
 def _canonical_losses(specs: tuple[str, ...], fail) -> tuple[str, ...]:
