@@ -201,10 +201,10 @@ def study_files() -> list[Path]:
 
 
 def test_shipped_study_files_exist_in_small_and_full_versions():
-    small = {p.name for p in PARAMETERS.glob("*.yaml") if not p.name.startswith("search_")}
+    small = {p.name for p in PARAMETERS.glob("*.yaml")}
     full = {p.name for p in (PARAMETERS / "full").glob("*.yaml")}
     assert small and full
-    assert full <= small, "every full study has a small version of the same name"
+    assert full <= small, "every full-size set has a report-sized one of the same name"
 
 
 @pytest.mark.parametrize("path", study_files(), ids=lambda p: str(p.relative_to(PARAMETERS)))
@@ -214,6 +214,9 @@ def test_every_shipped_study_file_validates(path):
     if path.parent.name == "full":
         assert len(study.seeds) == 30, "paper scale: 30 seeds"
         assert study.name.endswith("_full")
+    elif path.parent != PARAMETERS:
+        # measurement sets (e.g. parameters/epochs/): their stores ship in results/
+        assert Path(study.output_dir).parts[0] == "results", "a measurement set ships its store"
     else:
         # Whole-space scoring dominates a cell's cost: the 162-cell NB201 study takes minutes.
         assert study.num_cells <= 200 and study.epochs <= 50, "small: minutes on 2 cores"
