@@ -164,7 +164,7 @@ def test_bad_input_fails_before_any_fit_and_loses_nothing(tmp_path, shared_data)
         attempt(tiny(tmp_path, benchmarks=["nb201-cifar10"]), data_dir=empty)
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    with pytest.raises(PermissionError, match=r"cannot write the study store .*output_dir"):
+    with pytest.raises(StudyError, match=r"key 'output_dir' must be a folder.*is a file"):
         attempt(tiny(tmp_path, output_dir=str(blocker / "studies"), epochs=5))
     bad_yaml = tmp_path / "bad.yaml"
     bad_yaml.write_text("name: tiny\nlosses: [hr\n")

@@ -1,47 +1,4 @@
-"""Declarative checks of user input, made once where it enters: a CLI option, a study or
-search-study key, an API argument. Deeper code trusts what passed.
-
-A parameter's constraint is declared once, as data, next to the code that owns the
-parameter; every entry point that takes the parameter checks it against that declaration:
-
-- ``Interval(int, 1, None)``: integers >= 1 (``True`` is not an integer here; numpy integers
-  are, and come back as Python ints);
-- ``Interval(float, 0, 1, closed="right")``: finite numbers in (0, 1] (integers are accepted
-  and come back as floats; NaN and infinities never pass);
-- ``Options(("gcn", "mlp"), what="backbone")``: one of a set of names, with a "did you mean"
-  for a near miss;
-- ``ListOf(constraint)``: a non-empty list whose items all pass, none twice (a lone value is a
-  list of one);
-- ``Text()`` (non-empty text, stripped), ``Pattern(regex, description)``, ``Folder()`` (a
-  folder that exists or can be made) and ``Folder(exists=True)``;
-- ``None`` (the value ``None``), a type (``isinstance``), or a list of constraints (any one
-  may pass).
-
-``check(name, value, constraint)`` returns the value in canonical form or raises
-`BadParameter`; ``check_params(values, constraints, names=...)`` checks a mapping of values,
-naming each one as the user typed it (``names=cli_option`` names ``train_size``
-``--train-size``); ``check_names`` rejects unknown names with the closest valid one.
-
-Every error is a `BadParameter`, a `ValueError` whose message is one line: the parameter as the
-user typed it, the bad value, and what is valid.
-
-Example:
-    >>> check("--epochs", 3, Interval(int, 1, None))
-    3
-    >>> check("--seed", -1, SEED)
-    Traceback (most recent call last):
-    ...
-    pwlkit.checks.BadParameter: --seed must be an integer in [0, 4294967295], got -1
-    >>> check("--backbone", "gnc", Options(("gcn", "mlp", "transformer"), what="backbone"))
-    Traceback (most recent call last):
-    ...
-    pwlkit.checks.BadParameter: --backbone: unknown backbone 'gnc' (did you mean 'gcn'?). Valid backbones: gcn, mlp, transformer
-    >>> check_params({"lr_min_ratio": 5}, {"lr_min_ratio": Interval(float, 0, 1)},
-    ...              names=lambda key: f"--set {key}")
-    Traceback (most recent call last):
-    ...
-    pwlkit.checks.BadParameter: --set lr_min_ratio must be a number in [0, 1], got 5
-"""
+"""Constraint types of the declarative checks, and the error they raise (see `pwlkit.checks`)."""
 
 from __future__ import annotations
 
@@ -50,7 +7,7 @@ import math
 import numbers
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -352,83 +309,6 @@ def did_you_mean(word: Any, choices: Iterable[str]) -> str:
     """``" (did you mean 'x'?)"`` for the closest of ``choices`` to ``word``, else ``""``."""
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def cli_option(key: str) -> str:
-    """The command-line spelling of a parameter: ``train_size`` -> ``--train-size``."""
-    return "--" + key.replace("_", "-")
-
-
-def check(name: str, value: Any, constraint: Any, *, error: type[Exception] = BadParameter):
-    """``value`` in canonical form if it passes ``constraint``; else ``error`` (a
-    `BadParameter` by default) naming ``name``, the value and what is valid."""
-    return as_constraint(constraint).validate(name, value, error)
-
-
-def check_params(
-    values: Mapping[str, Any],
-    constraints: Mapping[str, Any],
-    *,
-    names: Mapping[str, str] | Callable[[str], str] | None = None,
-    error: type[Exception] = BadParameter,
-    skip_none: bool = False,
-) -> dict[str, Any]:
-    """Check every value of ``values`` against its declared constraint; return them canonical.
-
-    Args:
-        values: parameter name -> value.
-        constraints: parameter name -> constraint declaration (see `as_constraint`); every
-            key of ``values`` must have one.
-        names: how the user typed each parameter (a mapping, or a function such as
-            `cli_option`); missing names are the keys themselves.
-        error: the exception type raised (a `BadParameter` subclass, e.g. a file's own).
-        skip_none: ``None`` means "not given" (command-line options): ``None`` values pass
-            unchecked and the messages do not offer ``None``.
-
-    Raises:
-        BadParameter: the first value that does not pass (or ``error``).
-    """
-    undeclared = [k for k in values if k not in constraints]
-    if undeclared:
-        raise TypeError(f"no constraint declared for {', '.join(map(repr, undeclared))}")
-    if names is None:
-        label: Callable[[str], str] = str
-    elif callable(names):
-        label = names
-    else:
-        label = lambda key: names.get(key, key)
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        constraint = as_constraint(constraints[key])
-        if skip_none:
-            if value is None:
-                out[key] = None
-                continue
-            if isinstance(constraint, _AnyOf):
-                constraint = constraint.without_none()
-        out[key] = constraint.validate(label(key), value, error)
-    return out
-
-
-def check_names(
-    given: Iterable[Any],
-    valid: Iterable[str],
-    *,
-    what: str = "key",
-    where: str = "",
-    context: str = "",
-    error: type[Exception] = BadParameter,
-) -> None:
-    """Reject the first of ``given`` that is not in ``valid``: ``"{where}: unknown {what}
-    'x'{context} (did you mean 'y'?). Valid {what}s: ..."``."""
-    valid = list(valid)
-    for name in given:
-        if name not in valid:
-            prefix = f"{where}: " if where else ""
-            raise error(
-                f"{prefix}unknown {what} {name!r}{context}{did_you_mean(name, valid)}. "
-                f"Valid {what}s: {', '.join(sorted(valid))}"
-            )
 
 
 def _repeats(items: Iterable[Any]) -> list:
