@@ -273,3 +273,34 @@ def test_cli_run_status_summary_on_an_embedded_benchmark(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("pwlkit study: error:") and "unknown loss 'nope'" in err
     assert len(expand_cells(load_study(path))) == 4
+
+
+def test_summary_of_a_store_with_a_damaged_or_foreign_part_warns_and_exits_1(tmp_path, capsys):
+    import yaml
+
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(tiny(tmp_path, benchmarks=["nbgraph-cora"], train_sizes=[12])))
+    run = ["study", "run", str(path), "--executor", "inline", "--threads", "1", "--no-progress"]
+    assert cli_main(run) == 0
+    store = ResultStore(tmp_path / "studies" / "tiny")
+    (part,) = store.parts()
+    rows = pd.read_parquet(part)
+    capsys.readouterr()
+    # a foreign part: the same cells, the train size stored as text (another layout)
+    foreign = rows.assign(train_size=rows["train_size"].astype(str), cell_id="x" + rows["cell_id"])
+    foreign.to_parquet(part.with_name("part-foreign.parquet"), index=False)
+    assert cli_main(["study", "summary", str(path), "--json"]) == 1
+    captured = capsys.readouterr()
+    records = json.loads(captured.out)
+    assert all(r["n"] == 2 for r in records) and isinstance(records[0]["train_size"], int)
+    err = captured.err.strip()
+    assert "\n" not in err and "part-foreign.parquet" in err and "other types" in err
+    assert "0 of 4 cells are missing" in err
+    # a damaged part: its cells are missing, the message says how many and what to run
+    part.write_bytes(b"not parquet")
+    assert cli_main(["study", "summary", str(path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "unreadable" in err and "4 of 4 cells are missing" in err
+    assert f"pwlkit study run {path}" in err
+    assert cli_main(run) == 0  # the rerun recomputes them
+    assert "0 already stored, 4 computed now" in capsys.readouterr().out

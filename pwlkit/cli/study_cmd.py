@@ -99,19 +99,21 @@ def _split(text: str | None) -> list[str] | None:
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from pwlkit.study import load_results, summarize
+    from pwlkit.study import load_results, load_study, summarize
 
-    df = load_results(args.file)
+    study = load_study(args.file)
+    df = load_results(study)
+    rc = _warn_incomplete(args.file, df, study.num_cells)
     table = summarize(df, by=_split(args.by), metrics=_split(args.metrics))
     if args.json:
         records = [
             {k: _plain(v) for k, v in row.items()} for row in table.to_dict(orient="records")
         ]
         print(json.dumps(records, indent=1))
-        return 0
+        return rc
     if table.empty:
         print("no results stored yet: run `pwlkit study run FILE` first")
-        return 0
+        return rc
     by = [
         c
         for c in table.columns
@@ -131,7 +133,23 @@ def _summary(args: argparse.Namespace) -> int:
     wide.insert(0, "n", n)
     print(f"mean ± 95% CI half width over seeds ({len(df)} cells)")
     print(wide.to_string())
-    return 0
+    return rc
+
+
+def _warn_incomplete(file: str, df, total: int) -> int:
+    """One stderr line when stored parts could not be used; exit status 1 then (the summary
+    still prints, over the cells that were read)."""
+    skipped = df.attrs.get("skipped_parts", [])
+    if not skipped:
+        return 0
+    first = skipped[0]
+    print(
+        f"pwlkit study: warning: {len(skipped)} stored part(s) could not be used (first: "
+        f"{first['part']}: {first['why']}); {total - len(df)} of {total} cells are missing: "
+        f"run `pwlkit study run {file}` again to recompute them",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def _plain(value):

@@ -13,7 +13,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .executors import iter_outcomes
+from pwlkit.checks import check_params
+
+from .executors import PARAMS, iter_outcomes
 from .jobs import Cell, Job, digest, pending_jobs
 from .record import RunRecord, store_outcomes
 from .store import ResultStore
@@ -44,6 +46,7 @@ def run_jobs(
     ``before_compute(pending)`` runs once there is work to do, before any job starts (data
     checks); ``parameters`` are then written to ``study.yaml`` for people to read.
     """
+    check_params({"workers": workers, "threads": threads, "retries": retries}, PARAMS)
     started = time.perf_counter()
     store = ResultStore(store_dir)
     store.prepare()

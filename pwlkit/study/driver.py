@@ -78,8 +78,6 @@ def run_study(
     """
     study = load_study(study)
     kind = resolve_executor("dask" if scheduler else executor)
-    if workers is not None and workers < 1:
-        raise ValueError(f"workers must be >= 1, got {workers}")
     data_dir = data_dir if data_dir is not None else study.data_dir
     return run_jobs(
         expand_cells(study),
