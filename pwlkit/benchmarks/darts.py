@@ -18,15 +18,13 @@ inputs of the reduction cell.
 from __future__ import annotations
 
 import ast
-import re
 from pathlib import Path
 
 import numpy as np
 
 from .base import Benchmark
-from .datadir import search_dirs
-from .loading import Source, file_spec
-from .registry import Family, register_family
+from .registry import register_family
+from .table_family import table_family
 from .tables import numeric_column, read_table
 
 PRIMITIVES = (
@@ -44,7 +42,6 @@ STEPS = 4
 CELL_NODES = 2 + 2 * STEPS + 1
 N_NODES = 2 * CELL_NODES
 PREFIX = "darts-"
-_NAME_RE = re.compile(r"^darts-[A-Za-z0-9_.]+(?:-[A-Za-z0-9_.]+)*$")
 FORMAT = (
     "a CSV/parquet table with columns genotype (DARTS Genotype string) and val_acc, optional "
     "test_acc"
@@ -184,35 +181,9 @@ def read_darts_table(path: Path, name: str) -> dict[str, Benchmark]:
     return {name: bench}
 
 
-def resolve(name: str):
-    """The spec of ``darts-<name>`` (its files are ``darts-<name>.parquet`` / ``.csv``)."""
-    if not _NAME_RE.match(name):
-        raise KeyError(
-            f"bad DARTS benchmark name {name!r}: use darts-<name> with letters, digits, '_', "
-            f"'.', '-' (it loads darts-<name>.csv or .parquet from the data folders)"
-        )
-
-    def read(path: Path) -> dict[str, Benchmark]:
-        return read_darts_table(path, name)
-
-    return file_spec(
-        name,
-        "darts",
-        f"DARTS cells from the user table {name}.csv/.parquet",
-        [Source(f"{name}.parquet", read, FORMAT), Source(f"{name}.csv", read, FORMAT)],
-        GET_FROM,
+FAMILY = register_family(
+    table_family(
+        PREFIX, "DARTS", "DARTS cells from a user table", read_darts_table, FORMAT, GET_FROM
     )
-
-
-def discover(data_dir: Path | None) -> list[str]:
-    """The darts-<name> tables present in the data folders."""
-    names = set()
-    for folder in search_dirs(data_dir):
-        if folder.is_dir():
-            for f in folder.glob(f"{PREFIX}*"):
-                if f.suffix in (".csv", ".parquet") and _NAME_RE.match(f.stem):
-                    names.add(f.stem)
-    return sorted(names)
-
-
-register_family(Family(PREFIX, "darts-<name>", "DARTS cells from a user table", resolve, discover))
+)
+"""``darts-<name>``: the tables present in the data folders, loaded with `read_darts_table`."""

@@ -17,19 +17,16 @@ graph as compact JSON, ``{"ops":[...],"adj":[[...],...]}``.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import numpy as np
 
 from .base import PAD, Benchmark
-from .datadir import search_dirs
-from .loading import Source, file_spec
-from .registry import Family, register_family
+from .registry import register_family
+from .table_family import table_family
 from .tables import numeric_column, read_table
 
 PREFIX = "graph-"
-_NAME_RE = re.compile(r"^graph-[A-Za-z0-9_.]+(?:-[A-Za-z0-9_.]+)*$")
 FORMAT = (
     "a CSV/parquet table with columns ops (JSON list of op names), adj (JSON 0/1 matrix of a "
     "DAG, len(ops) x len(ops)) and val, optional test"
@@ -185,37 +182,14 @@ def read_graph_table(path: Path, name: str) -> dict[str, Benchmark]:
     return {name: bench}
 
 
-def resolve(name: str):
-    """The spec of ``graph-<name>`` (its files are ``graph-<name>.parquet`` / ``.csv``)."""
-    if not _NAME_RE.match(name):
-        raise KeyError(
-            f"bad graph benchmark name {name!r}: use graph-<name> with letters, digits, '_', "
-            f"'.', '-' (it loads graph-<name>.csv or .parquet from the data folders)"
-        )
-
-    def read(path: Path) -> dict[str, Benchmark]:
-        return read_graph_table(path, name)
-
-    return file_spec(
-        name,
+FAMILY = register_family(
+    table_family(
+        PREFIX,
         "graph",
-        f"cells given as graphs in the user table {name}.csv/.parquet",
-        [Source(f"{name}.parquet", read, FORMAT), Source(f"{name}.csv", read, FORMAT)],
+        "any cell space from a user table of graphs",
+        read_graph_table,
+        FORMAT,
         GET_FROM,
     )
-
-
-def discover(data_dir: Path | None) -> list[str]:
-    """The graph-<name> tables present in the data folders."""
-    names = set()
-    for folder in search_dirs(data_dir):
-        if folder.is_dir():
-            for f in folder.glob(f"{PREFIX}*"):
-                if f.suffix in (".csv", ".parquet") and _NAME_RE.match(f.stem):
-                    names.add(f.stem)
-    return sorted(names)
-
-
-register_family(
-    Family(PREFIX, "graph-<name>", "any cell space from a user table of graphs", resolve, discover)
 )
+"""``graph-<name>``: the tables present in the data folders, loaded with `read_graph_table`."""
