@@ -139,3 +139,12 @@ def setting_map(
             raise error(f"{name}: {k}: {v!r} must be a number, text or true/false")
         out[k] = v
     return json.loads(json.dumps(out, sort_keys=True))
+
+
+def notebook_keys(names: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+    """The parameter-file keys among a notebook's names, without ``data_dir`` (a run setting).
+
+    A key set to ``None`` is left out, so the library default applies: that is how a parameter
+    file run by `pwlkit report` means the same as it does to `pwlkit study` / `pwlkit search`.
+    """
+    return {k: names[k] for k in keys if k != "data_dir" and names.get(k) is not None}

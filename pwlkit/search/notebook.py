@@ -10,16 +10,14 @@ from typing import Any
 
 import pandas as pd
 
+from pwlkit.runs.fields import notebook_keys
+
 from .study import KEYS, SearchStudy, load_search_results, load_search_study, run_search_study
 
 
 def search_parameters(names: Mapping[str, Any]) -> dict[str, Any]:
-    """The search-study keys among a notebook's names, without ``data_dir`` (a run setting).
-
-    A key set to ``None`` is left out, so the library default applies: that is how a parameter
-    file run by `pwlkit report` means the same as it does to `pwlkit search`.
-    """
-    return {k: names[k] for k in KEYS if k != "data_dir" and names.get(k) is not None}
+    """The search-study keys among a notebook's names (see `pwlkit.runs.fields.notebook_keys`)."""
+    return notebook_keys(names, KEYS)
 
 
 def run_notebook_search(names: Mapping[str, Any]) -> tuple[SearchStudy, pd.DataFrame]:

@@ -10,18 +10,16 @@ from typing import Any
 
 import pandas as pd
 
+from pwlkit.runs.fields import notebook_keys
+
 from .driver import run_study
 from .results import load_results
 from .schema import KEYS, Study, load_study
 
 
 def study_parameters(names: Mapping[str, Any]) -> dict[str, Any]:
-    """The study-file keys among a notebook's names, without ``data_dir`` (a run setting).
-
-    A key set to ``None`` is left out, so the library default applies: that is how a parameter
-    file run by `pwlkit report` means the same as it does to `pwlkit study`.
-    """
-    return {k: names[k] for k in KEYS if k != "data_dir" and names.get(k) is not None}
+    """The study keys among a notebook's names (see `pwlkit.runs.fields.notebook_keys`)."""
+    return notebook_keys(names, KEYS)
 
 
 def run_notebook_study(names: Mapping[str, Any]) -> tuple[Study, pd.DataFrame]:
