@@ -74,6 +74,8 @@ class Explorer:
         top_k: length of the top-K list and the highlighted points.
         data_dir: folder of benchmark tables, for the file-backed benchmarks.
         hparams: extra training settings for `pwlkit.train.fit_predict` (e.g. ``lr``).
+        device: where the predictor trains: ``cpu`` (default) or ``cuda`` (offered in the
+            panel when torch sees a GPU).
     """
 
     def __init__(
@@ -91,7 +93,10 @@ class Explorer:
         top_k: int = 10,
         data_dir: str | None = None,
         hparams: dict[str, Any] | None = None,
+        device: str = "cpu",
     ) -> None:
+        import torch
+
         from pwlkit.losses import LOSS_NAMES
         from pwlkit.train import BACKBONES
 
@@ -128,6 +133,10 @@ class Explorer:
             options=list(BACKBONES), value=backbone, description="backbone", style=style
         )
         self.seed = w.Dropdown(options=seed_opts, value=int(seed), description="seed", style=style)
+        devices = ["cpu", *(["cuda"] if torch.cuda.is_available() else [])]
+        if device not in devices:
+            raise ValueError(f"device {device!r} is not available; choose one of {devices}")
+        self.device = w.Dropdown(options=devices, value=device, description="device", style=style)
         self.button = w.Button(description="Train", button_style="primary", icon="play")
         self.status = w.HTML(value="<i>pick settings and press Train</i>")
         self.output = w.Output()
@@ -137,7 +146,7 @@ class Explorer:
         controls = w.HBox(
             [
                 w.VBox([self.benchmark, self.loss, self.train_size]),
-                w.VBox([self.backbone, self.seed, w.HBox([self.button])]),
+                w.VBox([self.backbone, self.seed, self.device, w.HBox([self.button])]),
             ]
         )
         self.panel = w.VBox([controls, self.status, self.chart_box, self.output])
@@ -160,6 +169,7 @@ class Explorer:
             "train_size": int(self.train_size.value),
             "backbone": self.backbone.value,
             "seed": int(self.seed.value),
+            "device": self.device.value,
         }
 
     def train(self) -> ExplorerRun | None:
@@ -186,7 +196,7 @@ class Explorer:
                 backbone=s["backbone"],
                 epochs=self.epochs,
                 seed=s["seed"],
-                **self.hparams,
+                **{**self.hparams, "device": s["device"]},
             )
             seconds = time.perf_counter() - start
         except (ValueError, KeyError) as exc:

@@ -41,6 +41,24 @@ def check_options(
     )
 
 
+def add_device_option(parser: argparse.ArgumentParser) -> None:
+    """``--device``: where predictors train and score (the same option on every command)."""
+    parser.add_argument(
+        "--device",
+        default=None,
+        help="cpu (default), cuda, cuda:N or auto (the GPU when torch sees one)",
+    )
+
+
+def check_device(device: str | None) -> str | None:
+    """The resolved ``--device`` (None: not given); a missing GPU is a one-line error."""
+    if device is None:
+        return None
+    from pwlkit.train.device import resolve_device
+
+    return str(resolve_device(device, "--device"))
+
+
 def warn(command: str, message: str) -> None:
     """One line on stderr: ``pwlkit COMMAND: warning: MESSAGE``."""
     print(f"pwlkit {command}: warning: {message}", file=sys.stderr)

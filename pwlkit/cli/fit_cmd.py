@@ -9,6 +9,8 @@ import time
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``fit`` sub-command."""
+    from pwlkit.cli import add_device_option
+
     p = subparsers.add_parser(
         "fit",
         help="train one predictor on N sampled architectures; print whole-space metrics",
@@ -36,12 +38,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="training or backbone setting, e.g. --set lr=0.003 --set hidden=64",
     )
     p.add_argument("--data-dir", help="folder with benchmark files")
+    add_device_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run_fit)
 
 
 _OWN_OPTIONS = {
     "backbone": "--backbone",
+    "device": "--device",
     "epochs": "--epochs",
     "loss": "--loss",
     "seed": "--seed",
@@ -114,6 +118,10 @@ def run_fit(args: argparse.Namespace) -> int:
     from pwlkit.train import TRAIN_DEFAULTS, fit_predict, sample_train
 
     settings = _parse_settings(args.settings)
+    if args.device is not None:
+        from pwlkit.cli import check_device
+
+        settings["device"] = check_device(args.device)
     _check(args, settings)
     schedule = parse_loss(args.loss)
     bench = load_benchmark(args.benchmark, args.data_dir)

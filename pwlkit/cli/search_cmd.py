@@ -12,6 +12,8 @@ _OPTIONS = ("n_init", "pool_size", "top_k", "epochs", "backbone", "population", 
 
 
 def register(subparsers) -> None:
+    from pwlkit.cli import add_device_option
+
     p = subparsers.add_parser(
         "search",
         help="run budgeted searches (predictor-guided, random, evolution) and report test error",
@@ -66,12 +68,13 @@ def register(subparsers) -> None:
     p.add_argument("--backbone", help="predictor backbone: gcn (default), mlp, transformer")
     p.add_argument("--population", type=int, help="evolution population (default 20)")
     p.add_argument("--sample", type=int, help="evolution tournament size (default 5)")
+    add_device_option(p)
     p.set_defaults(func=run)
 
 
 def _check_run_options(args: argparse.Namespace) -> None:
     """The options a search and a search study share, before any benchmark is loaded."""
-    from pwlkit.cli import DATA_DIR, check_options
+    from pwlkit.cli import DATA_DIR, check_device, check_options
     from pwlkit.runs.executors import ALIASES, PARAMS
 
     check_options(
@@ -82,6 +85,7 @@ def _check_run_options(args: argparse.Namespace) -> None:
         },
         {**PARAMS, "data_dir": DATA_DIR},
     )
+    args.device = check_device(args.device)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -128,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
         output_dir=None if args.no_store else args.output_dir,
         runs_per_job=args.runs_per_job,
         progress=not args.json,
+        device=args.device,
         **options,
     )
     if args.json:
@@ -186,6 +191,7 @@ def _run_study(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         data_dir=args.data_dir,
         progress=not args.json,
+        device=args.device,
     )
     summary = summarize_rows(
         load_search_results(study, args.data_dir), args.data_dir or study.data_dir

@@ -9,6 +9,8 @@ import sys
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from pwlkit.cli import add_device_option
+
     parser = subparsers.add_parser(
         "study",
         help="run a study grid (resumable), show its progress, summarise its results",
@@ -30,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--data-dir", metavar="D", help="folder holding the benchmark tables")
     run.add_argument("--retries", type=int, default=2, help="retries of a job whose worker died")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_device_option(run)
     run.set_defaults(func=_run)
 
     status = sub.add_parser("status", help="cells done / total")
@@ -51,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from pwlkit.cli import DATA_DIR, check_options
+    from pwlkit.cli import DATA_DIR, check_device, check_options
     from pwlkit.runs.executors import PARAMS
     from pwlkit.study import run_study
 
@@ -64,6 +67,7 @@ def _run(args: argparse.Namespace) -> int:
         },
         {**PARAMS, "data_dir": DATA_DIR},
     )
+    device = check_device(args.device)
     try:
         report = run_study(
             args.file,
@@ -74,6 +78,7 @@ def _run(args: argparse.Namespace) -> int:
             threads=args.threads,
             retries=args.retries,
             progress=not args.no_progress,
+            device=device,
         )
     except KeyboardInterrupt:
         print(

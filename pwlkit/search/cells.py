@@ -38,7 +38,8 @@ def strategy_settings(kind: str, config: SearchConfig) -> dict[str, Any]:
         "top_k": config.top_k,
         "epochs": config.epochs if config.epochs is not None else SEARCH_EPOCHS,
         "backbone": config.backbone,
-        "hparams": dict(config.hparams),
+        # the device is a run option (`run_cells(device=...)`), not part of the search
+        "hparams": {k: v for k, v in config.hparams.items() if k != "device"},
     }
 
 

@@ -37,6 +37,7 @@ def run_cells(
     fit_fn: Callable | None = None,
     progress: bool = False,
     benchmark: Benchmark | None = None,
+    device: str | None = None,
 ) -> RunRecord:
     """Run every cell not stored in ``store_dir`` yet; safe to interrupt and run again.
 
@@ -44,9 +45,14 @@ def run_cells(
     torch threads; searches without a predictor run inline), "inline" or "dask".
 
     ``benchmark`` passes an in-memory space to the jobs (by default each job loads its
-    benchmark by name from ``data_dir``); ``fit_fn`` replaces the training engine.
+    benchmark by name from ``data_dir``); ``fit_fn`` replaces the training engine; ``device``
+    is where the predictors train (``cpu``, ``cuda``, ``auto``; not part of the stored cells).
     """
     executor = resolve_executor("dask" if scheduler else executor)
+    if device is not None:
+        from pwlkit.train.device import resolve_device
+
+        device = str(resolve_device(device))
     if executor == "local" and all(not c.loss for c in cells):
         executor = "inline"  # random / evolution take milliseconds: no worker start-up
     return run_jobs(
@@ -55,7 +61,12 @@ def run_cells(
         store_dir,
         run_search_job,
         executor=executor,
-        run_kwargs={"data_dir": data_dir, "fit_fn": fit_fn, "benchmark": benchmark},
+        run_kwargs={
+            "data_dir": data_dir,
+            "fit_fn": fit_fn,
+            "benchmark": benchmark,
+            "device": device,
+        },
         workers=workers,
         scheduler=scheduler,
         progress=progress,

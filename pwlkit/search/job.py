@@ -6,6 +6,7 @@ workers can import and call it; it returns rows and writes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -48,17 +49,22 @@ def run_search_job(
     threads: int | dict[str, int] | None = None,
     fit_fn: Callable | None = None,
     benchmark: Benchmark | None = None,
+    device: str | None = None,
 ) -> pd.DataFrame:
     """Run a job's seeds in lockstep and return one row per run (a top-level function, so
     process pools and Dask workers can call it). ``benchmark`` is used instead of loading the
     job's benchmark by name (for spaces built in memory); ``threads`` as in
-    `pwlkit.runs.threads.set_task_threads`."""
+    `pwlkit.runs.threads.set_task_threads`; ``device`` where the predictors train (see
+    `pwlkit.train.device`; not part of the stored cell)."""
     set_task_threads(threads)
     first = job.cells[0]
     if benchmark is not None and benchmark.name == first.benchmark:
         bench = benchmark
     else:
         bench = load_benchmark_cached(first.benchmark, data_dir)
+    config = first.search_config()
+    if device is not None:
+        config = dataclasses.replace(config, hparams={**config.hparams, "device": device})
     start = time.perf_counter()
     runs = run_searches(
         bench,
@@ -66,7 +72,7 @@ def run_search_job(
         first.budget,
         [c.seed for c in job.cells],
         first.signal,
-        config=first.search_config(),
+        config=config,
         fit_fn=fit_fn,
     )
     seconds = (time.perf_counter() - start) / len(job.cells)

@@ -191,6 +191,7 @@ def run_search_study(
     scheduler: str | None = None,
     data_dir: str | Path | None = None,
     progress: bool = True,
+    device: str | None = None,
 ) -> RunRecord:
     """Run every search of a study that is not stored yet; safe to interrupt and re-run."""
     study = load_search_study(study)
@@ -205,6 +206,7 @@ def run_search_study(
         data_dir=data_dir,
         runs_per_job=study.runs_per_job,
         progress=progress,
+        device=device,
     )
 
 

@@ -65,6 +65,7 @@ def summarize_search(
     runs_per_job: int = DEFAULT_RUNS_PER_JOB,
     config: SearchConfig | None = None,
     progress: bool = False,
+    device: str | None = None,
     **options,
 ) -> dict:
     """Run seeds ``first_seed .. first_seed + runs - 1`` of a search and summarize them.
@@ -113,6 +114,7 @@ def summarize_search(
             runs_per_job=runs_per_job,
             progress=progress,
             benchmark=None if isinstance(benchmark, str) else bench,
+            device=device,
         )
         if report.failed:
             raise RuntimeError(f"search runs failed: {report.failed[0]['error']}")

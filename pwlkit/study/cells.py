@@ -21,12 +21,11 @@ from .schema import Study
 RESULT_FORMAT = 1
 """Version of the stored row layout and of how a cell is computed; bump to invalidate stores."""
 
-EXECUTION_ONLY = frozenset({"threads"})
-"""Engine settings that change speed, never numbers: left out of cell ids."""
-
 
 def _result_settings(text: str) -> dict[str, Any]:
-    return {k: v for k, v in json.loads(text).items() if k not in EXECUTION_ONLY}
+    from pwlkit.train.config import EXECUTION_SETTINGS
+
+    return {k: v for k, v in json.loads(text).items() if k not in EXECUTION_SETTINGS}
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ def run_study(
     progress: bool = True,
     fit_fn: Callable | None = None,
     sample_fn: Callable | None = None,
+    device: str | None = None,
 ) -> RunRecord:
     """Run every cell of a study that is not stored yet; safe to interrupt and re-run.
 
@@ -71,6 +72,8 @@ def run_study(
         retries: times a job whose worker died (or that failed on Dask) is run again.
         progress: show a tqdm bar (cells done / total, ETA).
         fit_fn, sample_fn: replace the training engine (defaults: `pwlkit.train`).
+        device: where the models train: ``cpu`` (default), ``cuda``, ``cuda:N`` or ``auto``
+            (`pwlkit.train.device`); checked before anything runs, not part of the cells.
 
     Returns:
         A `RunRecord`. Failed jobs are listed there and in ``failures.jsonl``; the other
@@ -79,13 +82,22 @@ def run_study(
     study = load_study(study)
     kind = resolve_executor("dask" if scheduler else executor)
     data_dir = data_dir if data_dir is not None else study.data_dir
+    if device is not None:
+        from pwlkit.train.device import resolve_device
+
+        device = str(resolve_device(device))
     return run_jobs(
         expand_cells(study),
         study_jobs(study),
         study.store_dir,
         run_fit_job,
         executor=kind,
-        run_kwargs={"data_dir": data_dir, "fit_fn": fit_fn, "sample_fn": sample_fn},
+        run_kwargs={
+            "data_dir": data_dir,
+            "fit_fn": fit_fn,
+            "sample_fn": sample_fn,
+            "device": device,
+        },
         workers=workers,
         threads=threads,
         scheduler=scheduler,

@@ -41,6 +41,7 @@ def run_fit_job(
     fit_fn: Callable[..., np.ndarray] | None = None,
     sample_fn: Callable[..., np.ndarray] | None = None,
     threads: int | dict[str, int] | None = None,
+    device: str | None = None,
 ) -> pd.DataFrame:
     """Train a job's cells in one batched engine call and return one metrics row per cell.
 
@@ -53,6 +54,8 @@ def run_fit_job(
         threads: torch threads for this process; None leaves the count as is outside Dask
             and, on a Dask worker (or with a ``{host: threads}`` map), shares the host's
             cores between all task slots of all workers on it.
+        device: where the models train (``cpu``, ``cuda``, ``auto``; None: the study's
+            setting, CPU by default); not part of the cell ids.
     """
     if fit_fn is None or sample_fn is None:
         from pwlkit import train
@@ -75,7 +78,7 @@ def run_fit_job(
         backbone=first.backbone,
         epochs=first.epochs,
         signal=first.signal,
-        **json.loads(first.hparams),
+        **{**json.loads(first.hparams), **({"device": device} if device is not None else {})},
     )
     seconds = time.perf_counter() - start
     preds = np.asarray(preds, dtype=np.float64)

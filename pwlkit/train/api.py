@@ -20,6 +20,7 @@ from ..predictors import build_predictor, encode
 from . import engine
 from . import workers as workers_mod
 from .config import CORE_FLOPS_PER_SECOND, GROUP_STEP_FLOPS, MAX_GROUP, resolve
+from .device import GPU_MAX_GROUP
 
 PARAMS: dict[str, Any] = {
     "seed": SEED,
@@ -115,7 +116,8 @@ def fit_predict_many(
         parse_loss(spec)  # a bad spec fails here, before any training
     truth = np.asarray(benchmark.val if signal == "val" else benchmark.test, dtype=np.float64)
     targets = _scaled_targets(truth, idx, signal, benchmark.name)
-    enc = encode(benchmark)
+    device = torch.device(train_cfg["device"])
+    enc = encode(benchmark).to(device)
     opt = engine.Optim(
         epochs=train_cfg["epochs"],
         batch_size=train_cfg["batch_size"],
@@ -128,6 +130,8 @@ def fit_predict_many(
     step_flops = batch * one.flops_per_arch()["train"]
     size = train_cfg["max_models"] or max(1, min(MAX_GROUP, int(GROUP_STEP_FLOPS // step_flops)))
     workers = train_cfg["threads"] or torch.get_num_threads()
+    if device.type != "cpu":  # one device: big groups, one after another, in this process
+        size, workers = train_cfg["max_models"] or GPU_MAX_GROUP, 1
 
     work = len(seeds) * one.fit_flops(opt.epochs, idx.shape[1], benchmark.num_archs)
     starts = list(range(0, len(seeds), size))
@@ -145,9 +149,12 @@ def fit_predict_many(
         score_workers=workers if len(starts) == 1 else 1,  # a lone group scores on all
     )
     out = np.empty((len(seeds), benchmark.num_archs), dtype=np.float64)
-    results = workers_mod.run_tasks(
-        _fit_group, job, starts, workers, est_seconds=work / CORE_FLOPS_PER_SECOND
-    )
+    if device.type != "cpu":
+        results = [_fit_group(job, lo) for lo in starts]
+    else:
+        results = workers_mod.run_tasks(
+            _fit_group, job, starts, workers, est_seconds=work / CORE_FLOPS_PER_SECOND
+        )
     for lo, pred in zip(starts, results):
         out[lo : lo + len(pred)] = pred
     return out
@@ -174,13 +181,15 @@ def _fit_group(job: _GroupFits, lo: int) -> np.ndarray:
     """Train the group of models ``lo .. lo + size`` and score the whole space with each."""
     rows = slice(lo, lo + job.size)
     group_seeds = job.seeds[rows]
+    device = job.enc.device
     model = build_predictor(job.backbone, job.enc, len(group_seeds), **job.arch)
     model.reset(group_seeds)
-    groups = _loss_groups([parse_loss(s) for s in job.losses[rows]], group_seeds)
+    model.to(device)
+    groups = _loss_groups([parse_loss(s) for s in job.losses[rows]], group_seeds, device)
     engine.train(
         model,
-        torch.from_numpy(job.idx[rows]),
-        torch.from_numpy(job.targets[rows]),
+        torch.from_numpy(job.idx[rows]).to(device),
+        torch.from_numpy(job.targets[rows]).to(device),
         groups,
         group_seeds,
         job.opt,
@@ -249,7 +258,7 @@ def _scaled_targets(truth: np.ndarray, idx: np.ndarray, signal: str, name: str) 
     return ((y - lo) / (hi - lo)).astype(np.float32)
 
 
-def _loss_groups(schedules: list, seeds: list[int]) -> list[engine.LossGroup]:
+def _loss_groups(schedules: list, seeds: list[int], device: torch.device) -> list[engine.LossGroup]:
     """One `engine.LossGroup` per distinct schedule, with the rows that use it."""
     rows_of: dict[str, list[int]] = {}
     by_name = {}
@@ -263,6 +272,6 @@ def _loss_groups(schedules: list, seeds: list[int]) -> list[engine.LossGroup]:
         if getattr(sched, "uses_generator", False):
             state = np.random.SeedSequence([seeds[r] for r in rows]).generate_state(2)
             gen = torch.Generator().manual_seed(int(state[0]) << 32 | int(state[1]))
-        rows_t = None if len(rows) == len(schedules) else torch.tensor(rows)
+        rows_t = None if len(rows) == len(schedules) else torch.tensor(rows, device=device)
         groups.append(engine.LossGroup(sched, rows_t, gen))
     return groups

@@ -9,8 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..checks import POSITIVE, BadParameter, Interval, Options, check, check_names, check_params
+from ..checks import (
+    POSITIVE,
+    BadParameter,
+    Interval,
+    Options,
+    Text,
+    check,
+    check_names,
+    check_params,
+)
 from ..predictors import ARCH_PARAMS
+from .device import resolve_device
 
 TRAIN_DEFAULTS: dict[str, dict[str, Any]] = {
     "gcn": {"epochs": 300, "batch_size": 128, "lr": 2e-3, "weight_decay": 1e-4},
@@ -20,8 +30,14 @@ TRAIN_DEFAULTS: dict[str, dict[str, Any]] = {
 """Epochs, mini-batch size, Adam learning rate (cosine-decayed to ``lr * lr_min_ratio``) and
 Adam L2 weight decay, per backbone."""
 
-ENGINE_DEFAULTS: dict[str, Any] = {"lr_min_ratio": 0.0, "max_models": None, "threads": None}
-"""``lr_min_ratio``: final learning rate as a fraction of ``lr``. ``max_models``: models trained
+ENGINE_DEFAULTS: dict[str, Any] = {
+    "lr_min_ratio": 0.0,
+    "max_models": None,
+    "threads": None,
+    "device": "cpu",
+}
+"""``device``: where models train and score, ``cpu`` (default), ``cuda``, ``cuda:N`` or
+``auto`` (see `pwlkit.train.device`). ``lr_min_ratio``: final learning rate as a fraction of ``lr``. ``max_models``: models trained
 together in one batched group (more are trained group after group); ``None`` picks as many as
 keep one training step under `GROUP_STEP_FLOPS`, at most 64 (GCN and Transformer at batch
 128: pairs; MLP: eights).
@@ -61,6 +77,10 @@ HYPERPARAMETERS: tuple[str, ...] = tuple(
 )
 """Every keyword `fit_predict` / `fit_predict_many` accept in ``**hparams`` (for some backbone)."""
 
+EXECUTION_SETTINGS = frozenset({"threads", "device"})
+"""Settings that change where and how fast a fit runs, not what it computes (beyond
+floating-point summation order): left out of stored cell ids."""
+
 
 SETTINGS: dict[str, Any] = {
     "epochs": POSITIVE,
@@ -70,6 +90,7 @@ SETTINGS: dict[str, Any] = {
     "lr_min_ratio": Interval(float, 0, 1),
     "max_models": [POSITIVE, None],
     "threads": [POSITIVE, None],
+    "device": [Text(), None],
     **{k: POSITIVE for params in ARCH_PARAMS.values() for k in params},
 }
 """What each training, engine and backbone setting accepts (`pwlkit.checks` constraints)."""
@@ -115,4 +136,5 @@ def resolve(
     train.update({k: v for k, v in given.items() if k not in arch_keys})
     for key in ("lr", "weight_decay", "lr_min_ratio"):
         train[key] = float(train[key])
+    train["device"] = str(resolve_device(train["device"], names("device")))
     return train, {k: v for k, v in given.items() if k in arch_keys}
