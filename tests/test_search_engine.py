@@ -7,7 +7,6 @@ import pytest
 import torch
 
 from pwlkit.search import run_searches, signal_view
-from pwlkit.search.loop import subset
 from pwlkit.search.toy import make_toy_benchmark
 from pwlkit.train import fit_predict_many
 
@@ -36,7 +35,7 @@ def test_scoring_a_sub_table_equals_scoring_the_space(toy, backbone):
     rows = np.unique(np.concatenate([*train, pool]))
     full = fit_predict_many(view, train, ["hr", "mse"], [1, 2], backbone=backbone, epochs=5)
     part = fit_predict_many(
-        subset(view, rows),
+        view.rows(rows),
         [np.searchsorted(rows, t) for t in train],
         ["hr", "mse"],
         [1, 2],

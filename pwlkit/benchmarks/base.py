@@ -95,6 +95,21 @@ class Benchmark:
         """The architecture with the best ``test`` value (the global best a search aims at)."""
         return str(self.arch[int(np.argmax(self.test))])
 
+    def rows(self, rows: np.ndarray) -> Benchmark:
+        """The architectures ``rows`` (in that order) as a benchmark of their own: a predictor
+        scores a cell the same whatever the other rows, so fitting on a sub-table and scoring it
+        costs only those rows."""
+        import dataclasses
+
+        return dataclasses.replace(
+            self,
+            arch=self.arch[rows],
+            ops=self.ops[rows],
+            adj=self.adj[rows],
+            val=self.val[rows],
+            test=self.test[rows],
+        )
+
     def index_of(self, arch: str) -> int:
         """Row of an architecture string; raises KeyError naming the string if absent."""
         lookup = self.__dict__.get("_index")

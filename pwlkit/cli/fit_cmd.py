@@ -103,8 +103,11 @@ def _check(args: argparse.Namespace, settings: dict) -> None:
         names=lambda key: _OWN_OPTIONS.get(key, f"--set {key}"),
         where="--set",
     )
+    from pwlkit.train.selection import parse_selection
+
     try:
-        parse_loss(args.loss)
+        if parse_selection(args.loss) is None:
+            parse_loss(args.loss)
     except ValueError as exc:
         raise UserError(f"--loss: {exc}") from None
 
@@ -114,7 +117,7 @@ def run_fit(args: argparse.Namespace) -> int:
     from pwlkit.checks import Interval
     from pwlkit.cli import check_options, warn
     from pwlkit.losses import parse_loss
-    from pwlkit.metrics import evaluate
+    from pwlkit.metrics import evaluate, top1_test
     from pwlkit.train import TRAIN_DEFAULTS, fit_predict, sample_train
 
     settings = _parse_settings(args.settings)
@@ -123,7 +126,10 @@ def run_fit(args: argparse.Namespace) -> int:
 
         settings["device"] = check_device(args.device)
     _check(args, settings)
-    schedule = parse_loss(args.loss)
+    from pwlkit.train.selection import choose_losses, parse_selection
+
+    selection = parse_selection(args.loss)
+    loss_name = selection.name if selection else parse_loss(args.loss).name
     bench = load_benchmark(args.benchmark, args.data_dir)
     check_options(
         {"train_size": args.train_size}, {"train_size": Interval(int, 2, bench.num_archs)}
@@ -136,10 +142,12 @@ def run_fit(args: argparse.Namespace) -> int:
         )
     idx = sample_train(bench, args.train_size, args.seed)
     start = time.perf_counter()
+    fit = {"backbone": args.backbone, "epochs": args.epochs, "signal": args.signal, **settings}
+    (choice,) = choose_losses(bench, [idx], [args.loss], [args.seed], **fit)
     pred = fit_predict(
         bench,
         idx,
-        loss=args.loss,
+        loss=choice.loss,
         backbone=args.backbone,
         epochs=args.epochs,
         seed=args.seed,
@@ -152,7 +160,8 @@ def run_fit(args: argparse.Namespace) -> int:
     epochs = args.epochs if args.epochs is not None else TRAIN_DEFAULTS[args.backbone]["epochs"]
     result = {
         "benchmark": bench.name,
-        "loss": schedule.name,
+        "loss": loss_name,
+        "chosen_loss": parse_loss(choice.loss).name,
         "backbone": args.backbone,
         "train_size": args.train_size,
         "seed": args.seed,
@@ -163,14 +172,18 @@ def run_fit(args: argparse.Namespace) -> int:
         "spearman": scores["spearman"],
         "precision_at": {str(k): v for k, v in scores["precision_at"].items()},
         "n_at_k": {str(k): v for k, v in scores["n_at_k"].items()},
-        "top1_test": float(bench.test[int(pred.argmax())]),
+        "top1_test": top1_test(pred, bench.test),
         "fit_seconds": round(seconds, 3),
     }
+    if selection:
+        result["selection_scores"] = choice.scores
     if args.json:
         print(json.dumps(result))
         return 0
     print(
-        f"{bench.name}  loss={schedule.name}  backbone={args.backbone}  "
+        f"{bench.name}  loss={loss_name}"
+        + (f" (chose {result['chosen_loss']})" if selection else "")
+        + f"  backbone={args.backbone}  "
         f"N={args.train_size}  seed={args.seed}  epochs={epochs}  ({seconds:.1f} s)"
     )
     print(f"  Kendall tau {scores['tau']:.4f}   Spearman {scores['spearman']:.4f}")

@@ -85,10 +85,11 @@ def run_searches(
     check_budget(benchmark, strat, budget, cfg)
     view = signal_view(benchmark, signal)
     start = time.perf_counter()
-    orders = search_queries(view, strat, int(budget), seeds, cfg, fit_fn)
+    chosen: list[list[str]] = [[] for _ in seeds]
+    orders = search_queries(view, strat, int(budget), seeds, cfg, fit_fn, chosen)
     seconds = (time.perf_counter() - start) / len(seeds)
     results = []
-    for seed, order in zip(seeds, orders):
+    for seed, order, losses in zip(seeds, orders, chosen):
         result = {
             "benchmark": benchmark.name,
             "strategy": strat.spec,
@@ -97,6 +98,7 @@ def run_searches(
             "budget": int(budget),
             "seed": seed,
             **run_outcome(benchmark, order, view.val[order]),
+            "chosen_losses": losses,
             "seconds": seconds,
         }
         results.append(result)

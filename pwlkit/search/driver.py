@@ -20,7 +20,7 @@ from pwlkit.runs.record import RunRecord
 from pwlkit.runs.store import ResultStore
 
 from .cells import DEFAULT_RUNS_PER_JOB, SearchCell, group_search_jobs
-from .job import ROW_COLUMNS, run_search_job
+from .job import ROW_COLUMNS, ROW_COLUMNS_SINCE_SELECTIONS, run_search_job
 
 DEFAULT_OUTPUT_DIR = "outputs/searches"
 
@@ -78,9 +78,12 @@ def read_cells(store_dir: str | Path, cells: list[SearchCell]) -> pd.DataFrame:
     """The stored rows of ``cells``, in the cells' order (missing cells are absent)."""
     df = ResultStore(store_dir).read([c.cell_id for c in cells], required=ROW_COLUMNS)
     if df.empty:
-        return pd.DataFrame(columns=list(ROW_COLUMNS))
+        return pd.DataFrame(columns=list(ROW_COLUMNS_SINCE_SELECTIONS))
     df["curve"] = df["curve"].map(list)
     df["queried"] = df["queried"].map(list)
+    if "chosen_losses" not in df.columns:  # parts written before selection strategies
+        df["chosen_losses"] = [[] for _ in range(len(df))]
+    df["chosen_losses"] = df["chosen_losses"].map(lambda v: [] if v is None else list(v))
     return df
 
 

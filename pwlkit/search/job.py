@@ -40,7 +40,11 @@ ROW_COLUMNS = (
     "cell_id",
     "job_id",
 )
-"""The columns of a stored search run."""
+"""The columns every stored search run has."""
+
+ROW_COLUMNS_SINCE_SELECTIONS = (*ROW_COLUMNS[:-3], "chosen_losses", *ROW_COLUMNS[-3:])
+"""The columns written now: ``chosen_losses`` is each round's loss of a selection strategy
+(``auto``, ``warm->focus@auto``; empty for the others); older parts lack it."""
 
 
 def run_search_job(
@@ -83,7 +87,7 @@ def run_search_job(
                 f"strategy {cell.strategy!r} now resolves to {run['loss']!r}, the cell was "
                 f"made for {cell.loss!r}; rebuild the cells"
             )
-        row = {col: run.get(col) for col in ROW_COLUMNS}
+        row = {col: run.get(col) for col in ROW_COLUMNS_SINCE_SELECTIONS}
         row.update(settings=cell.settings, seconds=seconds, cell_id=cell.cell_id, job_id=job.job_id)
         rows.append(row)
-    return pd.DataFrame(rows, columns=list(ROW_COLUMNS))
+    return pd.DataFrame(rows, columns=list(ROW_COLUMNS_SINCE_SELECTIONS))

@@ -123,18 +123,20 @@ def search_queries(
     seeds: list[int],
     config: SearchConfig,
     fit_fn: Callable[..., np.ndarray] | None = None,
+    chosen: list[list[str]] | None = None,
 ) -> list[np.ndarray]:
     """Run one search per seed on a signal view; returns each run's queried rows in order.
 
     ``fit_fn`` replaces the batched training engine (`pwlkit.train.fit_predict_many`, same
-    signature) for guided strategies.
+    signature) for guided strategies. With a selection strategy (``auto``,
+    ``warm->focus@auto``) each round's chosen loss of run ``r`` is appended to ``chosen[r]``.
     """
     if strategy.kind == "random":
         return [_random(view, budget, seed) for seed in seeds]
     if strategy.kind == "evolution":
         enc = HammingCodes(view)
         return [_evolution(view, enc, budget, seed, config) for seed in seeds]
-    return _guided(view, strategy.loss, budget, seeds, config, fit_fn)
+    return _guided(view, strategy.loss, budget, seeds, config, fit_fn, chosen)
 
 
 def _random(view: Benchmark, budget: int, seed: int) -> np.ndarray:
@@ -170,10 +172,14 @@ def _guided(
     seeds: list[int],
     config: SearchConfig,
     fit_fn: Callable[..., np.ndarray] | None,
+    chosen: list[list[str]] | None = None,
 ) -> list[np.ndarray]:
     """NPENAS-style search, all seeds in lockstep (one batched predictor fit per round)."""
+    from pwlkit.train.selection import choose_losses, parse_selection
+
     if fit_fn is None:
         from pwlkit.train import fit_predict_many as fit_fn
+    selects = parse_selection(loss) is not None
 
     enc = HammingCodes(view)
     signal = view.val
@@ -195,31 +201,18 @@ def _guided(
         # Score only what the round needs: the engine gets the sub-table of training rows and
         # candidate pools (a predictor's score of a cell does not depend on the other rows).
         rows = np.unique(np.concatenate([np.asarray(o) for o in orders] + pools))
-        preds = fit_fn(
-            subset(view, rows),
-            [np.searchsorted(rows, order) for order in orders],
-            [loss] * len(seeds),
-            fit_seeds,
-            backbone=config.backbone,
-            epochs=epochs,
-            signal="val",
-            **config.hparams,
-        )
+        sub, sets = view.rows(rows), [np.searchsorted(rows, order) for order in orders]
+        fit = {"backbone": config.backbone, "epochs": epochs, "signal": "val", **config.hparams}
+        losses = [loss] * len(seeds)
+        if selects:  # the loss of this round, chosen on each run's queried architectures
+            losses = [c.loss for c in choose_losses(sub, sets, losses, fit_seeds, **fit)]
+            for r, spec in enumerate(losses):
+                if chosen is not None:
+                    chosen[r].append(spec)
+        preds = fit_fn(sub, sets, losses, fit_seeds, **fit)
         for r, (order, mask, pool) in enumerate(zip(orders, masks, pools)):
             scores = np.asarray(preds[r])[np.searchsorted(rows, pool)]
             picks = pool[np.argsort(-scores, kind="stable")[:k]]
             order.extend(int(i) for i in picks)
             mask[picks] = True
     return [np.asarray(order, dtype=np.int64) for order in orders]
-
-
-def subset(view: Benchmark, rows: np.ndarray) -> Benchmark:
-    """The rows ``rows`` (sorted) of a signal view as a benchmark of their own."""
-    return dataclasses.replace(
-        view,
-        arch=view.arch[rows],
-        ops=view.ops[rows],
-        adj=view.adj[rows],
-        val=view.val[rows],
-        test=view.test[rows],
-    )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from pwlkit.benchmarks.base import Benchmark
 from pwlkit.checks import BadParameter, did_you_mean
+from pwlkit.losses.pw_pairs import PW_PAIRS, pw_pair  # noqa: F401 - re-exported
 
 PW_SWITCH = 20
 """Default PW switch: the warm-up loss trains the predictor while at most this many
@@ -22,18 +23,6 @@ its thresholds. Chosen by a pilot on NB201 CIFAR-10 (val signal, budget 100, 30 
 100-129, which the reported runs do not use): final test error HR->MAPE@20 5.748,
 @40 5.774, @60 5.771, MAPE alone 5.740, HR alone 5.781 (standard error ~0.025: the
 differences are within noise, but the focus loss earns its gain from the third round on)."""
-
-PW_PAIRS: dict[str, tuple[str, str]] = {
-    "nb201": ("hr", "mape"),
-    "darts": ("hr", "mape"),
-    "nb101": ("listmle", "warp"),
-    "tnb101-micro": ("hr", "warp"),
-    "tnb101-micro-jigsaw": ("mse", "ew"),
-}
-"""The paper's warm-up -> focus pairs, by space (TransNAS micro jigsaw has its own)."""
-
-PW_DEFAULT_PAIR = ("hr", "mape")
-"""Pair for spaces the paper did not run: its NB201 / DARTS pair, the most widely reported."""
 
 BASELINES = ("random", "evolution")
 
@@ -52,14 +41,6 @@ class Strategy:
     def label(self) -> str:
         """Short name for tables: the spec, with the resolved schedule for ``pw``."""
         return f"{self.spec} ({self.loss})" if self.spec == "pw" else self.spec
-
-
-def pw_pair(benchmark: Benchmark) -> tuple[str, str]:
-    """The warm-up and focus losses PW uses on this benchmark's space."""
-    name = benchmark.name
-    if name.startswith("tnb101-micro"):
-        return PW_PAIRS["tnb101-micro-jigsaw" if name.endswith("jigsaw") else "tnb101-micro"]
-    return PW_PAIRS.get(benchmark.space, PW_DEFAULT_PAIR)
 
 
 def pw_spec(benchmark: Benchmark, switch: int = PW_SWITCH) -> str:
@@ -110,6 +91,9 @@ def resolve_strategy(spec: str, benchmark: Benchmark) -> Strategy:
 
 
 def _canonical_loss(text: str) -> str:
+    """A loss or schedule spec, or a selection (``auto``, ``warm->focus@auto``), canonical."""
     from pwlkit.losses import parse_loss
+    from pwlkit.train.selection import parse_selection
 
-    return parse_loss(text).name
+    selection = parse_selection(text)
+    return selection.name if selection else parse_loss(text).name

@@ -69,17 +69,21 @@ def run_fit_job(
     true = np.asarray(bench.val if first.signal == "val" else bench.test, dtype=np.float64)
     train_sets = [np.asarray(sample_fn(bench, c.train_size, c.seed)) for c in job.cells]
 
+    fit = {
+        "backbone": first.backbone,
+        "epochs": first.epochs,
+        "signal": first.signal,
+        **json.loads(first.hparams),
+        **({"device": device} if device is not None else {}),
+    }
+    seeds = [c.seed for c in job.cells]
     start = time.perf_counter()
-    preds = fit_fn(
-        bench,
-        train_sets,
-        [c.loss for c in job.cells],
-        [c.seed for c in job.cells],
-        backbone=first.backbone,
-        epochs=first.epochs,
-        signal=first.signal,
-        **{**json.loads(first.hparams), **({"device": device} if device is not None else {})},
-    )
+    # selections (auto, warm->focus@auto) are decided here so the rows can say what was chosen
+    from pwlkit.train.selection import choose_losses
+
+    choices = choose_losses(bench, train_sets, [c.loss for c in job.cells], seeds, **fit)
+    chosen = [c.loss for c in choices]
+    preds = fit_fn(bench, train_sets, chosen, seeds, **fit)
     seconds = time.perf_counter() - start
     preds = np.asarray(preds, dtype=np.float64)
     if preds.shape != (len(job.cells), bench.num_archs):
@@ -89,7 +93,7 @@ def run_fit_job(
         )
 
     rows = []
-    for cell, pred in zip(job.cells, preds):
+    for cell, pred, loss in zip(job.cells, preds, chosen):
         if not np.all(np.isfinite(pred)):
             raise FloatingPointError(
                 f"non-finite predictions for {cell.benchmark} loss={cell.loss} "
@@ -105,6 +109,7 @@ def run_fit_job(
         for k in cell.ks:
             row[n_at_column(k)] = int(_lookup(scores["n_at_k"], k))
         row[TOP1_TEST] = top1_test(pred, bench.test)
+        row["chosen_loss"] = loss
         row["fit_seconds"] = seconds / len(job.cells)
         row["settings"] = cell.settings
         rows.append(row)

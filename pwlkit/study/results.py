@@ -26,7 +26,8 @@ def load_results(
     Columns: ``study``, ``benchmark``, ``signal``, ``loss`` (canonical spec), ``train_size``,
     ``backbone``, ``seed``, ``epochs``, ``hparams`` (JSON), ``tau``, ``spearman``,
     ``precision_at_<T>``, ``n_at_<K>``, ``top1_test`` (test value of the architecture the
-    predictor ranks first), ``fit_seconds`` (the job's training time shared by its cells),
+    predictor ranks first), ``chosen_loss`` (what a selection such as ``auto`` trained; the
+    loss itself otherwise), ``fit_seconds`` (the job's training time shared by its cells),
     ``settings`` (every engine setting, defaults filled, JSON), ``cell_id``, ``job_id``. Only
     the cells of the study's current settings are returned (rows of earlier settings stay
     stored; ``include_other_settings=True`` returns them too). ``df.attrs["skipped_parts"]``
@@ -41,14 +42,21 @@ def load_results(
     metrics = metric_columns(study.ts, study.ks)
     head = ["study", *CONFIG_COLUMNS]
     if df.empty:
-        df = pd.DataFrame(columns=[*head, *metrics, "fit_seconds", "settings", "cell_id", "job_id"])
+        df = pd.DataFrame(
+            columns=[*head, *metrics, "chosen_loss", "fit_seconds", "settings", "cell_id", "job_id"]
+        )
         df.attrs["skipped_parts"] = skipped
         return df
     df.insert(0, "study", study.name)
+    # parts written before selections existed have no chosen_loss: they trained their loss
+    chosen = df["chosen_loss"] if "chosen_loss" in df.columns else pd.Series(None, index=df.index)
+    df["chosen_loss"] = chosen.where(chosen.notna(), df["loss"])
     df["_order"] = df["cell_id"].map(order).fillna(len(order)).astype(int)
     df = df.sort_values(["_order", "cell_id"], kind="stable").drop(columns="_order")
     other = [c for c in df.columns if c not in head and c not in metrics]
-    tail = [c for c in ("fit_seconds", "settings", "cell_id", "job_id") if c in other]
+    tail = [
+        c for c in ("chosen_loss", "fit_seconds", "settings", "cell_id", "job_id") if c in other
+    ]
     extra = [c for c in other if c not in tail]  # metrics of earlier settings
     cols = head + [m for m in metrics if m in df.columns] + extra + tail
     df = df[cols].reset_index(drop=True)

@@ -220,12 +220,14 @@ def _backbones() -> tuple[str, ...]:
 
 def _canonical_losses(specs: tuple[str, ...], fail) -> tuple[str, ...]:
     from pwlkit.losses import parse_loss
+    from pwlkit.train.selection import parse_selection
 
     out: list[str] = []
     first_spelling: dict[str, str] = {}
     for spec in specs:
         try:
-            canonical = parse_loss(spec).name
+            selection = parse_selection(spec)
+            canonical = selection.name if selection else parse_loss(spec).name
         except (ValueError, KeyError, TypeError) as exc:
             msg = exc.args[0] if exc.args else exc
             raise fail("losses", f"{spec!r}: {msg}") from None

@@ -21,6 +21,7 @@ from . import engine
 from . import workers as workers_mod
 from .config import CORE_FLOPS_PER_SECOND, GROUP_STEP_FLOPS, MAX_GROUP, resolve
 from .device import GPU_MAX_GROUP
+from .selection import choose_losses, parse_selection
 
 PARAMS: dict[str, Any] = {
     "seed": SEED,
@@ -112,8 +113,13 @@ def fit_predict_many(
     train_cfg, arch = resolve(backbone, epochs, hparams)
     check("signal", signal, PARAMS["signal"])
     idx = _check_jobs(benchmark, train_sets, losses, seeds)
-    for spec in dict.fromkeys(losses):
-        parse_loss(spec)  # a bad spec fails here, before any training
+    selections = [parse_selection(spec) for spec in losses]
+    for spec, sel in dict(zip(losses, selections)).items():
+        if sel is None:
+            parse_loss(spec)  # a bad spec fails here, before any training
+    if any(selections):
+        fit = {"backbone": backbone, "epochs": epochs, "signal": signal, **hparams}
+        losses = [c.loss for c in choose_losses(benchmark, list(idx), losses, seeds, **fit)]
     truth = np.asarray(benchmark.val if signal == "val" else benchmark.test, dtype=np.float64)
     targets = _scaled_targets(truth, idx, signal, benchmark.name)
     device = torch.device(train_cfg["device"])

@@ -122,6 +122,7 @@ def train(
     losses: Sequence[LossGroup],
     seeds: Sequence[int],
     opt: Optim,
+    on_epoch: Callable[[int], bool] | None = None,
 ) -> None:
     """Train every model of ``model`` in place.
 
@@ -132,6 +133,8 @@ def train(
         losses: the schedules and the rows they apply to.
         seeds: one int per model; seeds the model's epoch shuffles.
         opt: epochs, batch size, learning rate, weight decay.
+        on_epoch: called with the epoch number after each epoch (the learning-rate schedule
+            is that of the whole run); returning True stops training there.
     """
     flush_denormals()
     _m, n = train_idx.shape
@@ -163,6 +166,8 @@ def train(
                 loss = part if loss is None else loss + part
             adam.step(loss, cosine_lr(step, total, opt.lr, opt.lr_min_ratio))
             step += 1
+        if on_epoch is not None and on_epoch(epoch):
+            break
 
 
 def predict_all(

@@ -1,0 +1,100 @@
+"""The probe behind ``warm->focus@auto``: where does the warm-up loss stop helping?
+
+Each job holds out 20% of its sample (`HOLDOUT`), trains the warm-up loss on the rest with the
+full run's epochs and learning-rate schedule, and scores the held-out rows every 5% of the
+epochs (`CHECK_EVERY`) with `held_out_ndcg`. A job's switch point is the epoch fraction after
+its best check; the probe stops once every job has gone `PATIENCE` checks without improving.
+All probes of a call train together as one batched model group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..benchmarks.base import Benchmark
+from ..checks import BadParameter
+from ..losses import parse_loss
+from ..predictors import build_predictor, encode
+from . import engine
+from .config import resolve
+from .selection import CHECK_EVERY, HOLDOUT, PATIENCE, Selection, held_out_ndcg
+
+
+def probe_switches(
+    benchmark: Benchmark,
+    truth: np.ndarray,
+    train_sets: Sequence[np.ndarray],
+    seeds: Sequence[int],
+    switches: Sequence[tuple[int, Selection]],
+    fit: dict[str, Any],
+) -> list[float]:
+    """The switch fraction (0.05 to 1.0, two decimals) of each ``(job, selection)``."""
+    from .api import _loss_groups, _scaled_targets
+
+    hparams = {k: v for k, v in fit.items() if k not in ("backbone", "epochs", "signal")}
+    cfg, arch = resolve(fit.get("backbone", "gcn"), fit.get("epochs"), hparams)
+    device = torch.device(cfg["device"])
+    jobs = [m for m, _ in switches]
+    samples = [np.asarray(train_sets[m]) for m in jobs]
+    n = len(samples[0])
+    held_n = max(3, round(HOLDOUT * n))
+    if n - held_n < 2:
+        raise BadParameter(
+            f"loss {switches[0][1].name!r}: a sample of {n} is too small to hold out "
+            f"{held_n} architectures and still train on 2"
+        )
+    rows = np.unique(np.concatenate(samples))
+    sub = benchmark.rows(rows)
+    orders = [np.random.default_rng([int(seeds[m]), 0x5A17]).permutation(n) for m in jobs]
+    held = np.stack([np.searchsorted(rows, s[o[:held_n]]) for s, o in zip(samples, orders)])
+    train = np.stack([np.searchsorted(rows, s[o[held_n:]]) for s, o in zip(samples, orders)])
+    sub_truth = np.asarray(truth, np.float64)[rows]
+    targets = _scaled_targets(sub_truth, train, fit.get("signal", "val"), benchmark.name)
+
+    job_seeds = [int(seeds[m]) for m in jobs]
+    model = build_predictor(fit.get("backbone", "gcn"), encode(sub).to(device), len(jobs), **arch)
+    model.reset(job_seeds)
+    model.to(device)
+    groups = _loss_groups([parse_loss(sel.warm) for _, sel in switches], job_seeds, device)
+    opt = engine.Optim(
+        epochs=cfg["epochs"],
+        batch_size=cfg["batch_size"],
+        lr=cfg["lr"],
+        weight_decay=cfg["weight_decay"],
+        lr_min_ratio=cfg["lr_min_ratio"],
+    )
+    every = max(1, round(CHECK_EVERY * opt.epochs))
+    held_t = torch.from_numpy(held).to(device)
+    best = np.full(len(jobs), -np.inf)
+    best_epoch = np.zeros(len(jobs), dtype=int)
+    stale = np.zeros(len(jobs), dtype=int)
+
+    def check(epoch: int) -> bool:
+        if (epoch + 1) % every and epoch + 1 != opt.epochs:
+            return False
+        model.eval()
+        with torch.inference_mode():
+            scores = model(held_t).cpu().numpy()
+        model.train()
+        for j in range(len(jobs)):
+            score = held_out_ndcg(scores[j], sub_truth[held[j]])
+            if score > best[j] + 1e-12:
+                best[j], best_epoch[j], stale[j] = score, epoch, 0
+            else:
+                stale[j] += 1
+        return bool((stale >= PATIENCE).all())
+
+    engine.train(
+        model,
+        torch.from_numpy(train).to(device),
+        torch.from_numpy(targets).to(device),
+        groups,
+        job_seeds,
+        opt,
+        on_epoch=check,
+    )
+    return [max(0.05, round((e + 1) / opt.epochs, 2)) for e in best_epoch]
