@@ -2,7 +2,7 @@
 
 `functions`: tau, Spearman, Precision@T, N@K, top-1 test and `evaluate` (all at once);
 `names`: result-column names, which way each metric improves, short labels; `intervals`: the
-t-interval of a mean over seeds.
+t-interval and the bootstrap interval of a mean over seeds, clipped to the metric's range.
 """
 
 from .functions import (
@@ -16,7 +16,7 @@ from .functions import (
     top_count,
     true_rank,
 )
-from .intervals import t_half_width
+from .intervals import bootstrap_interval, clip_interval, metric_bounds, t_half_width
 from .names import (
     N_AT_PREFIX,
     PRECISION_PREFIX,
@@ -38,13 +38,16 @@ __all__ = [
     "PRECISION_PREFIX",
     "RANK_CORRELATIONS",
     "TOP1_TEST",
+    "bootstrap_interval",
     "check_scores",
+    "clip_interval",
     "evaluate",
     "flatten_metrics",
     "is_metric_column",
     "is_rank_metric",
     "kendall_tau",
     "lower_is_better",
+    "metric_bounds",
     "metric_columns",
     "metric_label",
     "n_at_column",
