@@ -9,9 +9,16 @@ text is computed from the data, never written in advance.
 `verdict`: the answer type; `compare`: the one per-task comparison every check is built on;
 `specs`: loss structure from the parsed spec; `frames`: reshaped results for claims and charts;
 `loss_claims`, `schedule_claims`, `search_claims`: the checks.
+
+`paired`, `evidence`, `findings`: the same claims answered with paired statistics (Wilcoxon per
+task, Holm across a claim's tasks): `findings(results, search)` gives one `Finding` per claim,
+`findings_table` lays them out; the per-claim functions are in `pwlkit.claims.findings`
+(``from pwlkit.claims.findings import mse_worst_at_top``).
 """
 
 from .compare import compare_tasks
+from .evidence import Finding
+from .findings import findings, findings_table
 from .frames import add_family, schedules_frame, seed_means, weights_frame, with_task
 from .loss_claims import (
     accuracy_weights_beat_rank,
@@ -23,15 +30,19 @@ from .loss_claims import (
     ranking_best_with_little_data,
     weighted_best_with_data,
 )
+from .paired import ALPHA, Paired, holm, paired_test
 from .schedule_claims import best_threshold, piecewise_beats_best_single, soft_vs_hard
 from .search_claims import search_beats_baselines, search_frame
 from .specs import RANKING, SWITCHES, WEIGHTED, loss_family, switch_parts
 from .verdict import Verdict, summary_table
 
 __all__ = [
+    "ALPHA",
     "RANKING",
     "SWITCHES",
     "WEIGHTED",
+    "Finding",
+    "Paired",
     "Verdict",
     "accuracy_weights_beat_rank",
     "add_family",
@@ -39,10 +50,14 @@ __all__ = [
     "best_family_at_size",
     "best_threshold",
     "compare_tasks",
+    "findings",
+    "findings_table",
+    "holm",
     "hybrid_below_best_single",
     "loss_family",
     "more_data_not_always_better",
     "mse_worst_at_top",
+    "paired_test",
     "piecewise_beats_best_single",
     "ranking_best_with_little_data",
     "schedules_frame",

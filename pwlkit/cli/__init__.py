@@ -14,7 +14,7 @@ from typing import Any
 
 from pwlkit.checks import BadParameter, Folder, check_params, cli_option
 
-COMMAND_MODULES = ("benchmarks", "fit", "study", "search", "report")
+COMMAND_MODULES = ("benchmarks", "fit", "study", "search", "report", "findings")
 
 DATA_DIR = Folder(exists=True)
 """``--data-dir``: a folder that exists (a mistyped one is an error, not an empty search)."""

@@ -1,0 +1,121 @@
+"""Paired tests of one claim across its tasks: Wilcoxon per task, Holm across tasks.
+
+A claim compares two sides, A (the side the claim says is better) and B, on the same seeds of
+a task: the losses of one seed share the same training sample, so the seed is the pair. Per
+task, `paired_test` gives the mean paired difference in the claim's direction (positive: A is
+better; the sign is flipped for lower-is-better metrics such as N@K and test error) and the
+two-sided Wilcoxon signed-rank p-value. `judge` then corrects the p-values of all the tasks of
+one claim with Holm's step-down method and names a verdict per task:
+
+- ``holds``: Holm-adjusted p < alpha and the mean difference is positive;
+- ``contradicted``: Holm-adjusted p < alpha and the mean difference is negative;
+- ``inconclusive``: otherwise (including tasks too small to test).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from pwlkit.metrics import lower_is_better
+
+ALPHA = 0.05
+"""Family-wise error rate of one claim's tasks (after Holm's correction)."""
+
+VERDICTS = ("holds", "contradicted", "inconclusive")
+
+
+@dataclass(frozen=True)
+class Paired:
+    """One paired comparison: mean difference (positive: A better), p-value, pairs used."""
+
+    mean_diff: float
+    p_value: float
+    n: int
+
+
+def paired_test(a: Any, b: Any, metric: str) -> Paired:
+    """Mean paired difference of A over B and the two-sided Wilcoxon signed-rank p-value.
+
+    Args:
+        a: the metric of side A per seed.
+        b: the metric of side B on the same seeds, same length.
+        metric: the metric's column name; for lower-is-better metrics (``n_at_10``,
+            ``test_error``) the difference is ``b - a``, otherwise ``a - b``.
+
+    Returns:
+        `Paired` over the seeds where both values are finite. All differences zero: p = 1.
+        Fewer than 2 pairs: no test, p is NaN (and the mean difference too with no pair).
+        Wilcoxon drops zero differences (``zero_method="wilcox"``).
+
+    Raises:
+        ValueError: ``a`` and ``b`` differ in length.
+
+    Example:
+        >>> r = paired_test([3, 2, 5, 4, 6, 7], [1, 1, 1, 1, 1, 1], "tau")
+        >>> float(r.mean_diff), round(float(r.p_value), 5), r.n
+        (3.5, 0.03125, 6)
+        >>> float(paired_test([3, 2], [1, 1], "n_at_10").mean_diff)  # ranks: lower is better
+        -1.5
+    """
+    from scipy import stats  # slow to import; only the tests need it
+
+    x, y = np.asarray(a, dtype=float).ravel(), np.asarray(b, dtype=float).ravel()
+    if x.shape != y.shape:
+        raise ValueError(f"paired arrays differ in length: {x.size} and {y.size}")
+    diff = y - x if lower_is_better(metric) else x - y
+    diff = diff[np.isfinite(diff)]
+    n = int(diff.size)
+    mean = float(diff.mean()) if n else float("nan")
+    if n < 2:
+        return Paired(mean, float("nan"), n)
+    if not np.any(diff):
+        return Paired(mean, 1.0, n)
+    return Paired(mean, float(stats.wilcoxon(diff).pvalue), n)
+
+
+def holm(p_values: Sequence[float]) -> np.ndarray:
+    """Holm's step-down adjusted p-values (NaN entries are no test and stay NaN).
+
+    With the m finite p-values sorted ascending, ``p_(1) <= ... <= p_(m)``, the adjusted value
+    of the i-th is ``max_{j <= i} min(1, (m - j + 1) * p_(j))``. Rejecting where the adjusted
+    value is below alpha keeps the chance of any false "significant" among the m tests at most
+    alpha, without assuming the tests are independent.
+
+    Example:
+        >>> [round(float(p), 4) for p in holm([0.01, 0.04, 0.03, 0.005])]
+        [0.03, 0.06, 0.06, 0.02]
+    """
+    p = np.asarray(p_values, dtype=float)
+    out = np.full(p.shape, np.nan)
+    finite = np.flatnonzero(np.isfinite(p))
+    m = finite.size
+    if not m:
+        return out
+    order = finite[np.argsort(p[finite], kind="stable")]
+    scaled = np.minimum(1.0, (m - np.arange(m)) * p[order])
+    out[order] = np.maximum.accumulate(scaled)
+    return out
+
+
+def verdict(mean_diff: float, p_holm: float, alpha: float = ALPHA) -> str:
+    """``holds`` / ``contradicted`` when ``p_holm < alpha`` with a positive / negative mean
+    difference; ``inconclusive`` otherwise (no test, not significant, or no difference)."""
+    if not (np.isfinite(p_holm) and p_holm < alpha and np.isfinite(mean_diff)):
+        return "inconclusive"
+    if mean_diff > 0:
+        return "holds"
+    return "contradicted" if mean_diff < 0 else "inconclusive"
+
+
+def judge(rows: list[dict], alpha: float = ALPHA) -> list[dict]:
+    """Add ``p_holm`` (Holm across ``rows``) and ``verdict`` to rows holding ``mean_diff`` and
+    ``p_value`` (one row per task of one claim); returns new dicts in the same order."""
+    adjusted = holm([r["p_value"] for r in rows])
+    return [
+        {**r, "p_holm": float(q), "verdict": verdict(r["mean_diff"], q, alpha)}
+        for r, q in zip(rows, adjusted)
+    ]
