@@ -114,7 +114,12 @@ class Predictor:
         """``archs`` as (ops, adj, names): strings through the space, or arrays as given."""
         if hasattr(archs, "ops") and hasattr(archs, "adj"):
             return np.asarray(archs.ops), np.asarray(archs.adj), None
-        if isinstance(archs, tuple) and len(archs) == 2 and not isinstance(archs[0], str):
+        if (
+            isinstance(archs, (tuple, list))
+            and len(archs) == 2
+            and not isinstance(archs[0], str)
+            and np.ndim(archs[0]) == 2
+        ):
             return np.asarray(archs[0]), np.asarray(archs[1]), None
         if isinstance(archs, str):
             raise TypeError("archs must be a list of architecture strings, not one string")
@@ -179,13 +184,15 @@ class Predictor:
             NotFittedError: before `fit`.
             ValueError: malformed architectures, or arrays outside the training vocabulary.
         """
+        import torch
+
         from .train.device import resolve_device
         from .train.models import predict_encoded
 
         self._check_fitted()
         space = None if self.space_name_ is None else get_space(self.space_name_)
         ops, adj, _ = self._arrays(archs, space)
-        threads = getattr(self, "threads", None) or 1
+        threads = getattr(self, "threads", None) or torch.get_num_threads()
         device = resolve_device(self.device, "device")
         return predict_encoded(self.spec_, self.weights_, ops, adj, device, threads)[0]
 
