@@ -1,9 +1,14 @@
-"""`pwlkit search`: budgeted searches on a benchmark, reported like the paper's search tables."""
+"""`pwlkit search`: budgeted searches on a benchmark, reported like the paper's search tables,
+or (``--space`` with ``--evaluate MODULE:FUNCTION``) one search of a space scored by the user's
+own function (`pwlkit.search.open_search`)."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
+import os
+import sys
 
 from pwlkit.search.cells import DEFAULT_RUNS_PER_JOB
 from pwlkit.search.driver import DEFAULT_OUTPUT_DIR
@@ -23,11 +28,35 @@ def register(subparsers) -> None:
             "best, and the oracle line (test error of the best architecture by the signal). "
             "STRATEGY is random, evolution, pw (the paper's loss pair for the space), or any "
             "loss / schedule spec (mse, mape, lr, hr, warp, hr->mape@20, ...). Runs are stored "
-            "and reused: run the same command again to resume."
+            "and reused: run the same command again to resume. With --space and --evaluate "
+            "MODULE:FUNCTION, one search of the space instead, each queried architecture "
+            "scored by FUNCTION(arch) -> float (higher is better); --checkpoint makes it "
+            "resumable."
         ),
     )
     p.add_argument("--benchmark", help="benchmark name (see `pwlkit benchmarks`)")
-    p.add_argument("--strategy", help="random | evolution | pw | a loss or schedule spec")
+    p.add_argument("--space", help="search this space with --evaluate instead of a benchmark")
+    p.add_argument(
+        "--evaluate",
+        help="MODULE:FUNCTION scoring an architecture string (with --space; the current "
+        "folder is on the import path)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the --space search (default 0)")
+    p.add_argument(
+        "--checkpoint", help="JSON-lines file of the --space search's evaluations (resumable)"
+    )
+    p.add_argument(
+        "--parallel", type=int, help="worker processes evaluating a round's queries (--space)"
+    )
+    p.add_argument(
+        "--on-error",
+        choices=("record", "raise"),
+        default="record",
+        help="an evaluation that raises: record it and go on (default), or stop (--space)",
+    )
+    p.add_argument(
+        "--strategy", help="random | evolution | pw | a loss or schedule spec (--space: pw)"
+    )
     p.add_argument("--budget", type=int, help="architectures each run may query")
     p.add_argument("--runs", type=int, default=30, help="independent runs (default 30)")
     p.add_argument("--first-seed", type=int, default=0, help="seed of the first run")
@@ -94,7 +123,24 @@ def run(args: argparse.Namespace) -> int:
 
     _check_run_options(args)
     if args.study:
+        if args.space is not None:
+            raise UserError("--study and --space cannot be combined: give one of them")
         return _run_study(args)
+    if args.benchmark is not None and args.space is not None:
+        raise UserError(
+            "--benchmark and --space are exclusive: --benchmark searches a table, --space "
+            "searches a space scored by --evaluate"
+        )
+    if args.benchmark is None and args.space is None:
+        raise UserError(
+            "give --benchmark NAME (search a table) or --space NAME with --evaluate "
+            "MODULE:FUNCTION (search a space with your own evaluation), or --study FILE"
+        )
+    if args.space is not None:
+        return _run_open(args)
+    for flag in ("evaluate", "checkpoint", "parallel"):
+        if getattr(args, flag) is not None:
+            raise UserError(f"--{flag} goes with --space, not --benchmark")
     missing = [f"--{k}" for k in ("benchmark", "strategy", "budget") if getattr(args, k) is None]
     if missing:
         raise UserError(f"missing {', '.join(missing)} (or give --study FILE)")
@@ -139,6 +185,88 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(summary, indent=2))
     else:
         print(format_summary(summary))
+    return 0
+
+
+def load_function(spec: str, option: str = "--evaluate"):
+    """The function ``MODULE:FUNCTION`` names, imported with the current folder on the path.
+
+    Raises:
+        UserError: a malformed spec, a module that cannot be imported, or a missing or
+            non-callable attribute; the message names ``option``.
+    """
+    from pwlkit.cli import UserError
+
+    module_name, sep, func_name = str(spec).partition(":")
+    if not sep or not module_name or not func_name:
+        raise UserError(f"{option} must be MODULE:FUNCTION (e.g. my_module:evaluate), got {spec!r}")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name or module_name.startswith(f"{exc.name}."):
+            raise UserError(
+                f"{option}: no module named {module_name!r} (looked in the current folder "
+                "and on sys.path)"
+            ) from None
+        raise UserError(f"{option}: importing {module_name!r} failed: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - any error of the user's module, in one line
+        raise UserError(
+            f"{option}: importing {module_name!r} failed: {type(exc).__name__}: {exc}"
+        ) from None
+    func = getattr(module, func_name, None)
+    if func is None:
+        public = sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_"))
+        raise UserError(
+            f"{option}: module {module_name!r} has no function {func_name!r}"
+            + (f" (it has: {', '.join(public)})" if public else "")
+        )
+    if not callable(func):
+        raise UserError(f"{option}: {spec} is a {type(func).__name__}, not a function")
+    return func
+
+
+def _run_open(args: argparse.Namespace) -> int:
+    """``--space``: one `open_search` with the user's ``--evaluate``."""
+    from pwlkit.cli import UserError, check_options
+    from pwlkit.search.api import OPTIONS
+    from pwlkit.search.open_search import open_search
+
+    if args.evaluate is None:
+        raise UserError("--space needs --evaluate MODULE:FUNCTION (how to score an architecture)")
+    if args.budget is None:
+        raise UserError("missing --budget")
+    options = {k: getattr(args, k) for k in _OPTIONS if getattr(args, k) is not None}
+    check_options(options, OPTIONS)
+    if args.device is not None:
+        options["hparams"] = {"device": args.device}
+    evaluate = load_function(args.evaluate)
+    result = open_search(
+        args.space,
+        evaluate,
+        args.budget,
+        strategy=args.strategy or "pw",
+        seed=args.seed,
+        checkpoint=args.checkpoint,
+        on_error=args.on_error,
+        parallel=args.parallel,
+        **options,
+    )
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+        return 0
+    label = result.strategy + (f" ({result.loss})" if result.strategy == "pw" else "")
+    print(
+        f"search on space {result.space}: strategy {label}, budget {result.budget}, "
+        f"seed {result.seed}"
+    )
+    print(f"  best score {result.best_score:.6g}: {result.best_arch}")
+    print(
+        f"  {len(result.archs)} evaluated ({result.reused} read back from the checkpoint), "
+        f"{len(result.failed)} failed"
+        + (f"; checkpoint {args.checkpoint}" if args.checkpoint else "")
+    )
     return 0
 
 

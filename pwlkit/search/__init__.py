@@ -4,11 +4,18 @@ schedule), random search and regularized evolution, reported like the PWLNAS pap
 >>> from pwlkit.search import run_search, summarize_search
 >>> run_search(benchmark, "pw", budget=100, seed=0)              # doctest: +SKIP
 >>> summarize_search("nb201-cifar10", "pw", budget=100, runs=30)   # doctest: +SKIP
+
+`open_search` runs the same strategies on a space no table holds, scoring what it queries
+with the user's ``evaluate(arch) -> float``:
+
+>>> open_search("darts", my_evaluate, budget=100, checkpoint="darts.jsonl")  # doctest: +SKIP
 """
 
 from .api import make_config, run_search, run_searches
+from .checkpoint import CheckpointError, read_checkpoint
 from .loop import SEARCH_EPOCHS, SEARCH_HPARAMS, SIGNALS, SearchConfig, signal_view
 from .notebook import run_notebook_search
+from .open_search import SearchResult, open_search, resolve_space_strategy
 from .outcome import error_of, oracle, summarize_runs
 from .strategies import PW_PAIRS, PW_SWITCH, Strategy, pw_spec, resolve_strategy
 from .study import load_search_results, load_search_study, run_search_study
@@ -21,16 +28,21 @@ __all__ = [
     "SEARCH_EPOCHS",
     "SEARCH_HPARAMS",
     "SIGNALS",
+    "CheckpointError",
     "SearchConfig",
+    "SearchResult",
     "Strategy",
     "error_of",
     "load_search_results",
     "load_search_study",
     "make_config",
     "make_toy_benchmark",
+    "open_search",
     "oracle",
     "paper_table",
     "pw_spec",
+    "read_checkpoint",
+    "resolve_space_strategy",
     "resolve_strategy",
     "run_notebook_search",
     "run_search",

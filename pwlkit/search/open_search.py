@@ -1,0 +1,357 @@
+"""Search a space no table holds: the user's ``evaluate(arch) -> float`` scores what is queried.
+
+`open_search` runs the loops of the table-backed search (`pwlkit.search.loop`) on a
+`pwlkit.spaces.Space`: candidates come from the space's sampler and its mutations instead of a
+table's rows, and each queried architecture is scored by calling ``evaluate`` (a real training
+run, a surrogate, a table lookup) with its canonical string. Higher is better.
+
+- ``random``: fresh samples, ``top_k`` per round.
+- ``evolution``: regularized evolution (Real et al. 2019) with the space's ``mutate``.
+- a loss, schedule or selection spec, or ``pw`` (the space's PW pair switched at
+  `PW_SWITCH`): NPENAS-style. ``n_init`` random architectures, then each round a predictor
+  (`pwlkit.train.fit_predict_many`, `SEARCH_HPARAMS`) trains on every evaluated
+  architecture, scores a pool of ``pool_size`` unevaluated mutations of the best so far (its
+  neighbours, then theirs, then fresh samples when those run dry) and the top ``top_k`` are
+  evaluated.
+
+Every run is deterministic for a seed, given the scores ``evaluate`` returns. An evaluation
+that raises is, with ``on_error="record"``, kept in ``failed`` (and the checkpoint) and does
+not count against the budget; that architecture is never asked for again. A search stops with
+an error once as many evaluations failed as the budget allows. `pwlkit.search.checkpoint`
+describes the checkpoint file and how a rerun resumes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pwlkit.checks import POSITIVE, SEED, BadParameter, Options, check
+from pwlkit.losses.pw_pairs import PW_DEFAULT_PAIR, PW_PAIRS
+from pwlkit.spaces import Space, get_space
+
+from .api import make_config
+from .checkpoint import Checkpoint, Evaluations, submitter
+from .loop import SEARCH_EPOCHS, SearchConfig
+from .strategies import BASELINES, PW_SWITCH, Strategy, check_strategy
+
+ON_ERROR = ("record", "raise")
+POOL_DEPTH = 3
+"""Mutation steps away from the best so far a candidate pool reaches before fresh samples."""
+MUTATION_TRIES = 10
+"""``mutate`` calls regularized evolution makes for an unevaluated child before it takes an
+unevaluated neighbour (or a fresh sample) instead."""
+
+
+@dataclass
+class SearchResult:
+    """What `open_search` found.
+
+    Attributes:
+        archs, scores: the successfully evaluated architectures and their scores, in query
+            order (``len(archs)`` is the budget once a search completes).
+        best_arch, best_score: the best of them (the earlier query on a tie).
+        failed: architecture -> error text, for evaluations that raised, in query order.
+        strategy: the spec as given; ``loss`` what a guided strategy trained with (``pw``
+            resolved, e.g. ``hr->mape@20``; empty for random and evolution).
+        seed, space, budget: the search's arguments (``space`` by name).
+        chosen_losses: the loss a selection (``auto``) chose in each round; empty otherwise.
+        reused: evaluations read back from the checkpoint instead of calling ``evaluate``.
+    """
+
+    archs: list[str]
+    scores: list[float]
+    best_arch: str
+    best_score: float
+    failed: dict[str, str]
+    strategy: str
+    loss: str
+    seed: int
+    space: str
+    budget: int
+    chosen_losses: list[str] = field(default_factory=list)
+    reused: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain values (what ``pwlkit search --json`` prints)."""
+        return dataclasses.asdict(self)
+
+
+class _Search(Evaluations):
+    """Evaluations plus where a search's candidates come from: samples and mutations."""
+
+    def fresh(self, n: int, rng: np.random.Generator) -> list[str]:
+        """Up to ``n`` distinct unevaluated samples of the space."""
+        out: dict[str, str] = {}
+        for _ in range(100):
+            want = n - len(out)
+            if want <= 0:
+                break
+            if self.space.size is not None:
+                want = min(want, self.space.size)
+            for arch in self.space.sample(want, rng):
+                k = self.key(arch)
+                if k not in self.seen and k not in out:
+                    out[k] = arch
+        if not out and n > 0:
+            raise RuntimeError(
+                f"no unevaluated {self.space.name} architecture left to sample "
+                f"({len(self.seen)} evaluated or failed)"
+            )
+        return list(out.values())[:n]
+
+    def pool(self, parent: str, size: int, rng: np.random.Generator) -> list[str]:
+        """``size`` unevaluated candidates near ``parent``: its neighbours in random order,
+        then theirs (up to `POOL_DEPTH` steps), then fresh samples."""
+        out: dict[str, str] = {}
+        frontier = [parent]
+        for _ in range(POOL_DEPTH):
+            step = [n for p in frontier for n in self.space.neighbours(p)]
+            step = [step[i] for i in rng.permutation(len(step))]
+            for arch in step:
+                k = self.key(arch)
+                if k not in self.seen and k not in out:
+                    out[k] = arch
+                    if len(out) == size:
+                        return list(out.values())
+            frontier = step[:size]
+        if len(out) < size:
+            self.seen.update(out)  # so fresh samples skip them; the caller marks picks anyway
+            try:
+                extra = self.fresh(size - len(out), rng)
+            except RuntimeError:
+                extra = []
+            self.seen.difference_update(out)
+            out.update((self.key(a), a) for a in extra)
+        return list(out.values())
+
+    def initial(self, n: int, rng: np.random.Generator, batch: int) -> None:
+        """Evaluate random architectures until ``n`` succeeded, ``batch`` at a time."""
+        while len(self.archs) < n:
+            self.query(self.fresh(min(batch, n - len(self.archs)), rng))
+
+
+def _random(run: _Search, rng: np.random.Generator, config: SearchConfig) -> None:
+    run.initial(run.budget, rng, config.top_k)
+
+
+def _evolution(run: _Search, rng: np.random.Generator, config: SearchConfig) -> None:
+    run.initial(config.population, rng, config.population)
+    population = list(range(len(run.archs)))
+    while run.left > 0:
+        contenders = rng.choice(len(population), size=config.sample, replace=False)
+        parent = max((population[c] for c in contenders), key=lambda i: run.scores[i])
+        child = None
+        for _ in range(MUTATION_TRIES):
+            arch = run.space.mutate(run.archs[parent], rng)
+            if run.key(arch) not in run.seen:
+                child = arch
+                break
+        if child is None:
+            child = run.pool(run.archs[parent], 1, rng)[0]
+        if run.query([child])[0]:
+            population.append(len(run.archs) - 1)
+            population.pop(0)
+
+
+def _guided(
+    run: _Search, rng: np.random.Generator, config: SearchConfig, loss: str, chosen: list[str]
+) -> None:
+    from pwlkit.train import fit_predict_many
+    from pwlkit.train.models import encoded_benchmark
+    from pwlkit.train.selection import choose_losses, parse_selection
+
+    selects = parse_selection(loss) is not None
+    epochs = config.epochs if config.epochs is not None else SEARCH_EPOCHS
+    fit = {"backbone": config.backbone, "epochs": epochs, "signal": "val", **config.hparams}
+    codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def encoded(archs: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        new = [a for a in archs if a not in codes]
+        if new:
+            ops, adj = run.space.encode(new)
+            codes.update((a, (o, m)) for a, o, m in zip(new, ops, adj))
+        return np.stack([codes[a][0] for a in archs]), np.stack([codes[a][1] for a in archs])
+
+    run.initial(config.n_init, rng, config.n_init)
+    while run.left > 0:
+        k = min(config.top_k, run.left)
+        pool = run.pool(run.archs[run.best()], config.pool_size, rng)
+        fit_seed = int(rng.integers(2**31 - 1))
+        rows = run.archs + pool
+        ops, adj = encoded(rows)
+        y = np.concatenate([run.scores, np.full(len(pool), np.nan)])
+        bench = encoded_benchmark(
+            ops, adj, run.space.op_names, run.space.n_nodes, y=y, archs=rows, space=run.space.name
+        )
+        train = [np.arange(len(run.archs))]
+        spec = loss
+        if selects:  # this round's loss, chosen on the evaluated architectures
+            spec = choose_losses(bench, train, [loss], [fit_seed], **fit)[0].loss
+            chosen.append(spec)
+        preds = fit_predict_many(bench, train, [spec], [fit_seed], **fit)[0][len(run.archs) :]
+        picks = np.argsort(-preds, kind="stable")[:k]
+        run.query([pool[i] for i in picks])
+
+
+def resolve_space_strategy(spec: str, space: Space) -> Strategy:
+    """A strategy spec resolved for a space: ``pw`` is the space's PW pair
+    (`pwlkit.losses.pw_pairs.PW_PAIRS`) switched at `PW_SWITCH`; unknown specs raise
+    `BadParameter` with the closest valid one."""
+    from pwlkit.losses import parse_loss
+
+    text = check_strategy(spec)
+    if text in BASELINES:
+        return Strategy(text, text)
+    if text == "pw":
+        warm, focus = PW_PAIRS.get(space.name, PW_DEFAULT_PAIR)
+        return Strategy("pw", "guided", parse_loss(f"{warm}->{focus}@{PW_SWITCH}").name)
+    return Strategy(str(spec).strip(), "guided", text)
+
+
+def _check_budget(space: Space, strategy: Strategy, budget: int, config: SearchConfig) -> int:
+    budget = check("budget", budget, POSITIVE)
+    if space.size is not None and budget > space.size:
+        raise BadParameter(
+            f"budget {budget} exceeds the {space.size} architectures of space {space.name!r}"
+        )
+    if strategy.kind == "guided":
+        if config.n_init < 2:
+            raise BadParameter(
+                f"n_init must be at least 2 to train a predictor, got {config.n_init}"
+            )
+        if budget < config.n_init:
+            raise BadParameter(
+                f"budget {budget} is smaller than the {config.n_init} random initial "
+                "architectures of a guided search: raise the budget or lower n_init"
+            )
+        if config.pool_size < config.top_k:
+            raise BadParameter(
+                f"need top_k <= pool_size, got top_k={config.top_k}, pool_size={config.pool_size}"
+            )
+    if strategy.kind == "evolution":
+        if not 1 <= config.sample <= config.population:
+            raise BadParameter(
+                f"need 1 <= sample <= population, got sample={config.sample}, "
+                f"population={config.population}"
+            )
+        if budget < config.population:
+            raise BadParameter(
+                f"budget {budget} is smaller than the evolution population "
+                f"{config.population}: raise the budget or lower the population"
+            )
+    return budget
+
+
+def _check_checkpoint(checkpoint: str | Path | None) -> Path | None:
+    if checkpoint is None:
+        return None
+    path = Path(checkpoint)
+    if path.is_dir():
+        raise BadParameter(f"checkpoint {str(path)!r} is a folder: give a file path")
+    if not path.parent.is_dir():
+        raise BadParameter(
+            f"checkpoint {str(path)!r}: its folder {str(path.parent)!r} does not exist"
+        )
+    return path
+
+
+def open_search(
+    space: str | Space,
+    evaluate: Callable[[str], float],
+    budget: int,
+    strategy: str = "pw",
+    seed: int = 0,
+    checkpoint: str | Path | None = None,
+    *,
+    on_error: str = "record",
+    parallel: int | Any | None = None,
+    **config: Any,
+) -> SearchResult:
+    """Search ``space`` with ``budget`` successful calls of ``evaluate``.
+
+    Args:
+        space: a space name (`pwlkit.spaces.SPACES`) or a `pwlkit.spaces.Space`.
+        evaluate: ``evaluate(arch) -> float``, higher is better, called with the space's
+            canonical string of each queried architecture.
+        budget: successful evaluations to make.
+        strategy: ``random``, ``evolution``, ``pw``, or any loss, schedule or selection spec
+            (``mse``, ``hr->mape@20``, ``auto``) for a predictor-guided search.
+        seed: seeds the samples, mutations and predictors.
+        checkpoint: a JSON-lines file storing each evaluation as it returns; rerunning with the
+            same arguments resumes without evaluating anything twice
+            (`pwlkit.search.checkpoint`).
+        on_error: ``record`` (keep the error in ``failed`` and go on; a failed evaluation does
+            not count against the budget) or ``raise`` (stop; the failed evaluation is not
+            stored, so a rerun on the checkpoint tries it again).
+        parallel: None (one evaluation at a time), a number of worker processes, or a
+            ``distributed.Client``: a round's queries (``top_k`` of them) run in parallel.
+            ``evaluate`` must then be picklable.
+        **config: `SearchConfig` fields (n_init, pool_size, top_k, epochs, backbone,
+            population, sample, hparams).
+
+    Returns:
+        `SearchResult`.
+
+    Raises:
+        BadParameter: bad arguments (named), a checkpoint of another search (naming the
+            argument that differs) or one in use by another process.
+        RuntimeError: as many evaluations failed as the budget.
+    """
+    space = get_space(space)
+    if not callable(evaluate):
+        raise BadParameter(
+            f"evaluate must be a function arch -> score, got {type(evaluate).__name__}"
+        )
+    seed = check("seed", seed, SEED)
+    on_error = check("on_error", on_error, Options(ON_ERROR, what="on_error mode"))
+    cfg = make_config(**config)
+    strat = resolve_space_strategy(strategy, space)
+    budget = _check_budget(space, strat, budget, cfg)
+    path = _check_checkpoint(checkpoint)
+    header = {
+        "space": space.name,
+        "strategy": check_strategy(strategy),
+        "loss": strat.loss,
+        "seed": seed,
+        "budget": budget,
+        "config": dataclasses.asdict(cfg),
+    }
+    submit, close = submitter(evaluate, parallel)
+    chosen: list[str] = []
+    finished = False
+    try:
+        store = Checkpoint(path, header) if path is not None else None
+        with store if store is not None else contextlib.nullcontext():
+            run = _Search(space, budget, on_error, submit, store)
+            rng = np.random.default_rng(seed)
+            if strat.kind == "random":
+                _random(run, rng, cfg)
+            elif strat.kind == "evolution":
+                _evolution(run, rng, cfg)
+            else:
+                _guided(run, rng, cfg, strat.loss, chosen)
+        finished = True
+    finally:
+        close(finished)  # on an error or an interrupt, do not wait for running evaluations
+    best = run.best()
+    return SearchResult(
+        archs=run.archs,
+        scores=run.scores,
+        best_arch=run.archs[best],
+        best_score=run.scores[best],
+        failed=run.failed,
+        strategy=strat.spec,
+        loss=strat.loss,
+        seed=seed,
+        space=space.name,
+        budget=budget,
+        chosen_losses=chosen,
+        reused=run.reused,
+    )
