@@ -182,6 +182,18 @@ def test_on_error_raise_stops_and_a_rerun_retries(toy_module, tmp_path):
     assert calls[15] == calls[14]  # the failed query is the first one evaluated again
 
 
+def test_each_evaluation_is_stored_when_it_returns(toy_module, tmp_path):
+    path = tmp_path / "live.jsonl"
+    stored_before: list[int] = []
+
+    def watched(arch: str) -> float:
+        stored_before.append(_lines(path) - 1)  # header excluded
+        return toy_module.toy(arch)
+
+    open_search("darts", watched, 20, "pw", checkpoint=path, top_k=5, **FAST)
+    assert stored_before == list(range(20))  # the previous ones, even within a round
+
+
 def test_a_checkpoint_of_other_arguments_is_refused(toy_module, tmp_path):
     path = tmp_path / "c.jsonl"
     open_search("darts", toy_module.toy, 12, "random", 0, path, top_k=4)
@@ -271,6 +283,15 @@ def test_parallel_gives_the_sequential_result(toy_module):
     assert pooled.archs == sequential.archs and pooled.scores == sequential.scores
     flaky = open_search("darts", toy_module.flaky, 25, "random", seed=3, top_k=5, parallel=2)
     assert flaky.failed == open_search("darts", toy_module.flaky, 25, "random", 3, top_k=5).failed
+
+
+def test_a_dask_client_gives_the_sequential_result(toy_module):
+    from distributed import Client
+
+    sequential = open_search("darts", toy_module.toy, 20, "pw", seed=2, top_k=5, **FAST)
+    with Client(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None) as c:
+        on_dask = open_search("darts", toy_module.toy, 20, "pw", 2, top_k=5, parallel=c, **FAST)
+    assert on_dask.archs == sequential.archs and on_dask.scores == sequential.scores
 
 
 def test_parallel_needs_a_picklable_evaluate():

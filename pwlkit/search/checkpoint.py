@@ -31,7 +31,7 @@ import multiprocessing
 import os
 import pickle
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -221,42 +221,29 @@ class Evaluations:
         return int(np.argmax(self.scores))
 
     def query(self, batch: list[str]) -> list[bool]:
-        """Evaluate ``batch`` (distinct, unseen, canonical), storing each result in query
-        order; returns which succeeded."""
+        """Evaluate ``batch`` (distinct, unseen, canonical) or read it back from the checkpoint;
+        each new result is stored as soon as it and every earlier query of the batch are in.
+        Returns which succeeded."""
         self.seen.update(self.key(a) for a in batch)
-        results: list[tuple[float | None, Any, float] | None] = [None] * len(batch)
-        fresh = []
-        for j, arch in enumerate(batch):
-            rec = self.stored.get(self.key(arch))
-            if rec is None:
-                fresh.append(j)
-            else:
-                self.reused += 1
-                results[j] = (rec.get("score"), rec.get("error"), 0.0)
         stop = self.on_error == "raise"
-        for j, res in zip(fresh, self.submit([batch[j] for j in fresh], stop)):
-            results[j] = res
-        fresh_set, raised, ok = set(fresh), None, []
-        for j, (arch, result) in enumerate(zip(batch, results)):
-            if result is None:  # not evaluated: an earlier one raised
-                continue
-            score, exc, seconds = result
+        fresh = [a for a in batch if self.key(a) not in self.stored]
+        results = iter(self.submit(fresh, stop))
+        raised, ok = None, []
+        for j, arch in enumerate(batch):
             index = self.queries + j
-            if exc is not None and j in fresh_set and stop:
-                raised = raised or exc  # not stored: a rerun evaluates it again
-                ok.append(False)
+            rec = self.stored.get(self.key(arch))
+            if rec is not None:
+                self.reused += 1
+                ok.append(self._keep(index, arch, rec.get("score"), rec.get("error")))
                 continue
-            if exc is not None:
-                text = exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"
-                self.failed[arch] = text
-                record = {"query": index, "arch": arch, "error": text}
-            else:
-                self.archs.append(arch)
-                self.scores.append(score)
-                record = {"query": index, "arch": arch, "score": score}
-            if j in fresh_set and self.store is not None:
-                self.store.append({**record, "seconds": round(seconds, 3)})
-            ok.append(exc is None)
+            result = next(results, None)
+            if result is None:  # not evaluated: an earlier evaluation raised
+                break
+            score, exc, seconds = result
+            if exc is not None and stop:
+                raised = raised or exc  # not stored: a rerun evaluates it again
+                continue
+            ok.append(self._keep(index, arch, score, exc, seconds))
         self.queries += len(batch)
         if raised is not None:
             raise raised
@@ -268,20 +255,33 @@ class Evaluations:
             )
         return ok
 
+    def _keep(self, index: int, arch: str, score, error, seconds: float | None = None) -> bool:
+        """Keep one result; a new one (``seconds`` given) also goes to the checkpoint."""
+        if error is not None:
+            text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+            self.failed[arch] = text
+            record = {"query": index, "arch": arch, "error": text}
+        else:
+            self.archs.append(arch)
+            self.scores.append(float(score))
+            record = {"query": index, "arch": arch, "score": float(score)}
+        if seconds is not None and self.store is not None:
+            self.store.append({**record, "seconds": round(seconds, 3)})
+        return error is None
 
-def submitter(evaluate: Callable, parallel: Any) -> tuple[Callable, Callable[[], None]]:
-    """(``submit(archs, stop)``: the results of evaluating ``archs``, in their order; one at a
-    time, with ``stop`` it ends at the first failure; ``close(wait)``: release the workers,
-    waiting for running evaluations or not)."""
+
+def submitter(evaluate: Callable, parallel: Any) -> tuple[Callable, Callable[[bool], None]]:
+    """(``submit(archs, stop)``: yields the results of evaluating ``archs`` in their order, each
+    as soon as it is in (one at a time, ``stop`` ends it at the first failure); ``close(wait)``:
+    release the workers, waiting for running evaluations or not)."""
     if parallel is None:
 
-        def run_here(archs: list[str], stop: bool) -> list:
-            out = []
+        def run_here(archs: list[str], stop: bool) -> Iterator:
             for arch in archs:
-                out.append(call_evaluate(evaluate, arch))
-                if stop and out[-1][1] is not None:
-                    break
-            return out
+                result = call_evaluate(evaluate, arch)
+                yield result
+                if stop and result[1] is not None:
+                    return
 
         return run_here, lambda wait: None
     if isinstance(parallel, (int, np.integer)) and not isinstance(parallel, bool):
@@ -290,8 +290,10 @@ def submitter(evaluate: Callable, parallel: Any) -> tuple[Callable, Callable[[],
         ctx = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
-        def run_pool(archs: list[str], stop: bool) -> list:
-            return [f.result() for f in [pool.submit(call_evaluate, evaluate, a) for a in archs]]
+        def run_pool(archs: list[str], stop: bool) -> Iterator:
+            futures = [pool.submit(call_evaluate, evaluate, a) for a in archs]
+            for future in futures:
+                yield future.result()
 
         return run_pool, lambda wait: pool.shutdown(wait=wait, cancel_futures=True)
     if callable(getattr(parallel, "submit", None)):
@@ -300,9 +302,10 @@ def submitter(evaluate: Callable, parallel: Any) -> tuple[Callable, Callable[[],
             check_picklable(evaluate, f"parallel={type(parallel).__name__}")
         extra = {"pure": False} if dask else {}
 
-        def run_client(archs: list[str], stop: bool) -> list:
+        def run_client(archs: list[str], stop: bool) -> Iterator:
             futures = [parallel.submit(call_evaluate, evaluate, a, **extra) for a in archs]
-            return [f.result() for f in futures]
+            for future in futures:
+                yield future.result()
 
         return run_client, lambda wait: None
     raise BadParameter(
