@@ -319,6 +319,11 @@ def test_bad_arguments_are_named(args, kwargs, match):
         open_search(*args, **kwargs)
 
 
+def test_a_constant_evaluate_does_not_stop_a_guided_search():
+    result = open_search("darts", lambda arch: 1.0, 20, "auto(candidates=hr|mse)", top_k=5, **FAST)
+    assert len(set(result.archs)) == 20 and result.chosen_losses == ["auto(candidates=hr|mse)"] * 2
+
+
 def test_a_non_finite_score_is_a_failure(toy_module):
     def sometimes_nan(arch: str) -> float:
         return float("nan") if arch.count("skip_connect") > 3 else toy_module.toy(arch)

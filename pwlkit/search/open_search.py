@@ -124,11 +124,12 @@ class _Search(Evaluations):
         if len(out) < size:
             self.seen.update(out)  # so fresh samples skip them; the caller marks picks anyway
             try:
-                extra = self.fresh(size - len(out), rng)
+                out.update((self.key(a), a) for a in self.fresh(size - len(out), rng))
             except RuntimeError:
-                extra = []
-            self.seen.difference_update(out)
-            out.update((self.key(a), a) for a in extra)
+                if not out:
+                    raise
+            finally:
+                self.seen.difference_update(out)
         return list(out.values())
 
     def initial(self, n: int, rng: np.random.Generator, batch: int) -> None:
@@ -192,10 +193,15 @@ def _guided(
         )
         train = [np.arange(len(run.archs))]
         spec = loss
+        ranks = max(run.scores) > min(run.scores)  # constant scores: nothing to learn yet
         if selects:  # this round's loss, chosen on the evaluated architectures
-            spec = choose_losses(bench, train, [loss], [fit_seed], **fit)[0].loss
+            if ranks:
+                spec = choose_losses(bench, train, [loss], [fit_seed], **fit)[0].loss
             chosen.append(spec)
-        preds = fit_predict_many(bench, train, [spec], [fit_seed], **fit)[0][len(run.archs) :]
+        if ranks:
+            preds = fit_predict_many(bench, train, [spec], [fit_seed], **fit)[0][len(run.archs) :]
+        else:  # nothing to rank yet: the pool's (random) order
+            preds = np.zeros(len(pool))
         picks = np.argsort(-preds, kind="stable")[:k]
         run.query([pool[i] for i in picks])
 
