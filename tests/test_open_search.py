@@ -344,7 +344,11 @@ def test_cli_space_search(toy_module, tmp_path, monkeypatch, capsys):
     assert len(read_checkpoint(tmp_path / "cli.jsonl")[1]) == 12
     assert main([*argv, "--checkpoint", "cli.jsonl"]) == 0
     text = capsys.readouterr().out
-    assert "best score" in text and direct.best_arch in text and "12 read back" in text
+    assert (
+        "best score" in text
+        and direct.best_arch in text
+        and "12 read back from checkpoint cli.jsonl" in text
+    )
 
 
 @pytest.mark.parametrize(
@@ -357,6 +361,9 @@ def test_cli_space_search(toy_module, tmp_path, monkeypatch, capsys):
         (["--space", "darts", "--evaluate", "{module}:nosuch"], "has no function 'nosuch'"),
         (["--space", "darts", "--evaluate", "{module}"], "must be MODULE:FUNCTION"),
         (["--space", "darts", "--evaluate", "{module}:toy", "--strategy", "pq"], "strategy"),
+        (["--benchmark", "nb201-cifar10", "--evaluate", "{module}:toy"], "goes with --space"),
+        (["--benchmark", "nb201-cifar10", "--seed", "3"], "--seed goes with --space"),
+        (["--space", "darts", "--study", "s.yaml"], "cannot be combined"),
     ],
 )
 def test_cli_space_errors(extra, match, toy_module, tmp_path, monkeypatch, capsys):

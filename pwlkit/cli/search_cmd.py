@@ -41,7 +41,7 @@ def register(subparsers) -> None:
         help="MODULE:FUNCTION scoring an architecture string (with --space; the current "
         "folder is on the import path)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the --space search (default 0)")
+    p.add_argument("--seed", type=int, help="seed of the --space search (default 0)")
     p.add_argument(
         "--checkpoint", help="JSON-lines file of the --space search's evaluations (resumable)"
     )
@@ -138,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.space is not None:
         return _run_open(args)
-    for flag in ("evaluate", "checkpoint", "parallel"):
+    for flag in ("evaluate", "checkpoint", "parallel", "seed"):
         if getattr(args, flag) is not None:
             raise UserError(f"--{flag} goes with --space, not --benchmark")
     missing = [f"--{k}" for k in ("benchmark", "strategy", "budget") if getattr(args, k) is None]
@@ -247,7 +247,7 @@ def _run_open(args: argparse.Namespace) -> int:
         evaluate,
         args.budget,
         strategy=args.strategy or "pw",
-        seed=args.seed,
+        seed=0 if args.seed is None else args.seed,
         checkpoint=args.checkpoint,
         on_error=args.on_error,
         parallel=args.parallel,
@@ -262,10 +262,10 @@ def _run_open(args: argparse.Namespace) -> int:
         f"seed {result.seed}"
     )
     print(f"  best score {result.best_score:.6g}: {result.best_arch}")
+    stored = f"; {result.reused} read back from checkpoint {args.checkpoint}"
     print(
-        f"  {len(result.archs)} evaluated ({result.reused} read back from the checkpoint), "
-        f"{len(result.failed)} failed"
-        + (f"; checkpoint {args.checkpoint}" if args.checkpoint else "")
+        f"  {len(result.archs)} evaluated, {len(result.failed)} failed"
+        + (stored if args.checkpoint else "")
     )
     return 0
 
