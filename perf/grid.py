@@ -25,6 +25,7 @@ from _measure import machine, peak_gflops
 from pwlkit.benchmarks import load_benchmark
 from pwlkit.predictors import build_predictor, encode
 from pwlkit.study import expand_cells, load_study, run_study
+from pwlkit.train.device import resolve_device
 
 ROOT = Path(__file__).resolve().parents[1]
 PAPER_GRID = ROOT / "parameters" / "full" / "loss_size_nb201.yaml"
@@ -52,8 +53,10 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=None, help="default: the grid's")
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--executor", default="local")
+    ap.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    device = str(resolve_device(args.device, "--device"))
 
     full = load_study(args.grid)
     raw = full.to_dict()
@@ -80,7 +83,7 @@ def main() -> None:
         start = time.perf_counter()
         record = run_study(
             slice_study, executor=args.executor, workers=args.workers,
-            data_dir=args.data_dir, progress=False,
+            data_dir=args.data_dir, progress=False, device=device,
         )  # fmt: skip
         seconds = time.perf_counter() - start
         peak = max(peak_before, peak_gflops())
@@ -90,7 +93,8 @@ def main() -> None:
     rate = work / seconds
     out = {
         "machine": machine(),
-        "device": "cpu",
+        "device": device,
+        "gpu": torch.cuda.get_device_name(0) if device.startswith("cuda") else None,
         "fits": record.computed,
         "seconds": seconds,
         "sample_epochs_per_s": sample_epochs / seconds,
@@ -105,7 +109,9 @@ def main() -> None:
     if args.json:
         print(json.dumps(out))
         return
-    print(f"machine: {out['machine']}")
+    print(
+        f"machine: {out['machine']}; device {device}" + (f" ({out['gpu']})" if out["gpu"] else "")
+    )
     print(
         f"slice: {raw['benchmarks'][0]}, {len(full.losses)} losses x {len(full.train_sizes)} "
         f"train sizes x {args.seeds} seeds, {raw['epochs']} epochs = {out['fits']} fits"
