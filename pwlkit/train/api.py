@@ -21,7 +21,7 @@ from . import engine
 from . import workers as workers_mod
 from .config import CORE_FLOPS_PER_SECOND, GROUP_STEP_FLOPS, MAX_GROUP, resolve
 from .device import GPU_MAX_GROUP
-from .selection import choose_losses, parse_selection
+from .selection import parse_selection, resolve_selections
 
 PARAMS: dict[str, Any] = {
     "seed": SEED,
@@ -119,18 +119,12 @@ def fit_predict_many(
             parse_loss(spec)  # a bad spec fails here, before any training
     if any(selections):
         fit = {"backbone": backbone, "epochs": epochs, "signal": signal, **hparams}
-        losses = [c.loss for c in choose_losses(benchmark, list(idx), losses, seeds, **fit)]
+        losses = resolve_selections(benchmark, list(idx), losses, seeds, **fit)
     truth = np.asarray(benchmark.val if signal == "val" else benchmark.test, dtype=np.float64)
     targets = _scaled_targets(truth, idx, signal, benchmark.name)
     device = torch.device(train_cfg["device"])
     enc = encode(benchmark).to(device)
-    opt = engine.Optim(
-        epochs=train_cfg["epochs"],
-        batch_size=train_cfg["batch_size"],
-        lr=train_cfg["lr"],
-        weight_decay=train_cfg["weight_decay"],
-        lr_min_ratio=train_cfg["lr_min_ratio"],
-    )
+    opt = engine.Optim.from_settings(train_cfg)
     batch = min(opt.batch_size, idx.shape[1])
     one = build_predictor(backbone, enc, 1, **arch)
     step_flops = batch * one.flops_per_arch()["train"]

@@ -61,6 +61,11 @@ class Optim:
     weight_decay: float
     lr_min_ratio: float = 0.0
 
+    @classmethod
+    def from_settings(cls, settings: dict) -> Optim:
+        """The optimisation part of resolved training settings (`pwlkit.train.config.resolve`)."""
+        return cls(**{k: settings[k] for k in cls.__dataclass_fields__})
+
 
 def batch_bounds(n: int, batch_size: int) -> list[tuple[int, int]]:
     """Split ``n`` samples into ``ceil(n / batch_size)`` mini-batches of near-equal size.

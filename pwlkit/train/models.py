@@ -26,7 +26,7 @@ from ..predictors.layers import BatchedModule
 from . import engine
 from .api import PARAMS, _check_jobs, _loss_groups, _scaled_targets
 from .config import resolve
-from .selection import choose_losses, parse_selection
+from .selection import resolve_selections
 from .workers import run_single_threaded
 
 
@@ -97,23 +97,15 @@ def fit_models(
     train_cfg, arch = resolve(backbone, epochs, hparams)
     check("signal", signal, PARAMS["signal"])
     idx = _check_jobs(benchmark, train_sets, losses, seeds)
-    losses = [str(s) for s in losses]
-    if any(parse_selection(s) for s in losses):
-        fit = {"backbone": backbone, "epochs": epochs, "signal": signal, **hparams}
-        losses = [c.loss for c in choose_losses(benchmark, list(idx), losses, seeds, **fit)]
+    fit = {"backbone": backbone, "epochs": epochs, "signal": signal, **hparams}
+    losses = resolve_selections(benchmark, list(idx), losses, seeds, **fit)
     schedules = [parse_loss(s) for s in losses]  # a bad spec fails before any training
     truth = np.asarray(benchmark.val if signal == "val" else benchmark.test, dtype=np.float64)
     targets = _scaled_targets(truth, idx, signal, benchmark.name)
     device = torch.device(train_cfg["device"])
     enc = encode(benchmark).to(device)
     seeds = [int(s) for s in seeds]
-    opt = engine.Optim(
-        epochs=train_cfg["epochs"],
-        batch_size=train_cfg["batch_size"],
-        lr=train_cfg["lr"],
-        weight_decay=train_cfg["weight_decay"],
-        lr_min_ratio=train_cfg["lr_min_ratio"],
-    )
+    opt = engine.Optim.from_settings(train_cfg)
     model = build_predictor(backbone, enc, len(seeds), **arch)
     model.reset(seeds)
     model.to(device)

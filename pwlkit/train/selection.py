@@ -172,6 +172,20 @@ def choose_losses(
     return choices  # type: ignore[return-value]
 
 
+def resolve_selections(
+    benchmark: Benchmark,
+    train_sets: Sequence[np.ndarray],
+    specs: Sequence[str],
+    seeds: Sequence[int],
+    **fit: Any,
+) -> list[str]:
+    """The specs with every selection replaced by the loss it chooses (`choose_losses`); the
+    specs themselves, without any fit, when none is a selection."""
+    if not any(parse_selection(s) for s in specs):
+        return [str(s) for s in specs]
+    return [c.loss for c in choose_losses(benchmark, train_sets, specs, seeds, **fit)]
+
+
 def fold_split(n: int, folds: int, seed: int) -> list[np.ndarray]:
     """Positions ``0..n-1`` cut into ``folds`` held-out folds by a permutation from ``seed``."""
     order = np.random.default_rng([int(seed), 0xA070]).permutation(n)

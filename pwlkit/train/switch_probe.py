@@ -60,13 +60,7 @@ def probe_switches(
     model.reset(job_seeds)
     model.to(device)
     groups = _loss_groups([parse_loss(sel.warm) for _, sel in switches], job_seeds, device)
-    opt = engine.Optim(
-        epochs=cfg["epochs"],
-        batch_size=cfg["batch_size"],
-        lr=cfg["lr"],
-        weight_decay=cfg["weight_decay"],
-        lr_min_ratio=cfg["lr_min_ratio"],
-    )
+    opt = engine.Optim.from_settings(cfg)
     every = max(1, round(CHECK_EVERY * opt.epochs))
     held_t = torch.from_numpy(held).to(device)
     best = np.full(len(jobs), -np.inf)
