@@ -267,7 +267,7 @@ FIT = ("fit", "--benchmark", "nbgraph-cora", "--loss", "hr", "--train-size", "20
         (["--set", "lr=1", "--set", "lr=2"], ["--set lr is given twice", "1 and 2"]),
         (["--set", "lr"], ["--set expects KEY=VALUE", "'lr'"]),
         (["--set", "hiden=64"], ["--set", "'hiden'", "did you mean 'hidden'?", "batch_size"]),
-        (["--backbone", "gnc"], ["--backbone", "'gnc'", "did you mean 'gcn'?", "transformer"]),
+        (["--backbone", "gcm"], ["--backbone", "'gcm'", "did you mean 'gcn'?", "transformer"]),
         (
             ["--backbone", "transformer", "--set", "heads=3"],
             ["--set heads must divide --set dim", "heads=3"],
@@ -404,8 +404,8 @@ SEARCH = ("search", "--benchmark", "nbgraph-cora", "--runs", "2", "--budget", "2
         (["--strategy", "rnadom"], ["--strategy", "'rnadom'", "did you mean 'random'?"]),
         (["--strategy", "hr(foo=1)"], ["--strategy", "'hr(foo=1)'", "margin"]),
         (
-            ["--strategy", "mse", "--backbone", "gnc"],
-            ["--backbone", "'gnc'", "did you mean 'gcn'?"],
+            ["--strategy", "mse", "--backbone", "gcm"],
+            ["--backbone", "'gcm'", "did you mean 'gcn'?"],
         ),
         (["--strategy", "mse", "--epochs", "0"], ["--epochs must be an integer >= 1, got 0"]),
         (["--strategy", "mse", "--n-init", "0"], ["--n-init must be an integer >= 1, got 0"]),
@@ -438,8 +438,8 @@ def test_search_api_entry_checks(no_work):
     from pwlkit.search.api import make_config
     from pwlkit.search.summary import summarize_search
 
-    with pytest.raises(BadParameter, match=r"^unknown backbone 'gnc' \(did you mean 'gcn'\?\)"):
-        make_config(backbone="gnc")
+    with pytest.raises(BadParameter, match=r"^unknown backbone 'gcm' \(did you mean 'gcn'\?\)"):
+        make_config(backbone="gcm")
     with pytest.raises(BadParameter, match=r"^hparams: unknown setting 'hiden'"):
         make_config(hparams={"hiden": 3})
     with pytest.raises(BadParameter, match=r"^lr must be a finite number > 0, got inf"):
@@ -464,7 +464,7 @@ def test_search_api_entry_checks(no_work):
         ("name: u\n", ["key 'name' appears twice", "first on line 1"]),
         ("hyperparameters: {lr: 0.1, lr: 0.2}\n", ["key 'lr' appears twice"]),
         ("backbones: []\n", ["key 'backbones' must list at least one value, got []"]),
-        ("backbones: [gnc]\n", ["key 'backbones'", "'gnc'", "did you mean 'gcn'?"]),
+        ("backbones: [gcm]\n", ["key 'backbones'", "'gcm'", "did you mean 'gcn'?"]),
         (
             "hyperparameters: {hidden: abc}\n",
             ["key 'hyperparameters'", "hidden must be an integer >= 1, got 'abc'"],
@@ -513,7 +513,7 @@ SEARCH_STUDY = "name: s\nbenchmarks: [nbgraph-cora]\nstrategies: [mse]\nbudgets:
     [
         ("strategies: [random]\n", ["key 'strategies' appears twice", "first on line 3"]),
         ("name: u\n", ["key 'name' appears twice"]),
-        ("backbone: gnc\n", ["key 'backbone'", "'gnc'", "did you mean 'gcn'?"]),
+        ("backbone: gcm\n", ["key 'backbone'", "'gcm'", "did you mean 'gcn'?"]),
         ("hyperparameters: {lr: .inf}\n", ["key 'hyperparameters'", "lr", "got inf"]),
         ("hyperparameters: {hidden: abc}\n", ["key 'hyperparameters'", "hidden", "'abc'"]),
         ("epochs: 0\n", ["key 'epochs' must be an integer >= 1, got 0"]),

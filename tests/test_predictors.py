@@ -13,6 +13,7 @@ from pwlkit.predictors.encoding import build_encoding
 
 SMALL = {
     "gcn": {"hidden": 16, "layers": 3, "head_hidden": 8},
+    "gin": {"hidden": 16, "layers": 2, "head_hidden": 8},
     "mlp": {"hidden": 16, "layers": 2},
     "transformer": {"dim": 16, "heads": 2, "layers": 2, "ffn": 16},
 }
@@ -196,8 +197,12 @@ def test_batched_models_equal_single_models_with_the_same_seed(name):
     many.reset([5, 6, 7])
     one = build_predictor(name, enc, 1, **SMALL[name])
     one.reset([6])
-    for p_many, p_one in zip(many.parameters(), one.parameters()):
-        assert torch.equal(p_many[1:2], p_one)
+    if many.stacks:
+        for p_many, p_one in zip(many.parameters(), one.parameters()):
+            assert torch.equal(p_many[1:2], p_one)
+    else:  # a list of independent models (gin)
+        for p_many, p_one in zip(many.nets[1].parameters(), one.nets[0].parameters()):
+            assert torch.equal(p_many, p_one)
     idx = torch.randint(0, enc.num_archs, (1, 9))
     torch.testing.assert_close(many(idx.expand(3, -1))[1:2], one(idx))
 
@@ -220,7 +225,7 @@ def test_shared_graph_fast_path_matches_gathered_path():
 
 def test_build_predictor_errors_name_valid_choices():
     enc = encode(random_dags())
-    with pytest.raises(ValueError, match="Valid backbones: gcn, mlp, transformer"):
+    with pytest.raises(ValueError, match="Valid backbones: gcn, gin, mlp, transformer"):
         build_predictor("resnet", enc)
     with pytest.raises(ValueError, match="Valid: hidden, layers, head_hidden"):
         build_predictor("gcn", enc, depth=3)

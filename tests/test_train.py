@@ -25,6 +25,7 @@ from pwlkit.train.engine import batch_bounds, cosine_lr
 FAST = {"epochs": 4, "batch_size": 16}
 SMALL = {
     "gcn": {"hidden": 16, "layers": 2, "head_hidden": 8},
+    "gin": {"hidden": 16, "layers": 2, "head_hidden": 8},
     "mlp": {"hidden": 16, "layers": 2},
     "transformer": {"dim": 16, "heads": 2, "layers": 1, "ffn": 16},
 }
@@ -307,7 +308,7 @@ def test_signal_test_trains_on_the_test_column(space):
 
 def test_bad_inputs_raise_clear_errors(space):
     idx = sample_train(space, 20, 0)
-    with pytest.raises(ValueError, match="Valid backbones: gcn, mlp, transformer"):
+    with pytest.raises(ValueError, match="Valid backbones: gcn, gin, mlp, transformer"):
         fit_predict(space, idx, backbone="gnn")
     with pytest.raises(ValueError, match="Valid settings: .*batch_size"):
         fit_predict(space, idx, dropout=0.1)

@@ -10,15 +10,22 @@ from typing import Any
 
 from .encoding import Encoding, build_encoding, encode, gcn_propagation
 from .gcn import GCN
+from .gin import GIN
 from .layers import BatchedLinear, BatchedModule
 from .mlp import MLP
 from .transformer import Transformer
 
-PREDICTORS: dict[str, type[BatchedModule]] = {"gcn": GCN, "mlp": MLP, "transformer": Transformer}
+PREDICTORS: dict[str, type[BatchedModule]] = {
+    "gcn": GCN,
+    "gin": GIN,
+    "mlp": MLP,
+    "transformer": Transformer,
+}
 """Backbone name -> class."""
 
 ARCH_PARAMS: dict[str, dict[str, Any]] = {
     "gcn": {"hidden": 144, "layers": 4, "head_hidden": 128},
+    "gin": {"hidden": 64, "layers": 3, "head_hidden": 64, "pool": "sum"},
     "mlp": {"hidden": 256, "layers": 3},
     "transformer": {"dim": 64, "heads": 4, "layers": 2, "ffn": 128},
 }
@@ -41,6 +48,7 @@ def build_predictor(name: str, encoding: Encoding, n_models: int = 1, **arch: An
 __all__ = [
     "ARCH_PARAMS",
     "GCN",
+    "GIN",
     "MLP",
     "PREDICTORS",
     "BatchedLinear",

@@ -21,7 +21,13 @@ def _uniform(shape: Sequence[int], bound: float, gen: torch.Generator) -> torch.
 
 
 class BatchedModule(nn.Module):
-    """Base of every batched model: ``n_models`` copies, seeded one by one."""
+    """Base of every batched model: ``n_models`` copies, seeded one by one.
+
+    ``stacks``: whether a group of models runs as one batched step (True for the stacked
+    backbones); `pwlkit.train.fit_predict_many` trains backbones that do not in groups of one.
+    """
+
+    stacks: bool = True
 
     def __init__(self, n_models: int) -> None:
         super().__init__()

@@ -8,6 +8,7 @@ weights (the fast path for grids and searches). Defaults: `TRAIN_DEFAULTS`, `ENG
 
 from .api import SIGNALS, fit_predict, fit_predict_many
 from .config import BACKBONES, ENGINE_DEFAULTS, HYPERPARAMETERS, TRAIN_DEFAULTS
+from .own_model import fit_module
 from .sampling import sample_train
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "HYPERPARAMETERS",
     "SIGNALS",
     "TRAIN_DEFAULTS",
+    "fit_module",
     "fit_predict",
     "fit_predict_many",
     "sample_train",

@@ -132,6 +132,8 @@ def fit_predict_many(
     workers = train_cfg["threads"] or torch.get_num_threads()
     if device.type != "cpu":  # one device: big groups, one after another, in this process
         size, workers = train_cfg["max_models"] or GPU_MAX_GROUP, 1
+    if not one.stacks:  # models run one after another: a group gains nothing
+        size = train_cfg["max_models"] or 1
 
     work = len(seeds) * one.fit_flops(opt.epochs, idx.shape[1], benchmark.num_archs)
     starts = list(range(0, len(seeds), size))

@@ -24,6 +24,7 @@ from .device import resolve_device
 
 TRAIN_DEFAULTS: dict[str, dict[str, Any]] = {
     "gcn": {"epochs": 300, "batch_size": 128, "lr": 2e-3, "weight_decay": 1e-4},
+    "gin": {"epochs": 300, "batch_size": 128, "lr": 2e-3, "weight_decay": 1e-4},
     "mlp": {"epochs": 300, "batch_size": 128, "lr": 2e-3, "weight_decay": 1e-4},
     "transformer": {"epochs": 300, "batch_size": 128, "lr": 2e-3, "weight_decay": 1e-4},
 }
@@ -66,7 +67,7 @@ estimate whether a call is long enough to be worth worker processes (`pwlkit.tra
 MAX_GROUP = 64
 """Upper bound on the automatic group size (memory of the stacked activations)."""
 
-BACKBONES: tuple[str, ...] = ("gcn", "mlp", "transformer")
+BACKBONES: tuple[str, ...] = ("gcn", "gin", "mlp", "transformer")
 """The predictor backbones `fit_predict` can train."""
 
 HYPERPARAMETERS: tuple[str, ...] = tuple(
@@ -92,6 +93,7 @@ SETTINGS: dict[str, Any] = {
     "threads": [POSITIVE, None],
     "device": [Text(), None],
     **{k: POSITIVE for params in ARCH_PARAMS.values() for k in params},
+    "pool": Options(("sum", "mean"), what="pool"),
 }
 """What each training, engine and backbone setting accepts (`pwlkit.checks` constraints)."""
 
