@@ -175,7 +175,7 @@ def _guided(
     chosen: list[list[str]] | None = None,
 ) -> list[np.ndarray]:
     """NPENAS-style search, all seeds in lockstep (one batched predictor fit per round)."""
-    from pwlkit.train.selection import choose_losses, parse_selection
+    from pwlkit.train.selection import parse_selection, resolve_selections
 
     if fit_fn is None:
         from pwlkit.train import fit_predict_many as fit_fn
@@ -205,7 +205,7 @@ def _guided(
         fit = {"backbone": config.backbone, "epochs": epochs, "signal": "val", **config.hparams}
         losses = [loss] * len(seeds)
         if selects:  # the loss of this round, chosen on each run's queried architectures
-            losses = [c.loss for c in choose_losses(sub, sets, losses, fit_seeds, **fit)]
+            losses = resolve_selections(sub, sets, losses, fit_seeds, **fit)
             for r, spec in enumerate(losses):
                 if chosen is not None:
                     chosen[r].append(spec)

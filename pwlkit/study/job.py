@@ -79,10 +79,9 @@ def run_fit_job(
     seeds = [c.seed for c in job.cells]
     start = time.perf_counter()
     # selections (auto, warm->focus@auto) are decided here so the rows can say what was chosen
-    from pwlkit.train.selection import choose_losses
+    from pwlkit.train.selection import resolve_selections
 
-    choices = choose_losses(bench, train_sets, [c.loss for c in job.cells], seeds, **fit)
-    chosen = [c.loss for c in choices]
+    chosen = resolve_selections(bench, train_sets, [c.loss for c in job.cells], seeds, **fit)
     preds = fit_fn(bench, train_sets, chosen, seeds, **fit)
     seconds = time.perf_counter() - start
     preds = np.asarray(preds, dtype=np.float64)
