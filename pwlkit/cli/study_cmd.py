@@ -1,4 +1,5 @@
-"""`pwlkit study run|status|summary FILE`: run a study grid, see how far it is, summarise it."""
+"""`pwlkit study run|status|summary|verify FILE`: run a study grid, see how far it is,
+summarise it, check that its stored jobs reproduce."""
 
 from __future__ import annotations
 
@@ -52,6 +53,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     summary.set_defaults(func=_summary)
 
+    verify = sub.add_parser(
+        "verify", help="re-run stored jobs picked at random and compare their metrics"
+    )
+    verify.add_argument("file", help="study file (YAML) or store folder")
+    verify.add_argument("--jobs", type=int, default=2, help="jobs to re-run (default 2)")
+    verify.add_argument(
+        "--max-cost",
+        type=float,
+        default=2e6,
+        help="pick only jobs of train size x epochs x cells at most this (default 2e6)",
+    )
+    verify.add_argument("--seed", type=int, default=None, help="seed of the pick")
+    verify.add_argument("--data-dir", metavar="D", help="folder holding the benchmark tables")
+    verify.set_defaults(func=_verify)
+
 
 def _run(args: argparse.Namespace) -> int:
     from pwlkit.cli import DATA_DIR, check_device, check_options
@@ -97,6 +113,23 @@ def _status(args: argparse.Namespace) -> int:
 
     print(study_status(args.file))
     return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pwlkit.study import load_study
+    from pwlkit.study.verify import verify_store
+
+    store = Path(args.file)
+    if store.is_file():
+        store = load_study(store).store_dir
+    checks = verify_store(
+        store, jobs=args.jobs, max_cost=args.max_cost, seed=args.seed, data_dir=args.data_dir
+    )
+    for check in checks:
+        print(check)
+    return 0 if all(c.ok for c in checks) else 1
 
 
 def _split(text: str | None) -> list[str] | None:

@@ -1,0 +1,121 @@
+"""Re-run stored jobs of a finished store and compare their metrics with what it holds.
+
+A shipped store saves a newcomer hours of compute only if its numbers are what the code gives
+today. `verify_store` picks stored jobs at random (among those cheap enough to re-run), trains
+each again exactly as `pwlkit study run` did (same cells in the same batch, so the engine's
+summation order is the same) and compares every metric of every cell. On the machine that
+made the store the numbers repeat bit for bit; elsewhere (another CPU, another math library)
+the dense products may sum in another order, so the comparison allows `TOLERANCE`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pwlkit.checks import POSITIVE, SEED, BadParameter, Interval, check
+from pwlkit.metrics import TOP1_TEST
+from pwlkit.runs.store import ResultStore
+
+from .cells import FitJob, study_jobs
+from .job import run_fit_job
+from .schema import load_study
+
+TOLERANCE = {"tau": 1e-3, "spearman": 1e-3, "precision_at": 0.02, TOP1_TEST: 1e-9}
+"""Largest absolute difference accepted per metric: rank correlations to 1e-3 and
+Precision@T to 0.02 (a top-T set of 78 cells may swap one cell when two predictions nearly
+tie), the test value of the top-1 pick exactly (up to float noise). N@K is compared only
+when the cell's predictions rank the same way (its tau and Spearman agree to 1e-9): N@K jumps
+when the best cell moves by one place, so it has no meaningful tolerance."""
+
+
+@dataclass
+class JobCheck:
+    """One re-run job: its cells, the largest difference per metric, and what went wrong."""
+
+    job_id: str
+    cells: int
+    cost: float
+    max_diff: dict[str, float] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def __str__(self) -> str:
+        worst = ", ".join(f"{k} {v:.2g}" for k, v in self.max_diff.items())
+        state = "reproduces" if self.ok else "DIFFERS: " + "; ".join(self.problems)
+        return f"job {self.job_id} ({self.cells} cells): {state} (largest differences: {worst})"
+
+
+def verify_store(
+    store: str | Path,
+    jobs: int = 2,
+    max_cost: float = 2e6,
+    seed: int | None = None,
+    data_dir: str | Path | None = None,
+) -> list[JobCheck]:
+    """Re-run ``jobs`` stored jobs picked at random and compare them with the store.
+
+    Args:
+        store: a study store folder (holding ``study.yaml`` and ``results/``).
+        jobs: how many stored jobs to re-run.
+        max_cost: only jobs with train size x epochs x cells at most this are picked (the
+            default, 2e6, keeps a pick to about half a minute on 2 cores).
+        seed: the pick's random seed (None: a fresh pick each call).
+        data_dir: where the benchmark tables are.
+    """
+    check("jobs", jobs, POSITIVE)
+    check("max_cost", max_cost, Interval(float, 0, None, closed="neither"))
+    if seed is not None:
+        check("seed", seed, SEED)
+    root = Path(store)
+    if not (root / "study.yaml").is_file():
+        raise BadParameter(f"store: {str(root)!r} holds no study.yaml (not a study store)")
+    stored = ResultStore(root).read()
+    if stored.empty:
+        raise BadParameter(f"store: {str(root)!r} holds no finished job")
+    by_id = {job.job_id: job for job in study_jobs(load_study(root / "study.yaml"))}
+    done = [by_id[j] for j in stored["job_id"].unique() if j in by_id]
+    cheap = [job for job in done if job.cost <= max_cost]
+    if not cheap:
+        raise BadParameter(
+            f"max_cost: no stored job of {str(root)!r} costs at most {max_cost:g} "
+            f"(cheapest {min(job.cost for job in done):g}); raise max_cost"
+        )
+    rng = np.random.default_rng(seed)
+    picks = rng.choice(len(cheap), size=min(jobs, len(cheap)), replace=False)
+    return [_check_job(cheap[i], stored, data_dir) for i in sorted(picks)]
+
+
+def _check_job(job: FitJob, stored: pd.DataFrame, data_dir) -> JobCheck:
+    again = run_fit_job(job, data_dir=data_dir).set_index("cell_id")
+    before = stored[stored["cell_id"].isin(again.index)].set_index("cell_id")
+    result = JobCheck(job.job_id, len(job.cells), job.cost)
+    if len(before) != len(again):
+        result.problems.append(f"{len(again) - len(before)} of the job's cells are not stored")
+    before = before.reindex(again.index)
+    precision = [c for c in again.columns if c.startswith("precision_at_")]
+    for metric in ("tau", "spearman", TOP1_TEST, *precision):
+        limit = TOLERANCE["precision_at" if metric in precision else metric]
+        diff = float(np.nanmax(np.abs(again[metric].to_numpy() - before[metric].to_numpy())))
+        result.max_diff[metric] = diff
+        if not diff <= limit:
+            result.problems.append(f"{metric} differs by {diff:.3g} (> {limit:g})")
+    same_order = (np.abs(again["tau"] - before["tau"]) < 1e-9) & (
+        np.abs(again["spearman"] - before["spearman"]) < 1e-9
+    )
+    for metric in (c for c in again.columns if c.startswith("n_at_")):
+        moved = (again[metric] != before[metric]) & same_order
+        if moved.any():
+            result.problems.append(f"{metric} differs on {int(moved.sum())} identical rankings")
+    if "chosen_loss" not in before:  # stores made before selections name the loss itself
+        return result
+    changed = again["chosen_loss"] != before["chosen_loss"]
+    if changed.any():
+        result.problems.append(f"chosen_loss differs on {int(changed.sum())} cells")
+    return result

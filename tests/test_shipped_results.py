@@ -1,0 +1,74 @@
+"""The stores shipped under results/: each is listed with its command and commit, and stored
+jobs picked at random reproduce their metrics when trained again."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pwlkit.checks import BadParameter
+from pwlkit.study import load_study
+from pwlkit.study.verify import verify_store
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+STORES = sorted(p.parent for p in (RESULTS / "studies").glob("*/study.yaml"))
+CHEAP = 1.3e5
+"""Largest job cost (train size x epochs x cells) re-run here: a few seconds each."""
+
+
+def test_results_are_shipped():
+    assert STORES, "no study store under results/studies"
+
+
+@pytest.mark.parametrize("store", STORES, ids=lambda p: p.name)
+def test_store_is_listed_with_command_and_commit(store):
+    readme = (RESULTS / "README.md").read_text()
+    rows = [line for line in readme.splitlines() if f"`studies/{store.name}`" in line]
+    assert len(rows) == 1, f"results/README.md lists {store.name} {len(rows)} times"
+    cells = [c.strip() for c in rows[0].strip("|").split("|")]
+    assert "pwlkit study run" in cells[1]
+    assert re.fullmatch(r"[0-9a-f]{7,40}", cells[2]), f"no commit for {store.name}: {cells[2]}"
+    study = load_study(store / "study.yaml")
+    assert study.name == store.name
+
+
+@pytest.mark.slow
+def test_random_stored_jobs_reproduce(shared_data):
+    """One cheap job of every store that has one, picked afresh on every run."""
+    checked = 0
+    for store in STORES:
+        try:
+            checks = verify_store(store, jobs=1, max_cost=CHEAP, data_dir=shared_data)
+        except BadParameter as exc:
+            assert "max_cost" in str(exc)  # the store has no job this cheap
+            continue
+        for check in checks:
+            assert check.ok, f"{store.name}: {check}"
+            checked += 1
+    assert checked >= 2
+
+
+@pytest.mark.slow
+def test_a_changed_stored_metric_is_found(shared_data, tmp_path):
+    source = RESULTS / "studies" / "epochs_nb201_c10_e25"
+    copy = tmp_path / source.name
+    shutil.copytree(source, copy)
+    for part in (copy / "results").glob("part-*.parquet"):
+        df = pd.read_parquet(part)
+        df["tau"] = df["tau"] + 0.01
+        df.to_parquet(part, index=False)
+    (check,) = verify_store(copy, jobs=1, max_cost=CHEAP, seed=0, data_dir=shared_data)
+    assert not check.ok
+    assert check.problems[0].startswith("tau differs by 0.01")
+    assert check.max_diff["spearman"] == 0.0
+
+
+def test_verify_refuses_a_folder_that_is_not_a_store(tmp_path):
+    with pytest.raises(BadParameter, match="holds no study.yaml"):
+        verify_store(tmp_path)
+    with pytest.raises(BadParameter, match="max_cost"):
+        verify_store(tmp_path, max_cost=0)
