@@ -91,6 +91,14 @@ def test_whole_space_can_be_queried(toy):
         assert r["found_best"]
 
 
+def test_a_run_with_equal_scores_queries_its_pool_unranked(toy):
+    """Nothing to rank yet: no predictor is fitted, and the run still spends its budget."""
+    flat = dataclasses.replace(toy, val=np.full(toy.num_archs, 50.0))
+    CALLS.clear()
+    r = run_search(flat, "mse", 30, seed=0, fit_fn=ridge_fit)
+    assert CALLS == [] and len(set(r["queried"])) == 30
+
+
 def test_search_never_reads_test(toy):
     """The loops see only the signal view; building it must not touch ``test`` either."""
     spy = SpyArray(np.array(toy.test))

@@ -1,26 +1,33 @@
-"""The budgeted search loops: random, regularized evolution, and predictor-guided (NPENAS-style).
+"""The budgeted search loops, written once for tables and spaces: random search, regularized
+evolution and predictor-guided search (NPENAS-style).
 
-Each loop sees only a *signal view* of the benchmark: a copy whose ``val`` is the chosen signal
-and whose ``test`` is blanked, so nothing inside a loop can read the reported metric. A loop
+A loop draws its candidates from a `pwlkit.search.candidates.CandidateSource` and scores them
+through its runs, so the table-backed search is the case where evaluating is a table lookup:
+`search_queries` runs the loops on a table's rows with `TableLookup` runs, and
+`pwlkit.search.open_search` runs the same loops on a space's samples with runs that call the
+user's ``evaluate`` (`pwlkit.search.checkpoint.Evaluations`).
+
+A table search sees only a *signal view* of the benchmark: a copy whose ``val`` is the chosen
+signal and whose ``test`` is blanked, so nothing inside a loop can read the reported metric. It
 returns the queried rows in query order; `pwlkit.search.outcome` turns those into test results.
 
-Guided runs of several seeds advance in lockstep: every run has queried the same number of
-architectures at each round, so one batched `fit_predict_many` call trains the predictors of
-all runs at once (the engine's fast path on CPU).
+Guided runs of several seeds advance in lockstep, so one batched `fit_predict_many` call per
+round trains the predictors of all runs at once (the engine's fast path on CPU).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from pwlkit.benchmarks.base import SIGNALS, Benchmark
 from pwlkit.checks import POSITIVE, check
 
-from .neighbours import HammingCodes, nearest_unqueried, random_nearest_unqueried
+from .candidates import CandidateSource, TableRows
 from .strategies import Strategy
 
 SEARCH_HPARAMS: dict = {"batch_size": 64, "lr": 1e-3, "weight_decay": 1e-3}
@@ -116,6 +123,47 @@ def check_budget(
             )
 
 
+class Run(Protocol):
+    """One search run as the loops see it: what it queried (``archs``, ``scores``, in query
+    order, failures left out), its ``budget`` and ``left``, and ``query`` (score a batch;
+    returns which succeeded)."""
+
+    archs: list
+    scores: list[float]
+    budget: int
+
+    @property
+    def left(self) -> int: ...
+
+    def best(self) -> int: ...
+
+    def query(self, batch: Sequence) -> list[bool]: ...
+
+
+class TableLookup:
+    """A table search's run: a query reads the signal of the queried rows, and never fails."""
+
+    def __init__(self, signal: np.ndarray, budget: int) -> None:
+        self.signal, self.budget = signal, budget
+        self.queried = np.zeros(len(signal), dtype=bool)
+        self.archs: list[int] = []
+        self.scores: list[float] = []
+
+    @property
+    def left(self) -> int:
+        return self.budget - len(self.archs)
+
+    def best(self) -> int:
+        return int(np.argmax(self.scores))
+
+    def query(self, batch: Sequence[int]) -> list[bool]:
+        rows = [int(i) for i in batch]
+        self.queried[rows] = True
+        self.archs += rows
+        self.scores += [float(self.signal[i]) for i in rows]
+        return [True] * len(rows)
+
+
 def search_queries(
     view: Benchmark,
     strategy: Strategy,
@@ -131,88 +179,108 @@ def search_queries(
     signature) for guided strategies. With a selection strategy (``auto``,
     ``warm->focus@auto``) each round's chosen loss of run ``r`` is appended to ``chosen[r]``.
     """
-    if strategy.kind == "random":
-        return [_random(view, budget, seed) for seed in seeds]
-    if strategy.kind == "evolution":
-        enc = HammingCodes(view)
-        return [_evolution(view, enc, budget, seed, config) for seed in seeds]
-    return _guided(view, strategy.loss, budget, seeds, config, fit_fn, chosen)
+    runs = [TableLookup(view.val, budget) for _ in seeds]
+    rngs = [np.random.default_rng(seed) for seed in seeds]
+    # A lookup costs nothing: random search draws its whole budget at once.
+    source = TableRows(view)
+    run_strategy(
+        source, strategy, runs, rngs, config, random_batch=budget, fit_fn=fit_fn, chosen=chosen
+    )
+    return [np.asarray(run.archs, dtype=np.int64) for run in runs]
 
 
-def _random(view: Benchmark, budget: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    return rng.choice(view.num_archs, size=budget, replace=False)
-
-
-def _evolution(
-    view: Benchmark, enc: HammingCodes, budget: int, seed: int, config: SearchConfig
-) -> np.ndarray:
-    """Regularized evolution (Real et al. 2019): tournament, mutate the winner, age out."""
-    rng = np.random.default_rng(seed)
-    signal = view.val
-    queried = np.zeros(view.num_archs, dtype=bool)
-    order = list(rng.choice(view.num_archs, size=config.population, replace=False))
-    queried[order] = True
-    population = list(order)
-    while len(order) < budget:
-        contenders = rng.choice(len(population), size=config.sample, replace=False)
-        parent = max((population[c] for c in contenders), key=lambda i: signal[i])
-        child = random_nearest_unqueried(enc, parent, queried, rng)
-        queried[child] = True
-        order.append(child)
-        population.append(child)
-        population.pop(0)
-    return np.asarray(order, dtype=np.int64)
-
-
-def _guided(
-    view: Benchmark,
-    loss: str,
-    budget: int,
-    seeds: list[int],
+def run_strategy(
+    source: CandidateSource,
+    strategy: Strategy,
+    runs: list[Run],
+    rngs: list[np.random.Generator],
     config: SearchConfig,
-    fit_fn: Callable[..., np.ndarray] | None,
+    *,
+    random_batch: int,
+    fit_fn: Callable[..., np.ndarray] | None = None,
     chosen: list[list[str]] | None = None,
-) -> list[np.ndarray]:
-    """NPENAS-style search, all seeds in lockstep (one batched predictor fit per round)."""
+) -> None:
+    """Spend every run's budget with ``strategy`` (run ``r`` draws from ``rngs[r]``);
+    random search queries ``random_batch`` fresh candidates a round."""
+    if strategy.kind == "guided":
+        guided_search(source, runs, rngs, strategy.loss, config, fit_fn, chosen)
+        return
+    for run, rng in zip(runs, rngs):
+        if strategy.kind == "random":
+            query_fresh(source, run, run.budget, rng, random_batch)
+        else:
+            evolution_search(source, run, rng, config)
+
+
+def query_fresh(
+    source: CandidateSource, run: Run, n: int, rng: np.random.Generator, batch: int
+) -> None:
+    """Query fresh candidates, ``batch`` at a time, until ``n`` queries succeeded."""
+    while len(run.archs) < n:
+        run.query(source.fresh(run, min(batch, n - len(run.archs)), rng))
+
+
+def evolution_search(
+    source: CandidateSource, run: Run, rng: np.random.Generator, config: SearchConfig
+) -> None:
+    """Regularized evolution (Real et al. 2019): tournament, mutate the winner, age out."""
+    query_fresh(source, run, config.population, rng, config.population)
+    population = list(range(len(run.archs)))  # positions in the query order, oldest first
+    while run.left > 0:
+        contenders = rng.choice(len(population), size=config.sample, replace=False)
+        parent = max((population[c] for c in contenders), key=lambda i: run.scores[i])
+        child = source.mutation(run, run.archs[parent], rng)
+        if run.query([child])[0]:
+            population.append(len(run.archs) - 1)
+            population.pop(0)
+
+
+def guided_search(
+    source: CandidateSource,
+    runs: list[Run],
+    rngs: list[np.random.Generator],
+    loss: str,
+    config: SearchConfig,
+    fit_fn: Callable[..., np.ndarray] | None = None,
+    chosen: list[list[str]] | None = None,
+) -> None:
+    """NPENAS-style search, all runs in lockstep (one batched predictor fit per round).
+
+    Each round a predictor trained on a run's queried architectures scores a pool of
+    ``pool_size`` candidates near its best so far, and the run queries the top ``top_k``. A run
+    whose scores are all equal has nothing to rank yet: it takes its pool in the pool's
+    (random) order, and a selection records the spec itself as its loss.
+    """
     from pwlkit.train.selection import parse_selection, resolve_selections
 
     if fit_fn is None:
         from pwlkit.train import fit_predict_many as fit_fn
     selects = parse_selection(loss) is not None
-
-    enc = HammingCodes(view)
-    signal = view.val
-    rngs = [np.random.default_rng(seed) for seed in seeds]
-    orders = [list(rng.choice(view.num_archs, size=config.n_init, replace=False)) for rng in rngs]
-    masks = []
-    for order in orders:
-        mask = np.zeros(view.num_archs, dtype=bool)
-        mask[order] = True
-        masks.append(mask)
     epochs = config.epochs if config.epochs is not None else SEARCH_EPOCHS
-    while len(orders[0]) < budget:
-        k = min(config.top_k, budget - len(orders[0]))
-        pools = []
-        for order, mask, rng in zip(orders, masks, rngs):
-            parent = order[int(np.argmax(signal[order]))]
-            pools.append(nearest_unqueried(enc, parent, mask, config.pool_size, rng))
-        fit_seeds = [int(rng.integers(2**31 - 1)) for rng in rngs]
-        # Score only what the round needs: the engine gets the sub-table of training rows and
-        # candidate pools (a predictor's score of a cell does not depend on the other rows).
-        rows = np.unique(np.concatenate([np.asarray(o) for o in orders] + pools))
-        sub, sets = view.rows(rows), [np.searchsorted(rows, order) for order in orders]
-        fit = {"backbone": config.backbone, "epochs": epochs, "signal": "val", **config.hparams}
-        losses = [loss] * len(seeds)
-        if selects:  # the loss of this round, chosen on each run's queried architectures
-            losses = resolve_selections(sub, sets, losses, fit_seeds, **fit)
-            for r, spec in enumerate(losses):
-                if chosen is not None:
-                    chosen[r].append(spec)
-        preds = fit_fn(sub, sets, losses, fit_seeds, **fit)
-        for r, (order, mask, pool) in enumerate(zip(orders, masks, pools)):
-            scores = np.asarray(preds[r])[np.searchsorted(rows, pool)]
-            picks = pool[np.argsort(-scores, kind="stable")[:k]]
-            order.extend(int(i) for i in picks)
-            mask[picks] = True
-    return [np.asarray(order, dtype=np.int64) for order in orders]
+    fit = {"backbone": config.backbone, "epochs": epochs, "signal": "val", **config.hparams}
+    for run, rng in zip(runs, rngs):
+        query_fresh(source, run, config.n_init, rng, config.n_init)
+    while active := [r for r, run in enumerate(runs) if run.left > 0]:
+        pools = {}
+        for r in active:
+            parent = runs[r].archs[runs[r].best()]
+            pools[r] = source.pool(runs[r], parent, config.pool_size, rngs[r])
+        fit_seeds = {r: int(rngs[r].integers(2**31 - 1)) for r in active}
+        preds = {r: np.zeros(len(pools[r])) for r in active}
+        specs = dict.fromkeys(active, loss)
+        ranked = [r for r in active if max(runs[r].scores) > min(runs[r].scores)]
+        if ranked:
+            table, train, at = source.predictor_table(
+                [runs[r] for r in ranked], [pools[r] for r in ranked]
+            )
+            seeds, losses = [fit_seeds[r] for r in ranked], [loss] * len(ranked)
+            if selects:  # the loss of this round, chosen on each run's queried architectures
+                losses = resolve_selections(table, train, losses, seeds, **fit)
+            fitted = fit_fn(table, train, losses, seeds, **fit)
+            for j, r in enumerate(ranked):
+                preds[r], specs[r] = np.asarray(fitted[j])[at[j]], losses[j]
+        for r in active:
+            if selects and chosen is not None:
+                chosen[r].append(specs[r])
+            picks = np.argsort(-preds[r], kind="stable")[: min(config.top_k, runs[r].left)]
+            runs[r].query([pools[r][i] for i in picks])

@@ -1,9 +1,11 @@
 """Search a space no table holds: the user's ``evaluate(arch) -> float`` scores what is queried.
 
-`open_search` runs the loops of the table-backed search (`pwlkit.search.loop`) on a
-`pwlkit.spaces.Space`: candidates come from the space's sampler and its mutations instead of a
-table's rows, and each queried architecture is scored by calling ``evaluate`` (a real training
-run, a surrogate, a table lookup) with its canonical string. Higher is better.
+`open_search` runs the loops of the table-backed search (`pwlkit.search.loop`) with another
+candidate source and another way of scoring: candidates come from a `pwlkit.spaces.Space`'s
+sampler and mutations (`pwlkit.search.candidates.SpaceCandidates`) instead of a table's rows,
+and each queried architecture is scored by calling ``evaluate`` (a real training run, a
+surrogate, a table lookup) with its canonical string (`pwlkit.search.checkpoint.Evaluations`).
+Higher is better.
 
 - ``random``: fresh samples, ``top_k`` per round.
 - ``evolution``: regularized evolution (Real et al. 2019) with the space's ``mutate``.
@@ -37,16 +39,12 @@ from pwlkit.losses.pw_pairs import PW_DEFAULT_PAIR, PW_PAIRS
 from pwlkit.spaces import Space, get_space
 
 from .api import make_config
+from .candidates import SpaceCandidates
 from .checkpoint import Checkpoint, Evaluations, submitter
-from .loop import SEARCH_EPOCHS, SearchConfig
+from .loop import SearchConfig, run_strategy
 from .strategies import BASELINES, PW_SWITCH, Strategy, check_strategy
 
 ON_ERROR = ("record", "raise")
-POOL_DEPTH = 3
-"""Mutation steps away from the best so far a candidate pool reaches before fresh samples."""
-MUTATION_TRIES = 10
-"""``mutate`` calls regularized evolution makes for an unevaluated child before it takes an
-unevaluated neighbour (or a fresh sample) instead."""
 
 
 @dataclass
@@ -81,129 +79,6 @@ class SearchResult:
     def to_dict(self) -> dict[str, Any]:
         """Plain values (what ``pwlkit search --json`` prints)."""
         return dataclasses.asdict(self)
-
-
-class _Search(Evaluations):
-    """Evaluations plus where a search's candidates come from: samples and mutations."""
-
-    def fresh(self, n: int, rng: np.random.Generator) -> list[str]:
-        """Up to ``n`` distinct unevaluated samples of the space."""
-        out: dict[str, str] = {}
-        for _ in range(100):
-            want = n - len(out)
-            if want <= 0:
-                break
-            if self.space.size is not None:
-                want = min(want, self.space.size)
-            for arch in self.space.sample(want, rng):
-                k = self.key(arch)
-                if k not in self.seen and k not in out:
-                    out[k] = arch
-        if not out and n > 0:
-            raise RuntimeError(
-                f"no unevaluated {self.space.name} architecture left to sample "
-                f"({len(self.seen)} evaluated or failed)"
-            )
-        return list(out.values())[:n]
-
-    def pool(self, parent: str, size: int, rng: np.random.Generator) -> list[str]:
-        """``size`` unevaluated candidates near ``parent``: its neighbours in random order,
-        then theirs (up to `POOL_DEPTH` steps), then fresh samples."""
-        out: dict[str, str] = {}
-        frontier = [parent]
-        for _ in range(POOL_DEPTH):
-            step = [n for p in frontier for n in self.space.neighbours(p)]
-            step = [step[i] for i in rng.permutation(len(step))]
-            for arch in step:
-                k = self.key(arch)
-                if k not in self.seen and k not in out:
-                    out[k] = arch
-                    if len(out) == size:
-                        return list(out.values())
-            frontier = step[:size]
-        if len(out) < size:
-            self.seen.update(out)  # so fresh samples skip them; the caller marks picks anyway
-            try:
-                out.update((self.key(a), a) for a in self.fresh(size - len(out), rng))
-            except RuntimeError:
-                if not out:
-                    raise
-            finally:
-                self.seen.difference_update(out)
-        return list(out.values())
-
-    def initial(self, n: int, rng: np.random.Generator, batch: int) -> None:
-        """Evaluate random architectures until ``n`` succeeded, ``batch`` at a time."""
-        while len(self.archs) < n:
-            self.query(self.fresh(min(batch, n - len(self.archs)), rng))
-
-
-def _random(run: _Search, rng: np.random.Generator, config: SearchConfig) -> None:
-    run.initial(run.budget, rng, config.top_k)
-
-
-def _evolution(run: _Search, rng: np.random.Generator, config: SearchConfig) -> None:
-    run.initial(config.population, rng, config.population)
-    population = list(range(len(run.archs)))
-    while run.left > 0:
-        contenders = rng.choice(len(population), size=config.sample, replace=False)
-        parent = max((population[c] for c in contenders), key=lambda i: run.scores[i])
-        child = None
-        for _ in range(MUTATION_TRIES):
-            arch = run.space.mutate(run.archs[parent], rng)
-            if run.key(arch) not in run.seen:
-                child = arch
-                break
-        if child is None:
-            child = run.pool(run.archs[parent], 1, rng)[0]
-        if run.query([child])[0]:
-            population.append(len(run.archs) - 1)
-            population.pop(0)
-
-
-def _guided(
-    run: _Search, rng: np.random.Generator, config: SearchConfig, loss: str, chosen: list[str]
-) -> None:
-    from pwlkit.train import fit_predict_many
-    from pwlkit.train.models import encoded_benchmark
-    from pwlkit.train.selection import choose_losses, parse_selection
-
-    selects = parse_selection(loss) is not None
-    epochs = config.epochs if config.epochs is not None else SEARCH_EPOCHS
-    fit = {"backbone": config.backbone, "epochs": epochs, "signal": "val", **config.hparams}
-    codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-
-    def encoded(archs: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        new = [a for a in archs if a not in codes]
-        if new:
-            ops, adj = run.space.encode(new)
-            codes.update((a, (o, m)) for a, o, m in zip(new, ops, adj))
-        return np.stack([codes[a][0] for a in archs]), np.stack([codes[a][1] for a in archs])
-
-    run.initial(config.n_init, rng, config.n_init)
-    while run.left > 0:
-        k = min(config.top_k, run.left)
-        pool = run.pool(run.archs[run.best()], config.pool_size, rng)
-        fit_seed = int(rng.integers(2**31 - 1))
-        rows = run.archs + pool
-        ops, adj = encoded(rows)
-        y = np.concatenate([run.scores, np.full(len(pool), np.nan)])
-        bench = encoded_benchmark(
-            ops, adj, run.space.op_names, run.space.n_nodes, y=y, archs=rows, space=run.space.name
-        )
-        train = [np.arange(len(run.archs))]
-        spec = loss
-        ranks = max(run.scores) > min(run.scores)  # constant scores: nothing to learn yet
-        if selects:  # this round's loss, chosen on the evaluated architectures
-            if ranks:
-                spec = choose_losses(bench, train, [loss], [fit_seed], **fit)[0].loss
-            chosen.append(spec)
-        if ranks:
-            preds = fit_predict_many(bench, train, [spec], [fit_seed], **fit)[0][len(run.archs) :]
-        else:  # nothing to rank yet: the pool's (random) order
-            preds = np.zeros(len(pool))
-        picks = np.argsort(-preds, kind="stable")[:k]
-        run.query([pool[i] for i in picks])
 
 
 def resolve_space_strategy(spec: str, space: Space) -> Strategy:
@@ -335,14 +210,11 @@ def open_search(
     try:
         store = Checkpoint(path, header) if path is not None else None
         with store if store is not None else contextlib.nullcontext():
-            run = _Search(space, budget, on_error, submit, store)
+            run = Evaluations(space, budget, on_error, submit, store)
             rng = np.random.default_rng(seed)
-            if strat.kind == "random":
-                _random(run, rng, cfg)
-            elif strat.kind == "evolution":
-                _evolution(run, rng, cfg)
-            else:
-                _guided(run, rng, cfg, strat.loss, chosen)
+            # Random search evaluates top_k a round, so a round's evaluations run in parallel.
+            source = SpaceCandidates(space)
+            run_strategy(source, strat, [run], [rng], cfg, random_batch=cfg.top_k, chosen=[chosen])
         finished = True
     finally:
         close(finished)  # on an error or an interrupt, do not wait for running evaluations
