@@ -216,6 +216,21 @@ def test_piecewise_against_the_best_single_loss():
     assert "PW schedules" in piecewise_beats_best_single(sizes_frame()).note
 
 
+def test_selections_are_neither_single_losses_nor_the_papers_schedules():
+    from pwlkit.claims.specs import is_single, loss_family, switch_parts, weights_of
+
+    for spec in ("auto", "auto(folds=5)", "hr->mape@auto"):
+        assert loss_family(spec) == "selection"
+        assert not is_single(spec) and switch_parts(spec) == {} and weights_of(spec) is None
+    m = {}
+    for bench in "AB":  # the selections are best everywhere, the fixed switch beats the singles
+        m |= {(bench, 50, "hr->mape@0.5"): 0.6, (bench, 50, "hr"): 0.5, (bench, 50, "mape"): 0.4}
+        m |= {(bench, 50, "auto"): 0.9, (bench, 50, "hr->mape@auto"): 0.8}
+    f = piecewise_beats_best_single(frame(m))
+    assert {(t["a"], t["b"]) for t in f.tasks} == {("hr->mape@0.5", "hr")}
+    assert set(verdicts(f).values()) == {"holds"}
+
+
 def search_rows() -> pd.DataFrame:
     """pw beats mse, loses to random, ties evolution (lower test error is better)."""
     errors = {"pw": 5.6, "mse": 5.9, "random": 5.3, "evolution": 5.6}

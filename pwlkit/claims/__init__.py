@@ -13,7 +13,8 @@ text is computed from the data, never written in advance.
 `paired`, `evidence`, `findings`: the same claims answered with paired statistics (Wilcoxon per
 task, Holm across a claim's tasks): `findings(results, search)` gives one `Finding` per claim,
 `findings_table` lays them out; the per-claim functions are in `pwlkit.claims.findings`
-(``from pwlkit.claims.findings import mse_worst_at_top``).
+(``from pwlkit.claims.findings import mse_worst_at_top``). `stores`: every study and search store
+under a folder, loaded for them (`load_stores`).
 """
 
 from .compare import compare_tasks
@@ -34,6 +35,7 @@ from .paired import ALPHA, Paired, holm, paired_test
 from .schedule_claims import best_threshold, piecewise_beats_best_single, soft_vs_hard
 from .search_claims import search_beats_baselines, search_frame
 from .specs import RANKING, SWITCHES, WEIGHTED, loss_family, switch_parts
+from .stores import find_stores, load_stores
 from .verdict import Verdict, summary_table
 
 __all__ = [
@@ -50,10 +52,12 @@ __all__ = [
     "best_family_at_size",
     "best_threshold",
     "compare_tasks",
+    "find_stores",
     "findings",
     "findings_table",
     "holm",
     "hybrid_below_best_single",
+    "load_stores",
     "loss_family",
     "more_data_not_always_better",
     "mse_worst_at_top",

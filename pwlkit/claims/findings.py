@@ -286,7 +286,7 @@ def piecewise_beats_best_single(df: pd.DataFrame, metric: str = TOP) -> Finding:
     rows = duel_tasks(
         df,
         metric,
-        lambda task, t: ([c for c in t.columns if not is_single(c)], _singles(t)),
+        lambda task, t: ([c for c in t.columns if loss_family(c) in SWITCHES], _singles(t)),
     )
     return finish(claim, metric, rows, PAPER["piecewise"])
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from .specs import is_single, loss_family, schedule_of, switch_parts, weights_of, with_weights
+from .specs import canonical, is_single, loss_family, switch_parts, weights_of, with_weights
 
 
 def add_family(df: pd.DataFrame, column: str = "loss") -> pd.DataFrame:
@@ -50,7 +50,7 @@ def with_task(df: pd.DataFrame, cols: Sequence[str] = ("benchmark", "train_size"
 def spellings(specs: Iterable[str]) -> dict[str, str]:
     """Canonical name -> the spelling used in the frame, so that a spec derived from another
     (its accuracy-weights twin) finds the frame's rows whatever their spelling."""
-    return {schedule_of(s).name: s for s in specs}
+    return {canonical(s): s for s in specs}
 
 
 def accuracy_twin(spec: str, spelled: dict[str, str]) -> str:

@@ -1,18 +1,36 @@
 """What a results row's loss is, read from its parsed schedule (`pwlkit.losses.parse_loss`):
 family, switch parts, weights. Specs are never matched as text, so any spelling the parser
-accepts means the same here as in training."""
+accepts means the same here as in training. Selections (``auto``, ``warm->focus@auto``,
+`pwlkit.train.selection`) are their own family: neither a single loss nor one of the paper's
+schedules, so the paper's claims leave them out (the rows' ``chosen_loss`` says what they
+trained)."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
 from pwlkit.losses import HardSwitch, Schedule, Single, SoftSwitch, make_loss, parse_loss
+from pwlkit.train.selection import parse_selection
 
 #: Loss families as `pwlkit.losses` names them (``LOSSES[name].family``).
 RANKING = ("pairwise ranking", "listwise ranking")
 WEIGHTED = ("weighted",)
 #: The families `loss_family` gives hard and soft switches.
 SWITCHES = ("piecewise", "soft piecewise")
+#: The family of ``auto`` and ``warm->focus@auto``.
+SELECTION = "selection"
+
+
+@lru_cache(maxsize=1024)
+def is_selection(spec: str) -> bool:
+    """True for a spec that chooses its loss from the sample (``auto``, ``hr->mape@auto``)."""
+    return parse_selection(spec) is not None
+
+
+def canonical(spec: str) -> str:
+    """The canonical spelling of a loss, schedule or selection spec."""
+    selection = parse_selection(spec)
+    return selection.name if selection is not None else schedule_of(spec).name
 
 
 @lru_cache(maxsize=1024)
@@ -29,6 +47,8 @@ def loss_family(spec: str) -> str:
     Raises:
         ValueError: ``spec`` does not parse; the message lists the valid names.
     """
+    if is_selection(spec):
+        return SELECTION
     schedule = schedule_of(spec)
     if isinstance(schedule, SoftSwitch):
         return SWITCHES[1]
@@ -38,8 +58,8 @@ def loss_family(spec: str) -> str:
 
 
 def is_single(spec: str) -> bool:
-    """True for one loss for the whole fit, False for a hard or soft switch."""
-    return isinstance(schedule_of(spec), Single)
+    """True for one loss for the whole fit, False for a switch or a selection."""
+    return not is_selection(spec) and isinstance(schedule_of(spec), Single)
 
 
 def switch_parts(spec: str) -> dict[str, str]:
@@ -48,8 +68,10 @@ def switch_parts(spec: str) -> dict[str, str]:
     ``at`` is the switch as the canonical spec writes it: ``0.5`` (a fraction of the epochs),
     ``100`` (the training-set size: warm-up while n_train <= 100), ``0.2:0.8`` (a soft blend's
     span; empty for the whole fit). ``switch_on`` is ``epochs`` or ``train size``. Returns {}
-    for a single loss.
+    for a single loss and for a selection.
     """
+    if is_selection(spec):
+        return {}
     schedule = schedule_of(spec)
     if isinstance(schedule, HardSwitch):
         on_size = isinstance(schedule.at, int)
@@ -74,10 +96,10 @@ def switch_parts(spec: str) -> dict[str, str]:
 
 def weights_of(spec: str) -> str | None:
     """The ``weights`` setting of a single loss that has one (``accuracy``, ``rank``,
-    ``none``); None for other losses and for schedules."""
-    schedule = schedule_of(spec)
-    if not isinstance(schedule, Single):
+    ``none``); None for other losses, schedules and selections."""
+    if not is_single(spec):
         return None
+    schedule = schedule_of(spec)
     value = dict(schedule.loss.values).get("weights")
     return None if value is None else str(value)
 

@@ -69,6 +69,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help="notebooks run at once (default 1; each also uses the cores its study asks for)",
     )
+    p.add_argument(
+        "--findings",
+        default="results",
+        metavar="DIR",
+        help="folder of result stores whose findings open the report (default: results, the "
+        "shipped stores)",
+    )
+    p.add_argument("--no-findings", action="store_true", help="leave the findings page out")
     p.add_argument("--list", action="store_true", help="print the planned runs and stop")
     p.add_argument(
         "--cell-timeout",
@@ -96,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
     if args.data_dir is not None and not Path(args.data_dir).is_dir():
         raise UserError(f"--data-dir {args.data_dir!r} is not a folder")
     _check_folder("--notebooks", args.notebooks, "a folder of notebooks (*.ipynb)")
+    if not args.no_findings:
+        _check_folder("--findings", args.findings, "a folder of result stores, e.g. results")
     if params is not None:
         _check_folder(
             "--params",
@@ -124,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
         only=args.only,
         cell_timeout=args.cell_timeout,
         jobs=args.jobs,
+        findings_from=None if args.no_findings else args.findings,
     )
     counts = {s: sum(r.status == s for r in plan.runs) for s in ("ok", "failed", "skipped")}
     summary = ", ".join(f"{n} {s}" for s, n in counts.items())

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .execute import batch_settings, execute_in_batch
+from .findings_page import build_findings_page
 from .html import write_index
 from .parameters import notebook_parameters, run_parameters
 from .plan import ReportPlan, ReportRun, plan_report
@@ -26,14 +27,17 @@ def run_report(
     cell_timeout: int | None = 1800,
     overrides: Mapping[str, dict[str, Any]] | None = None,
     jobs: int = 1,
+    findings_from: str | Path | None = "results",
     log: Callable[[str], None] = print,
 ) -> ReportPlan:
     """Run every planned notebook, render each to HTML, and write ``out_dir/index.html``.
 
     ``data_dir`` defaults to ``$PWLKIT_DATA``. ``overrides`` maps a notebook name to
     parameters that replace those of all its runs (the tests use it for tiny grids). ``jobs``
-    notebooks run at once (runs writing the same study wait for each other). Returns the plan
-    with every run's outcome, failed ones included.
+    notebooks run at once (runs writing the same study wait for each other).
+    ``findings_from``: the folder of result stores the findings page (``findings.html``, first
+    on the index) tests the paper's claims on; None leaves the page out. Returns the plan with
+    every run's outcome, failed ones included.
     """
     if data_dir is None and os.environ.get("PWLKIT_DATA"):
         data_dir = os.environ["PWLKIT_DATA"]
@@ -41,7 +45,13 @@ def run_report(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     base = Path.cwd()
-    write_index(plan, out)
+    found = None
+    if findings_from is not None:
+        found = build_findings_page(out, findings_from, data_dir)
+        log(
+            f"findings: {len(found.lines)} claims from {len(found.stores)} stores in {findings_from}"
+        )
+    write_index(plan, out, found)
     lock = threading.Lock()
     count = iter(range(1, len(plan.runs) + 1))
 
@@ -65,13 +75,13 @@ def run_report(
         detail = f" - {run.error}" if run.error else ""
         with lock:
             log(f"    {run.label}: {run.status} in {run.seconds:.1f} s{detail}")
-            write_index(plan, out)  # keep the index current as runs finish
+            write_index(plan, out, found)  # keep the index current as runs finish
 
     chains = _chains(plan.runs, overrides, data_dir, base)
     with batch_settings(), ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         for fut in [pool.submit(lambda c=c: [do(r) for r in c]) for c in chains]:
             fut.result()
-    write_index(plan, out)
+    write_index(plan, out, found)
     return plan
 
 

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import nbformat
 
+from .findings_page import PAGE, FindingsPage
+
 if TYPE_CHECKING:
     from .plan import ReportPlan
 
@@ -104,8 +106,25 @@ def notebook_html(nb: nbformat.NotebookNode) -> str:
 _STATUS_COLOUR = {"ok": "#1e7b34", "failed": "#b3261e", "skipped": "#8a6d00", "pending": "#555"}
 
 
-def index_html(plan: ReportPlan) -> str:
-    """The report's front page: one row per run with status, time, findings and links."""
+def _findings_section(found: FindingsPage | None) -> str:
+    """The findings first: one line per claim, linking to the page with the evidence."""
+    if found is None:
+        return ""
+    esc = html.escape
+    if found.error:
+        return f"<h2>Findings</h2><p class='err'>{esc(found.error)}</p>"
+    lines = "".join(f"<li>{esc(line)}</li>" for line in found.lines)
+    return (
+        f"<h2><a href='{PAGE}'>Findings</a>: the paper's claims on the shipped results</h2>"
+        f"<p>Paired tests on {found.cells} study cells and {found.runs} search runs from "
+        f"{len(found.stores)} stores; <a href='{PAGE}'>the evidence per task</a>.</p>"
+        f"<ul>{lines}</ul><h2>Notebook runs</h2>"
+    )
+
+
+def index_html(plan: ReportPlan, found: FindingsPage | None = None) -> str:
+    """The report's front page: the findings, then one row per notebook run with status,
+    time, what its data shows and links."""
     runs = plan.runs
     counts = {s: sum(r.status == s for r in runs) for s in ("ok", "failed", "skipped", "pending")}
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
@@ -137,10 +156,11 @@ body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
 table {{ border-collapse: collapse; width: 100%; }}
 th, td {{ border-bottom: 1px solid #ddd; padding: .5em; text-align: left; vertical-align: top; }}
 th {{ background: #f3f3f3; }} .t {{ color: #666; font-size: .9em; }}
-pre.err {{ white-space: pre-wrap; color: #b3261e; margin: 0; }}
+pre.err, p.err {{ white-space: pre-wrap; color: #b3261e; margin: 0; }}
 ul {{ margin: 0; padding-left: 1.2em; }}
 </style></head><body>
 <h1>pwlkit report</h1>
+{_findings_section(found)}
 <p>{len(runs)} notebook runs: {summary}. Generated {time.strftime("%Y-%m-%d %H:%M:%S")}.</p>
 <table><tr><th>run</th><th>notebook</th><th>parameters</th><th>status</th><th>time</th>
 <th>what the data shows</th><th></th></tr>
@@ -150,8 +170,8 @@ ul {{ margin: 0; padding-left: 1.2em; }}
 """
 
 
-def write_index(plan: ReportPlan, out_dir: str | Path) -> Path:
+def write_index(plan: ReportPlan, out_dir: str | Path, found: FindingsPage | None = None) -> Path:
     """Write ``index.html`` into ``out_dir`` and return its path."""
     path = Path(out_dir) / "index.html"
-    path.write_text(index_html(plan), encoding="utf-8")
+    path.write_text(index_html(plan, found), encoding="utf-8")
     return path

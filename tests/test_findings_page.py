@@ -1,0 +1,43 @@
+"""The report's findings page: built from result stores, first on the index, never fatal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pwlkit.report.findings_page import PAGE, build_findings_page
+from pwlkit.report.html import index_html
+from pwlkit.report.plan import ReportPlan
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+
+
+def test_page_tests_the_claims_on_the_shipped_stores(tmp_path):
+    page = build_findings_page(tmp_path, RESULTS)
+    assert page.error is None and page.cells > 0 and page.stores
+    assert len(page.lines) >= 8
+    text = (tmp_path / PAGE).read_text()
+    for line in page.lines:
+        assert line.replace("'", "&#x27;") in text
+    assert "Wilcoxon" in text and "<script" not in text
+
+
+def test_index_opens_with_the_findings(tmp_path):
+    page = build_findings_page(tmp_path, RESULTS)
+    index = index_html(ReportPlan(runs=[], unmatched=[]), page)
+    assert index.index("Findings") < index.index("notebook runs")
+    assert f"href='{PAGE}'" in index
+    assert page.lines[0].replace("'", "&#x27;") in index
+    assert "Findings" not in index_html(ReportPlan(runs=[], unmatched=[]))
+
+
+def test_missing_or_unreadable_stores_are_said_not_raised(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    page = build_findings_page(out, tmp_path / "absent")
+    assert page.error.startswith("no result stores under")
+    assert page.error in (out / PAGE).read_text()
+    bad = tmp_path / "stores" / "broken" / "results"
+    bad.mkdir(parents=True)
+    (bad / "part-0.parquet").write_bytes(b"not parquet")
+    page = build_findings_page(out, tmp_path / "stores")
+    assert page.error.startswith("no store under") and "broken" in page.error
