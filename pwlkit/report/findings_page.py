@@ -24,6 +24,8 @@ class FindingsPage:
     """What the findings page was built from: the claims' summary lines and the stores."""
 
     lines: list[str] = field(default_factory=list)
+    beyond: list[str] = field(default_factory=list)
+    """Summary lines of the questions beyond the paper (`pwlkit.claims.goals`)."""
     stores: list[str] = field(default_factory=list)
     cells: int = 0
     runs: int = 0
@@ -38,12 +40,18 @@ def build_findings_page(
     Never raises for missing or unreadable stores: the page then says what is missing.
     """
     from pwlkit.claims import find_stores, findings, load_stores
+    from pwlkit.claims.goals import (
+        adaptive_beats_fixed,
+        auto_against_references,
+        ndcg_beats_weighted,
+    )
 
     root = Path(studies)
     page = FindingsPage()
     stores = find_stores(root) if root.is_dir() else []
     page.stores = [str(s) for s in stores]
     found: list[Any] = []
+    extra: list[Any] = []
     if not stores:
         page.error = f"no result stores under {root}: nothing to test the claims on"
     else:
@@ -57,8 +65,12 @@ def build_findings_page(
         else:
             found = findings(study, search)
             page.lines = [f.summary() for f in found]
+            if study is not None:
+                extra = [*ndcg_beats_weighted(study), *adaptive_beats_fixed(study)]
+                extra += auto_against_references(study)[0]
+                page.beyond = [f.summary() for f in extra]
     path = Path(out_dir) / PAGE
-    path.write_text(findings_html(found, page), encoding="utf-8")
+    path.write_text(findings_html(found, page, extra), encoding="utf-8")
     return page
 
 
@@ -95,13 +107,20 @@ def _claim_block(finding: Any) -> str:
     return head + paper + note + table
 
 
-def findings_html(found: Sequence[Any], page: FindingsPage) -> str:
-    """The page: how it was computed, then one block per claim."""
+def findings_html(found: Sequence[Any], page: FindingsPage, beyond: Sequence[Any] = ()) -> str:
+    """The page: how it was computed, one block per claim, then the questions beyond the
+    paper that the stores can answer."""
     esc = html.escape
     if page.error:
         body = f"<p class='err'>{esc(page.error)}</p>"
     else:
         body = "".join(_claim_block(f) for f in found)
+    if beyond:
+        body += (
+            "<h1>Beyond the paper</h1><p>The NDCG losses, the adaptive switch and "
+            "<code>auto</code>, with the same statistics.</p>"
+            + "".join(_claim_block(f) for f in beyond)
+        )
     stores = "".join(f"<li><code>{esc(s)}</code></li>" for s in page.stores)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>pwlkit findings</title>

@@ -1,0 +1,120 @@
+"""Where a GCN training step's time goes: each dense product at its real shape, against the peak.
+
+The grid benchmark reaches about half of the matmul peak. This script says why: it times, on
+one thread, every product of a batched GCN step (NB201: 8 nodes, one shared cell graph; the
+default GCN 144 x 4, mini-batch 128, 16 models) at the shapes the engine calls, next to the
+square-matmul peak measured in the same run, and then the whole step (forward, backward,
+Adam) of the engine's model. The weight products run near the peak; the propagation through
+the 8 x 8 cell graph is a thin product that cannot; the rest of the step is elementwise work
+(ReLU and its gradient, copies, Adam) that no grouping of models removes.
+
+    python perf/gcn_products.py [--data-dir ../shared/data] [--models 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+from _measure import core_peak_gflops, machine
+
+from pwlkit.benchmarks import load_benchmark
+from pwlkit.predictors import build_predictor, encode
+from pwlkit.train import fit_predict_many, sample_train
+
+
+def rate(fn, flops: float, repeats: int = 20) -> float:
+    """Best GFLOP/s of ``fn`` over ``repeats`` calls (after one warm-up)."""
+    fn()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return flops / best / 1e9
+
+
+def products(models: int, batch: int, nodes: int, hidden: int) -> list[tuple[str, float, float]]:
+    """(name, GFLOP/s, share of the layer's FLOPs) of each product of one hidden layer."""
+    rows = nodes * batch
+    x, g = torch.randn(models, rows, hidden), torch.randn(models, rows, hidden)
+    w, bias = torch.randn(models, hidden, hidden), torch.randn(models, 1, hidden)
+    prop = torch.randn(models, nodes, nodes)
+    weight_flops = 2 * models * rows * hidden * hidden
+    prop_flops = 2 * models * nodes * nodes * batch * hidden
+    layer = 3 * (weight_flops + prop_flops)  # forward, input gradient, weight gradient
+    viewed = x.view(models, nodes, batch * hidden)
+    return [
+        (
+            "forward weight product (baddbmm)",
+            rate(lambda: torch.baddbmm(bias, x, w), weight_flops),
+            weight_flops / layer,
+        ),
+        (
+            "input gradient g @ W^T",
+            rate(lambda: torch.bmm(g, w.transpose(1, 2)), weight_flops),
+            weight_flops / layer,
+        ),
+        (
+            "weight gradient x^T @ g",
+            rate(lambda: torch.bmm(x.transpose(1, 2), g), weight_flops),
+            weight_flops / layer,
+        ),
+        (
+            "propagation P @ H (8 x 8 graph)",
+            rate(lambda: torch.bmm(prop, viewed), prop_flops),
+            3 * prop_flops / layer,
+        ),
+    ]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data-dir", default=None)
+    ap.add_argument("--models", type=int, default=16)
+    ap.add_argument("--epochs", type=int, default=20, help="epochs of the whole-step timing")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    torch.set_flush_denormal(True)
+
+    peak = core_peak_gflops()
+    print(f"machine: {machine()}; one thread; square-matmul peak {peak:.0f} GFLOP/s")
+    print(f"one hidden layer of {args.models} GCNs 144 wide, mini-batch 128, 8 nodes:")
+    weighted = 0.0
+    for name, gflops, share in products(args.models, 128, 8, 144):
+        weighted += share / gflops
+        print(f"  {name:36s} {gflops:6.0f} GFLOP/s = {gflops / peak:4.0%} of peak ({share:.0%})")
+    bound = 1 / weighted
+    print(
+        f"  all products at these rates, nothing else: {bound:.0f} GFLOP/s = "
+        f"{bound / peak:.0%} of peak (the ceiling of a step before any elementwise work)"
+    )
+
+    bench = load_benchmark("nb201-cifar10", data_dir=args.data_dir)
+    model = build_predictor("gcn", encode(bench), 1)
+    sets = [sample_train(bench, 1563, s) for s in range(args.models)]
+    work = args.models * model.fit_flops(args.epochs, 1563, bench.num_archs)
+
+    def fit() -> None:
+        seeds = list(range(args.models))
+        fit_predict_many(
+            bench, sets, ["hr"] * args.models, seeds, "gcn", epochs=args.epochs, threads=1
+        )
+
+    best = min(_seconds(fit) for _ in range(2))
+    print(
+        f"whole engine, {args.models} GCN fits at N = 1,563, {args.epochs} epochs (training "
+        f"and scoring every cell): {best:.1f} s, {work / best / 1e9:.0f} GFLOP/s = "
+        f"{work / best / 1e9 / peak:.0%} of peak"
+    )
+
+
+def _seconds(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+if __name__ == "__main__":
+    main()

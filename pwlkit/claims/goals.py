@@ -1,0 +1,164 @@
+"""Beyond the paper: do the NDCG losses, the adaptive switch and ``auto`` deliver?
+
+The paper leaves open losses aimed at the top-K, a switch decided from the data and a loss
+chosen from the data. pwlkit offers all three; these functions answer, on a results frame, the
+questions a user asks of them, with the same paired statistics as the paper's claims
+(`pwlkit.claims.findings`): per task (benchmark, backbone, train size), paired by seed,
+Wilcoxon, Holm across the tasks of one question.
+
+- `ndcg_beats_weighted`: each NDCG loss against the better of WARP and MAPE (the paper's best
+  top-K losses), picked leave-one-seed-out, at train sizes of at least ``min_size``.
+- `adaptive_beats_fixed`: each ``warm->focus@auto`` against the same pair switched at half
+  the epochs (``@0.5``).
+- `auto_against_references`: ``auto`` against the fixed loss with the best mean over every
+  task of the frame (what a reader of a benchmark paper would pick) and against the paper's
+  PW pair; and, per task, whether ``auto`` is within one standard error of the hindsight
+  oracle (the loss with the best seed mean of that task).
+- `best_configuration`: the loss (or selection) with the best mean of a metric in one task.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from pwlkit.metrics import lower_is_better
+
+from .evidence import Finding, duel_tasks, finish, lacking, seed_table, task_groups
+from .specs import canonical, is_selection, switch_parts
+
+TOP = "precision_at_0.5"
+NDCG_LOSSES = ("lambdaloss", "approxndcg", "neuralndcg")
+WEIGHTED_BEST = ("warp", "mape")
+
+
+def _specs(df: pd.DataFrame) -> dict[str, str]:
+    """Canonical name -> the frame's spelling of every loss spec in ``df``."""
+    return {canonical(s): s for s in df["loss"].unique()}
+
+
+def ndcg_beats_weighted(
+    df: pd.DataFrame | None, metric: str = TOP, min_size: int = 469
+) -> list[Finding]:
+    """One `Finding` per NDCG loss present: it against the better of WARP and MAPE."""
+    if lacking(df, metric):
+        return []
+    big = df[df["train_size"] >= min_size]
+    spelled = _specs(big) if not big.empty else {}
+    weighted = [spelled[w] for w in WEIGHTED_BEST if w in spelled]
+    out = []
+    for name in NDCG_LOSSES:
+        if name not in spelled or not weighted:
+            continue
+        rows = duel_tasks(big, metric, lambda task, t, n=spelled[name]: ([n], weighted))
+        claim = f"{name} beats the better of WARP and MAPE at N >= {min_size}"
+        out.append(finish(claim, metric, rows))
+    return out
+
+
+def adaptive_beats_fixed(df: pd.DataFrame | None, metric: str = TOP) -> list[Finding]:
+    """One `Finding` per adaptive switch present: ``w->f@auto`` against ``w->f@0.5``."""
+    if lacking(df, metric):
+        return []
+    spelled = _specs(df)
+    out = []
+    for name, spec in spelled.items():
+        if not (is_selection(spec) and name.endswith("@auto")):
+            continue
+        fixed = canonical(name.removesuffix("@auto") + "@0.5")
+        if fixed not in spelled:
+            continue
+        rows = duel_tasks(df, metric, lambda task, t, a=spec, b=spelled[fixed]: ([a], [b]))
+        out.append(finish(f"{name} beats {fixed}", metric, rows))
+    return out
+
+
+def _fixed(specs: Sequence[str]) -> list[str]:
+    return [s for s in specs if not is_selection(s)]
+
+
+def best_on_average(df: pd.DataFrame, metric: str = TOP) -> str | None:
+    """The fixed loss (no selection) with the best mean of the per-task seed means, among the
+    losses present in every task of ``df``."""
+    means = []
+    for _, sub in task_groups(df):
+        means.append(seed_table(sub, metric).mean(axis=0))
+    if not means:
+        return None
+    table = pd.concat(means, axis=1).dropna()
+    table = table.loc[_fixed(list(table.index))]
+    if table.empty:
+        return None
+    score = table.mean(axis=1)
+    return str(score.idxmin() if lower_is_better(metric) else score.idxmax())
+
+
+def auto_against_references(
+    df: pd.DataFrame | None, metric: str = TOP, auto: str = "auto", pw: str | None = None
+) -> tuple[list[Finding], pd.DataFrame]:
+    """``auto`` against the best-on-average fixed loss and the PW pair (`Finding` each), and
+    a per-task table against the hindsight oracle: auto's mean, the oracle's loss, mean and
+    standard error, and ``within_se`` (auto's mean at most one SE worse than the oracle's).
+    """
+    empty = pd.DataFrame()
+    if lacking(df, metric):
+        return [], empty
+    spelled = _specs(df)
+    if canonical(auto) not in spelled:
+        return [], empty
+    a = spelled[canonical(auto)]
+    found = []
+    average = best_on_average(df, metric)
+    if average is not None:
+        rows = duel_tasks(df, metric, lambda task, t: ([a], [average]))
+        found.append(finish(f"{auto} matches the best-on-average loss ({average})", metric, rows))
+    pairs = [s for s in spelled.values() if switch_parts(s).get("at") == "0.5"]
+    if pw is not None:
+        pairs = [spelled[canonical(pw)]] if canonical(pw) in spelled else []
+    for pair in pairs:
+        rows = duel_tasks(df, metric, lambda task, t, b=pair: ([a], [b]))
+        found.append(finish(f"{auto} against the PW pair {pair}", metric, rows))
+    return found, _oracle_table(df, metric, a)
+
+
+def _oracle_table(df: pd.DataFrame, metric: str, auto: str) -> pd.DataFrame:
+    sign = -1.0 if lower_is_better(metric) else 1.0
+    rows = []
+    for task, sub in task_groups(df):
+        table = seed_table(sub, metric)
+        if auto not in table.columns:
+            continue
+        fixed = table[_fixed(list(table.columns))]
+        if fixed.empty:
+            continue
+        means = fixed.mean(axis=0)
+        oracle = str((sign * means).idxmax())
+        values = fixed[oracle].dropna().to_numpy(float)
+        se = float(np.std(values, ddof=1) / math.sqrt(len(values))) if len(values) > 1 else 0.0
+        auto_mean = float(table[auto].mean())
+        rows.append(
+            {
+                **task,
+                "auto_mean": auto_mean,
+                "oracle": oracle,
+                "oracle_mean": float(means[oracle]),
+                "oracle_se": se,
+                "within_se": bool(sign * (float(means[oracle]) - auto_mean) <= se),
+                "n": int(table[auto].notna().sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def best_configuration(
+    df: pd.DataFrame, benchmark: str, train_size: int, metric: str = "tau"
+) -> pd.DataFrame:
+    """Mean, standard deviation and seeds of ``metric`` per loss (and backbone) in one task,
+    best first."""
+    sub = df[(df["benchmark"] == benchmark) & (df["train_size"] == train_size)]
+    by = [c for c in ("backbone", "loss") if c in sub.columns]
+    stats = sub.groupby(by)[metric].agg(["mean", "std", "count"]).reset_index()
+    return stats.sort_values("mean", ascending=lower_is_better(metric)).reset_index(drop=True)
