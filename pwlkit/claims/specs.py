@@ -47,8 +47,9 @@ def switch_parts(spec: str) -> dict[str, str]:
 
     ``at`` is the switch as the canonical spec writes it: ``0.5`` (a fraction of the epochs),
     ``100`` (the training-set size: warm-up while n_train <= 100), ``0.2:0.8`` (a soft blend's
-    span; empty for the whole fit). ``switch_on`` is ``epochs`` or ``train size``. Returns {}
-    for a single loss.
+    span; empty for the whole fit). ``switch_on`` is ``epochs`` or ``train size``.
+    ``options`` lists a hard switch's options (``refit,restart``; empty for none and for soft
+    blends). Returns {} for a single loss.
     """
     schedule = schedule_of(spec)
     if isinstance(schedule, HardSwitch):
@@ -59,6 +60,7 @@ def switch_parts(spec: str) -> dict[str, str]:
             "kind": "hard",
             "at": str(schedule.at) if on_size else repr(float(schedule.at)),
             "switch_on": "train size" if on_size else "epochs",
+            "options": ",".join(schedule.options),
         }
     if isinstance(schedule, SoftSwitch):
         span = (schedule.begin, schedule.stop)
@@ -68,6 +70,7 @@ def switch_parts(spec: str) -> dict[str, str]:
             "kind": "soft",
             "at": "" if span == (0.0, 1.0) else f"{span[0]!r}:{span[1]!r}",
             "switch_on": "epochs",
+            "options": "",
         }
     return {}
 
