@@ -10,6 +10,7 @@ import torch
 from pwlkit.losses import (
     DEFAULT_SWITCH,
     LOSS_NAMES,
+    SWITCH_OPTIONS,
     HardSwitch,
     Single,
     SoftSwitch,
@@ -166,11 +167,37 @@ def test_schedules_are_batched_like_losses():
         ("warp(weights=top)", r"weights must be one of accuracy, rank, none"),
         ("hr(margin=0.1", r"expected NAME or NAME\(key=value"),
         ("", r"empty spec"),
+        ("hr->mape@0.5(refti)", r"'refti': unknown switch option; .* refit, restart, reset_adam"),
+        ("hr->mape@0.5()", r"empty switch option; switch options are refit"),
+        ("hr->mape@0.5(refit,refit)", r"at 'refit': switch option given twice"),
+        ("hr->mape@469(restart)", r"need a switch at a fraction of epochs.*@469 trains one loss"),
+        ("hr~>mape@0.2:0.8(refit)", r"belong to a hard switch"),
+        ("hr~>mape(restart)", r"expected key=value"),
     ],
 )
 def test_bad_specs_name_the_bad_part(spec, message):
     with pytest.raises(ValueError, match=message):
         parse_loss(spec)
+
+
+def test_switch_options_parse_to_a_canonical_order():
+    schedule = parse_loss(" HR -> mape(bound=-0.05) @ 0.5 ( reset_adam, restart, refit ) ")
+    assert isinstance(schedule, HardSwitch) and schedule.at == 0.5
+    assert schedule.options == tuple(SWITCH_OPTIONS) == ("refit", "restart", "reset_adam")
+    assert schedule.name == "hr->mape@0.5(refit,restart,reset_adam)"
+    assert parse_loss(schedule.name) == schedule
+    assert parse_loss("hr->mape@.25(restart)").name == "hr->mape@0.25(restart)"
+    assert parse_loss("hr->mape@0.5(refit)") != parse_loss("hr->mape@0.5")
+
+
+def test_switch_options_leave_the_loss_and_the_default_spec_alone():
+    plain, with_options = parse_loss("hr->mape@0.5"), parse_loss("hr->mape@0.5(refit,restart)")
+    assert plain.options == () and plain.name == "hr->mape@0.5"
+    assert plain == HardSwitch(make_loss("hr"), make_loss("mape"), 0.5)
+    for progress in (0.0, 0.49, 0.5, 0.99):
+        a = plain(PRED, TARGET, progress=progress, n_train=4)
+        b = with_options(PRED, TARGET, progress=progress, n_train=4)
+        assert torch.equal(a, b)
 
 
 def test_non_string_spec():

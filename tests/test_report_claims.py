@@ -163,6 +163,7 @@ def test_piecewise_and_switch_helpers():
         "kind": "soft",
         "at": "0.2:0.8",
         "switch_on": "epochs",
+        "options": "",
     }
     assert claims.switch_parts("warp") == {}
 
@@ -213,7 +214,9 @@ def test_loss_structure_comes_from_the_parsed_spec_not_its_text():
         "kind": "hard",
         "at": "0.25",
         "switch_on": "epochs",
+        "options": "",
     }
+    assert claims.switch_parts("hr->mape@0.5(restart,refit)")["options"] == "refit,restart"
     parts = claims.switch_parts("listmle -> warp(weights=rank)@200")
     assert (parts["focus"], parts["at"], parts["switch_on"]) == (
         "warp(weights=rank)",

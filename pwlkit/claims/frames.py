@@ -79,7 +79,7 @@ def schedules_frame(df: pd.DataFrame) -> pd.DataFrame:
     number; NaN for soft blends)."""
     parts = {s: switch_parts(s) for s in df["loss"].unique()}
     rows = df[df["loss"].map(lambda s: bool(parts[s]))].copy()
-    for key in ("warmup", "focus", "kind", "at", "switch_on"):
+    for key in ("warmup", "focus", "kind", "at", "switch_on", "options"):
         rows[key] = rows["loss"].map(lambda s, k=key: parts[s][k])
     rows["pair"] = rows["warmup"] + "->" + rows["focus"]
     hard = rows["kind"] == "hard"

@@ -70,12 +70,15 @@ def soft_vs_hard(df: pd.DataFrame, metric: str = "precision_at_0.5") -> Verdict:
 
 
 def best_threshold(df: pd.DataFrame, metric: str = "precision_at_0.5") -> pd.DataFrame:
-    """Per task, pair and kind of switch point: the hard switch with the best seed mean."""
+    """Per task, pair and kind of switch point: the hard switch with the best seed mean (a
+    switch with options is a switch of its own: ``0.5(refit)`` next to ``0.5``)."""
     sched = schedules_frame(df)
     sched = sched[sched["kind"] == "hard"]
+    opts = sched["options"].map(lambda o: f"({o})" if o else "")
+    sched = sched.assign(switch=sched["at"] + opts)
     rows = []
     for task, sub in tasks(sched, (*CASE, "pair", "switch_on")):
-        means = sub.groupby("at")[metric].mean()
+        means = sub.groupby("switch")[metric].mean()
         at, value = best(means, metric)
         rows.append({**task, "best switch": at, metric: value, "switches tried": len(means)})
     return pd.DataFrame(rows)

@@ -67,8 +67,9 @@ def switch_parts(spec: str) -> dict[str, str]:
 
     ``at`` is the switch as the canonical spec writes it: ``0.5`` (a fraction of the epochs),
     ``100`` (the training-set size: warm-up while n_train <= 100), ``0.2:0.8`` (a soft blend's
-    span; empty for the whole fit). ``switch_on`` is ``epochs`` or ``train size``. Returns {}
-    for a single loss and for a selection.
+    span; empty for the whole fit). ``switch_on`` is ``epochs`` or ``train size``.
+    ``options`` lists a hard switch's options (``refit,restart``; empty for none and for soft
+    blends). Returns {} for a single loss and for a selection.
     """
     if is_selection(spec):
         return {}
@@ -81,6 +82,7 @@ def switch_parts(spec: str) -> dict[str, str]:
             "kind": "hard",
             "at": str(schedule.at) if on_size else repr(float(schedule.at)),
             "switch_on": "train size" if on_size else "epochs",
+            "options": ",".join(schedule.options),
         }
     if isinstance(schedule, SoftSwitch):
         span = (schedule.begin, schedule.stop)
@@ -90,6 +92,7 @@ def switch_parts(spec: str) -> dict[str, str]:
             "kind": "soft",
             "at": "" if span == (0.0, 1.0) else f"{span[0]!r}:{span[1]!r}",
             "switch_on": "epochs",
+            "options": "",
         }
     return {}
 

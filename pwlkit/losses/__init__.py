@@ -17,13 +17,23 @@ from .mse import mse
 from .mse_sr import mse_sr
 from .neuralndcg import neuralndcg
 from .registry import LOSS_NAMES, LOSSES, BoundLoss, LossSpec, Param, get_loss, make_loss
-from .schedule import DEFAULT_SWITCH, SYNTAX, HardSwitch, Schedule, Single, SoftSwitch, parse_loss
+from .schedule import (
+    DEFAULT_SWITCH,
+    SWITCH_OPTIONS,
+    SYNTAX,
+    HardSwitch,
+    Schedule,
+    Single,
+    SoftSwitch,
+    parse_loss,
+)
 from .warp import warp
 
 __all__ = [
     "DEFAULT_SWITCH",
     "LOSSES",
     "LOSS_NAMES",
+    "SWITCH_OPTIONS",
     "SYNTAX",
     "BoundLoss",
     "HardSwitch",

@@ -9,6 +9,9 @@ Spec syntax (case-insensitive, spaces ignored)::
     hr->mape@200           hard switch on the training-set size (an integer, as in PWLNAS):
                            warm-up loss for the whole fit while n_train <= 200, focus loss above
     hr->mape               = hr->mape@0.5 (DEFAULT_SWITCH)
+    hr->mape@0.5(refit,restart)
+                           hard switch at a fraction of epochs with switch options
+                           (`SWITCH_OPTIONS`): what else happens at the switch
     hr~>mape               soft: (1 - a) * hr + a * mape with a = progress
     hr~>mape@0.2:0.8       soft over part of training: a = clip((progress - 0.2) / 0.6, 0, 1)
 """
@@ -29,9 +32,22 @@ unpublished and task-dependent; give ``@N`` to switch on the training-set size i
 
 SYNTAX = (
     "NAME, NAME(key=value, ...), A->B (= A->B@0.5), A->B@0.5 (fraction of epochs, with a dot), "
-    "A->B@200 (warm-up while n_train <= 200), A~>B, A~>B@0.2:0.8 (soft over that part of "
+    "A->B@200 (warm-up while n_train <= 200), A->B@0.5(refit,restart,reset_adam) (options "
+    "at the switch), A~>B, A~>B@0.2:0.8 (soft over that part of "
     f"training); names: {', '.join(LOSS_NAMES)}"
 )
+
+SWITCH_OPTIONS: dict[str, str] = {
+    "refit": "re-fit each model's scores to the targets' scale at the switch: least squares "
+    "of the training targets on the model's training-sample scores, folded into the weight "
+    "and bias of its last layer",
+    "restart": "restart the cosine learning-rate schedule at the switch: the initial learning "
+    "rate again, decaying over the remaining epochs",
+    "reset_adam": "zero Adam's moments and step counts at the switch",
+}
+"""Options of a hard switch at a fraction of epochs, ``A->B@0.5(refit,restart)``, in the
+order the canonical name lists them; the training engine carries them out
+(`pwlkit.train.at_switch`). Without options a switch changes the loss and nothing else."""
 
 
 class Schedule:
@@ -118,16 +134,22 @@ class Single(Schedule):
 @dataclass(frozen=True, eq=False, repr=False)
 class HardSwitch(Schedule):
     """Warm-up loss, then focus loss: at a fraction of epochs (float ``at``) or above a
-    training-set size (int ``at``: warm-up for the whole fit while ``n_train <= at``)."""
+    training-set size (int ``at``: warm-up for the whole fit while ``n_train <= at``).
+
+    ``options``: names from `SWITCH_OPTIONS` (only with a float ``at``), for the engine to
+    carry out at the first epoch whose progress reaches ``at``; they do not change the loss.
+    """
 
     warmup: BoundLoss
     focus: BoundLoss
     at: float | int = DEFAULT_SWITCH
+    options: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:  # type: ignore[override]
         at = str(self.at) if isinstance(self.at, int) else repr(float(self.at))
-        return f"{self.warmup.name}->{self.focus.name}@{at}"
+        opts = f"({','.join(self.options)})" if self.options else ""
+        return f"{self.warmup.name}->{self.focus.name}@{at}{opts}"
 
     @property
     def losses(self) -> tuple[BoundLoss, ...]:
@@ -169,6 +191,7 @@ class SoftSwitch(Schedule):
 
 
 _LOSS_RE = re.compile(r"^([a-z0-9+_]+)(?:\((.*)\))?$")
+_AT_RE = re.compile(r"^([^()]*)(?:\((.*)\))?$")
 _INT_RE = re.compile(r"^\d+$")
 _FLOAT_RE = re.compile(r"^(\d+\.\d*|\.\d+)$")
 
@@ -208,9 +231,27 @@ def _fraction(text: str, spec: str) -> float:
     return value
 
 
+def _switch_options(text: str | None, spec: str) -> tuple[str, ...]:
+    """The options of ``@0.5(refit,restart)`` in `SWITCH_OPTIONS` order; () without a list."""
+    if text is None:
+        return ()
+    valid = ", ".join(SWITCH_OPTIONS)
+    given = text.split(",")
+    for item in given:
+        if item not in SWITCH_OPTIONS:
+            why = "empty switch option" if not item else "unknown switch option"
+            raise ValueError(
+                f"bad loss spec {spec!r} at {item!r}: {why}; switch options are {valid}"
+            )
+        if given.count(item) > 1:
+            raise ValueError(f"bad loss spec {spec!r} at {item!r}: switch option given twice")
+    return tuple(o for o in SWITCH_OPTIONS if o in given)
+
+
 def parse_loss(spec: str | Schedule) -> Schedule:
     """Turn a spec such as ``"hr"``, ``"warp(weights=rank)"``, ``"hr->mape@0.5"``,
-    ``"listmle->warp@200"`` or ``"hr~>mape"`` into a `Schedule` (see the module docstring).
+    ``"listmle->warp@200"``, ``"hr->mape@0.5(refit)"`` or ``"hr~>mape"`` into a `Schedule`
+    (see the module docstring).
 
     A `Schedule` is returned unchanged. ``schedule.name`` is canonical: specs that mean the same
     parse to the same name (defaults dropped, hard switches with an explicit ``@``).
@@ -247,10 +288,23 @@ def parse_loss(spec: str | Schedule) -> Schedule:
     if at_sign and not where:
         raise _bad(spec, text, "nothing after '@'")
     a, b = _parse_one(first, spec), _parse_one(second, spec)
+    m = _AT_RE.match(where)
+    where, options = (m.group(1), m.group(2)) if m else (where, None)
+    if options is not None and not hard:
+        raise ValueError(
+            f"bad loss spec {spec!r} at {options!r}: switch options ({', '.join(SWITCH_OPTIONS)}) "
+            "belong to a hard switch A->B@FRACTION, not to a soft one A~>B"
+        )
     if hard:
         if not at_sign:
             return HardSwitch(a, b, DEFAULT_SWITCH)
         if _INT_RE.match(where):
+            if options is not None:
+                raise ValueError(
+                    f"bad loss spec {spec!r} at {options!r}: switch options need a switch at "
+                    f"a fraction of epochs such as @0.5; @{where} trains one loss for the "
+                    f"whole fit (the warm-up while n_train <= {where}, the focus above)"
+                )
             return HardSwitch(a, b, int(where))
         if _FLOAT_RE.match(where):
             frac = float(where)
@@ -261,7 +315,7 @@ def parse_loss(spec: str | Schedule) -> Schedule:
                     "a fraction of epochs must be in [0, 1] (write an "
                     "integer such as @200 for a training-set size)",
                 )
-            return HardSwitch(a, b, frac)
+            return HardSwitch(a, b, frac, _switch_options(options, spec))
         raise _bad(spec, where, "expected @0.5 (fraction of epochs) or @200 (training samples)")
     if not at_sign:
         return SoftSwitch(a, b)

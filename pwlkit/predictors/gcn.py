@@ -84,6 +84,9 @@ class GCN(BatchedModule):
         hidden = torch.baddbmm(self.head1.bias, pooled, self.head1.weight).relu_()
         return torch.baddbmm(self.head2.bias, hidden, self.head2.weight).view(m, b)
 
+    def output_layer(self, m: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.head2.weight[m], self.head2.bias[m]
+
     def flops_per_arch(self) -> dict[str, int]:
         """Multiply-add FLOPs (x2) per architecture of one forward pass of one model, and of
         one training step (forward + backward).

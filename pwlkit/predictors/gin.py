@@ -112,6 +112,10 @@ class GIN(BatchedModule):
                     sub.weight.mul_(bound)
                     sub.bias.copy_((torch.rand(sub.bias.shape, generator=gen) * 2 - 1) * bound)
 
+    def output_layer(self, m: int) -> tuple[torch.Tensor, torch.Tensor]:
+        last = self.nets[m].head[-1]
+        return last.weight, last.bias
+
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
         return torch.stack([net(arch_batch(self.enc, rows)) for net, rows in zip(self.nets, idx)])
 

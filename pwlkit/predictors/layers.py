@@ -39,6 +39,18 @@ class BatchedModule(nn.Module):
         flops = self.flops_per_arch()
         return epochs * n_train * flops["train"] + num_archs * flops["forward"]
 
+    def output_layer(self, m: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Weight and bias of model ``m``'s last layer, the affine map that gives its score
+        (views: scaling both and shifting the bias scales and shifts the scores).
+
+        Raises:
+            NotImplementedError: the backbone has no such layer to expose.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} exposes no last linear layer; the switch option refit "
+            "needs one (gcn, gin, mlp and transformer have it)"
+        )
+
     @torch.no_grad()
     def reset(self, seeds: Sequence[int]) -> None:
         """Initialise model ``m`` from ``torch.Generator().manual_seed(seeds[m])`` only."""

@@ -44,6 +44,9 @@ class MLP(BatchedModule):
             h = F.relu(layer(h))
         return self.out(h).squeeze(-1)
 
+    def output_layer(self, m: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.out.weight[m], self.out.bias[m]
+
     def flops_per_arch(self) -> dict[str, int]:
         """Multiply-add FLOPs (x2) per architecture of one forward pass of one model, and of
         one training step (forward + backward; the input layer needs no input gradient)."""

@@ -91,6 +91,9 @@ class Transformer(BatchedModule):
         pooled = torch.matmul(pool.unsqueeze(-2), x).squeeze(-2)  # [M, B, d]
         return self.head2(F.relu(self.head1(pooled))).squeeze(-1)
 
+    def output_layer(self, m: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.head2.weight[m], self.head2.bias[m]
+
     def flops_per_arch(self) -> dict[str, int]:
         """Multiply-add FLOPs (x2) per architecture of one forward pass of one model, and of
         one training step (forward + backward)."""

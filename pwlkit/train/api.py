@@ -17,7 +17,7 @@ from ..benchmarks.base import SIGNALS, Benchmark
 from ..checks import SEED, Interval, Options, check
 from ..losses import parse_loss
 from ..predictors import build_predictor, encode
-from . import engine
+from . import at_switch, engine
 from . import workers as workers_mod
 from .config import CORE_FLOPS_PER_SECOND, GROUP_STEP_FLOPS, MAX_GROUP, resolve
 from .device import GPU_MAX_GROUP
@@ -180,14 +180,33 @@ class _GroupFits:
 
 
 def _fit_group(job: _GroupFits, lo: int) -> np.ndarray:
-    """Train the group of models ``lo .. lo + size`` and score the whole space with each."""
-    rows = slice(lo, lo + job.size)
-    group_seeds = job.seeds[rows]
+    """Train the group of models ``lo .. lo + size`` and score the whole space with each.
+
+    Models whose switch options restart the learning rate or reset Adam at different epochs
+    (`at_switch.optimiser_key`) share no optimiser: they train as separate stacked models.
+    """
+    jobs = list(range(lo, min(lo + job.size, len(job.seeds))))
+    parts: dict[tuple, list[int]] = {}
+    for j in jobs:
+        key = at_switch.optimiser_key(parse_loss(job.losses[j]), job.opt.epochs)
+        parts.setdefault(key, []).append(j)
+    if len(parts) == 1:
+        return _fit_models(job, jobs)
+    out = np.empty((len(jobs), job.num_archs), dtype=np.float32)
+    for part in parts.values():
+        out[[j - lo for j in part]] = _fit_models(job, part)
+    return out
+
+
+def _fit_models(job: _GroupFits, jobs: list[int]) -> np.ndarray:
+    """Train the jobs ``jobs`` (consecutive or not) as one stacked model; score the space."""
+    rows = slice(jobs[0], jobs[-1] + 1) if jobs == list(range(jobs[0], jobs[-1] + 1)) else jobs
+    group_seeds = [job.seeds[j] for j in jobs]
     device = job.enc.device
     model = build_predictor(job.backbone, job.enc, len(group_seeds), **job.arch)
     model.reset(group_seeds)
     model.to(device)
-    groups = _loss_groups([parse_loss(s) for s in job.losses[rows]], group_seeds, device)
+    groups = _loss_groups([parse_loss(job.losses[j]) for j in jobs], group_seeds, device)
     engine.train(
         model,
         torch.from_numpy(job.idx[rows]).to(device),

@@ -24,6 +24,7 @@ import torch
 from torch.optim.adam import adam as adam_update
 
 from ..predictors.layers import BatchedModule
+from . import at_switch
 from .workers import run_single_threaded
 
 LossFn = Callable[..., torch.Tensor]
@@ -99,6 +100,11 @@ class FusedAdam:
         self.exp_avg_sqs = [torch.zeros_like(p) for p in params]
         self.steps = [torch.zeros((), dtype=torch.float32, device=p.device) for p in params]
 
+    def reset(self) -> None:
+        """Zero the moments and step counts, as at construction."""
+        for state in (*self.exp_avgs, *self.exp_avg_sqs, *self.steps):
+            state.zero_()
+
     def step(self, loss: torch.Tensor, lr: float) -> None:
         grads = list(torch.autograd.grad(loss, self.params))
         with torch.no_grad():
@@ -140,16 +146,33 @@ def train(
         opt: epochs, batch size, learning rate, weight decay.
         on_epoch: called with the epoch number after each epoch (the learning-rate schedule
             is that of the whole run); returning True stops training there.
+
+    Switch options of the schedules (``hr->mape@0.5(refit,restart)``) act at the switch
+    epoch (`pwlkit.train.at_switch`); every group must agree on ``restart`` and
+    ``reset_adam`` (ValueError otherwise).
     """
     flush_denormals()
-    _m, n = train_idx.shape
+    m_models, n = train_idx.shape
+    everyone = list(range(m_models))
+    events = at_switch.plan(
+        [(lg.schedule, everyone if lg.rows is None else lg.rows.tolist()) for lg in losses],
+        opt.epochs,
+    )
+    if events.refits:
+        at_switch.check_refit(model)
     rngs = [np.random.default_rng([int(s), 0xB47C4]) for s in seeds]
     bounds = batch_bounds(n, opt.batch_size)
     total = opt.epochs * len(bounds)
     adam = FusedAdam(list(model.parameters()), opt.weight_decay)
     model.train()
-    step = 0
+    step = lr_from = 0
     for epoch in range(opt.epochs):
+        if epoch == events.restart:
+            lr_from = step
+        if epoch == events.reset_adam:
+            adam.reset()
+        for rows in events.refits.get(epoch, ()):
+            at_switch.refit_output(model, rows, train_idx, targets)
         order = torch.from_numpy(np.stack([rng.permutation(n) for rng in rngs]))
         order = order.to(train_idx.device)
         arch_e = train_idx.gather(1, order)
@@ -169,7 +192,7 @@ def train(
                     part = lg.schedule(p, t, progress=progress, n_train=n, generator=lg.generator)
                 part = part.sum()
                 loss = part if loss is None else loss + part
-            adam.step(loss, cosine_lr(step, total, opt.lr, opt.lr_min_ratio))
+            adam.step(loss, cosine_lr(step - lr_from, total - lr_from, opt.lr, opt.lr_min_ratio))
             step += 1
         if on_epoch is not None and on_epoch(epoch):
             break
