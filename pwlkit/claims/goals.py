@@ -15,6 +15,8 @@ Wilcoxon, Holm across the tasks of one question.
   PW pair; and, per task, whether ``auto`` is within one standard error of the hindsight
   oracle (the loss with the best seed mean of that task).
 - `best_configuration`: the loss (or selection) with the best mean of a metric in one task.
+- `beyond_the_paper`: the first three together (what `pwlkit findings --beyond` and the
+  report's findings page add after the paper's claims).
 """
 
 from __future__ import annotations
@@ -162,3 +164,9 @@ def best_configuration(
     by = [c for c in ("backbone", "loss") if c in sub.columns]
     stats = sub.groupby(by)[metric].agg(["mean", "std", "count"]).reset_index()
     return stats.sort_values("mean", ascending=lower_is_better(metric)).reset_index(drop=True)
+
+
+def beyond_the_paper(df: pd.DataFrame | None, metric: str = TOP) -> list[Finding]:
+    """Every question of this module the frame can answer, as `Finding` objects."""
+    found = [*ndcg_beats_weighted(df, metric), *adaptive_beats_fixed(df, metric)]
+    return found + auto_against_references(df, metric)[0]

@@ -40,6 +40,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="benchmark tables, to match search runs to their study's current settings "
         "(default: $PWLKIT_DATA; without them every stored run is used)",
     )
+    p.add_argument(
+        "--beyond",
+        action="store_true",
+        help="also answer the questions beyond the paper (NDCG losses, adaptive switch, auto; "
+        "pwlkit.claims.goals), after the paper's claims",
+    )
     p.add_argument("--json", action="store_true", help="print the findings as a JSON list")
     p.set_defaults(func=run)
 
@@ -84,6 +90,10 @@ def run(args: argparse.Namespace) -> int:
     if studies is None and searches is None:
         raise UserError(f"--studies {args.studies!r}: no store inside could be read")
     found = findings(studies, searches)
+    if args.beyond and studies is not None:
+        from pwlkit.claims.goals import beyond_the_paper
+
+        found += beyond_the_paper(studies)
     if args.json:
         print(json.dumps([f.to_dict() for f in found], indent=2, allow_nan=False))
     else:

@@ -40,11 +40,7 @@ def build_findings_page(
     Never raises for missing or unreadable stores: the page then says what is missing.
     """
     from pwlkit.claims import find_stores, findings, load_stores
-    from pwlkit.claims.goals import (
-        adaptive_beats_fixed,
-        auto_against_references,
-        ndcg_beats_weighted,
-    )
+    from pwlkit.claims.goals import beyond_the_paper
 
     root = Path(studies)
     page = FindingsPage()
@@ -66,8 +62,7 @@ def build_findings_page(
             found = findings(study, search)
             page.lines = [f.summary() for f in found]
             if study is not None:
-                extra = [*ndcg_beats_weighted(study), *adaptive_beats_fixed(study)]
-                extra += auto_against_references(study)[0]
+                extra = beyond_the_paper(study)
                 page.beyond = [f.summary() for f in extra]
     path = Path(out_dir) / PAGE
     path.write_text(findings_html(found, page, extra), encoding="utf-8")
