@@ -150,7 +150,6 @@ def scale(data_dir: str | None) -> None:
 
 def adam(data_dir: str | None) -> None:
     import torch
-    from torch.optim.adam import adam as adam_update
 
     from pwlkit.benchmarks import load_benchmark
     from pwlkit.train import engine, fit_predict_many, sample_train
@@ -168,23 +167,7 @@ def adam(data_dir: str | None) -> None:
             g = torch.cat([x.flatten() for x in grads])
             sv = torch.cat([(v / (1 - 0.999**k)).sqrt().flatten() for v in self.exp_avg_sqs])
             state["ratio"] = float(g.norm() / sv.norm())
-        with torch.no_grad():
-            adam_update(
-                self.params,
-                grads,
-                self.exp_avgs,
-                self.exp_avg_sqs,
-                [],
-                self.steps,
-                fused=True,
-                amsgrad=False,
-                beta1=0.9,
-                beta2=0.999,
-                lr=lr,
-                weight_decay=self.weight_decay,
-                eps=1e-8,
-                maximize=False,
-            )
+        self.apply(grads, lr)
         if k in watch:
             n = k + 1
             m = torch.cat([x.flatten() for x in self.exp_avgs]) / (1 - 0.9**n)

@@ -20,3 +20,14 @@ def shared_data() -> Path:
     if not (SHARED_DATA / "nb201_merged_15625.csv").is_file():
         pytest.skip(f"real benchmark tables not found at {SHARED_DATA} (CI has them)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """Tiny fits: one thread is faster, and far faster on a busy machine (no thread barriers)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

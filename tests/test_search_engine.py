@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from pwlkit.search import run_searches, signal_view
 from pwlkit.search.toy import make_toy_benchmark
 from pwlkit.train import fit_predict_many
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny fits: one thread is faster, and far faster on a busy machine (no thread barriers)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

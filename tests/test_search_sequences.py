@@ -57,6 +57,8 @@ OPEN_CASES = {
 }
 """name -> (space, evaluate, strategy, budget, `SearchConfig` overrides), seed 1."""
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 
 def _unit(text: str) -> float:
     return int(hashlib.sha256(text.encode()).hexdigest()[:12], 16) / 16**12
@@ -114,16 +116,6 @@ def open_case(name: str) -> dict:
         "failed": [_digest(a) for a in result.failed],
         "chosen_losses": result.chosen_losses,
     }
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

@@ -106,7 +106,10 @@ class FusedAdam:
             state.zero_()
 
     def step(self, loss: torch.Tensor, lr: float) -> None:
-        grads = list(torch.autograd.grad(loss, self.params))
+        self.apply(list(torch.autograd.grad(loss, self.params)), lr)
+
+    def apply(self, grads: list[torch.Tensor], lr: float) -> None:
+        """One Adam update of every parameter from its gradient (what `step` ends with)."""
         with torch.no_grad():
             adam_update(
                 self.params,
