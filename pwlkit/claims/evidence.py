@@ -105,6 +105,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def format_evidence(value: Any, spec: str) -> str:
+    """A task's number (``mean_diff``, ``p_value``, ...) for text and pages: ``-`` where the
+    test gave none (None or NaN)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return format(value, spec)
+
+
 def lacking(df: pd.DataFrame | None, metric: str, needs: Sequence[str] = REQUIRED) -> str | None:
     """Why ``df`` cannot answer a claim on ``metric`` (None when it can)."""
     if df is None or df.empty:

@@ -28,18 +28,15 @@ import numpy as np
 import pandas as pd
 
 from pwlkit.metrics import lower_is_better
+from pwlkit.train.selection import parse_selection
 
 from .evidence import Finding, duel_tasks, finish, lacking, seed_table, task_groups
+from .frames import spellings
 from .specs import canonical, is_selection, switch_parts
 
 TOP = "precision_at_0.5"
 NDCG_LOSSES = ("lambdaloss", "approxndcg", "neuralndcg")
 WEIGHTED_BEST = ("warp", "mape")
-
-
-def _specs(df: pd.DataFrame) -> dict[str, str]:
-    """Canonical name -> the frame's spelling of every loss spec in ``df``."""
-    return {canonical(s): s for s in df["loss"].unique()}
 
 
 def ndcg_beats_weighted(
@@ -49,7 +46,7 @@ def ndcg_beats_weighted(
     if lacking(df, metric):
         return []
     big = df[df["train_size"] >= min_size]
-    spelled = _specs(big) if not big.empty else {}
+    spelled = spellings(big["loss"].unique())
     weighted = [spelled[w] for w in WEIGHTED_BEST if w in spelled]
     out = []
     for name in NDCG_LOSSES:
@@ -65,12 +62,13 @@ def adaptive_beats_fixed(df: pd.DataFrame | None, metric: str = TOP) -> list[Fin
     """One `Finding` per adaptive switch present: ``w->f@auto`` against ``w->f@0.5``."""
     if lacking(df, metric):
         return []
-    spelled = _specs(df)
+    spelled = spellings(df["loss"].unique())
     out = []
     for name, spec in spelled.items():
-        if not (is_selection(spec) and name.endswith("@auto")):
+        selection = parse_selection(spec)
+        if selection is None or selection.kind != "switch":
             continue
-        fixed = canonical(name.removesuffix("@auto") + "@0.5")
+        fixed = canonical(f"{selection.warm}->{selection.focus}@0.5")
         if fixed not in spelled:
             continue
         rows = duel_tasks(df, metric, lambda task, t, a=spec, b=spelled[fixed]: ([a], [b]))
@@ -108,7 +106,7 @@ def auto_against_references(
     empty = pd.DataFrame()
     if lacking(df, metric):
         return [], empty
-    spelled = _specs(df)
+    spelled = spellings(df["loss"].unique())
     if canonical(auto) not in spelled:
         return [], empty
     a = spelled[canonical(auto)]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from pathlib import Path
 
+from pwlkit.claims.evidence import format_evidence
 from pwlkit.claims.stores import find_stores, load_stores
 from pwlkit.cli import UserError, warn
 
@@ -50,11 +50,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _number(value, spec: str) -> str:
-    missing = value is None or (isinstance(value, float) and math.isnan(value))
-    return "-" if missing else format(value, spec)
-
-
 def describe(found) -> list[str]:
     """The text report: one line per claim, then its per-task evidence."""
     lines = []
@@ -67,8 +62,8 @@ def describe(found) -> list[str]:
         for t in f.tasks:
             lines.append(
                 f"  {t['task']}: {t['verdict']}, {t['a']} vs {t['b']}, diff "
-                f"{_number(t['mean_diff'], '+.4g')}, p {_number(t['p_value'], '.3g')} "
-                f"(Holm {_number(t['p_holm'], '.3g')}), n {t['n']}"
+                f"{format_evidence(t['mean_diff'], '+.4g')}, p {format_evidence(t['p_value'], '.3g')} "
+                f"(Holm {format_evidence(t['p_holm'], '.3g')}), n {t['n']}"
             )
     return lines
 

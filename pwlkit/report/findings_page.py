@@ -9,7 +9,6 @@ the paired evidence, and the stores it was computed from.
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,13 +68,9 @@ def build_findings_page(
     return page
 
 
-def _number(value: Any, spec: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    return format(value, spec)
-
-
 def _claim_block(finding: Any) -> str:
+    from pwlkit.claims.evidence import format_evidence
+
     esc = html.escape
     head = f"<h2>{esc(finding.summary())}</h2>"
     paper = f"<p class='paper'>Paper: {esc(finding.paper)}</p>" if finding.paper else ""
@@ -89,9 +84,9 @@ def _claim_block(finding: Any) -> str:
             f"<tr><td>{esc(str(t['task']))}</td>"
             f"<td style='color:{colour}'><b>{esc(t['verdict'])}</b></td>"
             f"<td>{esc(str(t['a']))}</td><td>{esc(str(t['b']))}</td>"
-            f"<td>{_number(t.get('mean_diff'), '+.4f')}</td>"
-            f"<td>{_number(t.get('p_value'), '.3g')}</td>"
-            f"<td>{_number(t.get('p_holm'), '.3g')}</td><td>{t['n']}</td></tr>"
+            f"<td>{format_evidence(t.get('mean_diff'), '+.4f')}</td>"
+            f"<td>{format_evidence(t.get('p_value'), '.3g')}</td>"
+            f"<td>{format_evidence(t.get('p_holm'), '.3g')}</td><td>{t['n']}</td></tr>"
         )
     table = (
         "<table><tr><th>task</th><th>verdict</th><th>a (claimed better)</th><th>b</th>"

@@ -200,7 +200,6 @@ def _fit_group(job: _GroupFits, lo: int) -> np.ndarray:
 
 def _fit_models(job: _GroupFits, jobs: list[int]) -> np.ndarray:
     """Train the jobs ``jobs`` (consecutive or not) as one stacked model; score the space."""
-    rows = slice(jobs[0], jobs[-1] + 1) if jobs == list(range(jobs[0], jobs[-1] + 1)) else jobs
     group_seeds = [job.seeds[j] for j in jobs]
     device = job.enc.device
     model = build_predictor(job.backbone, job.enc, len(group_seeds), **job.arch)
@@ -209,8 +208,8 @@ def _fit_models(job: _GroupFits, jobs: list[int]) -> np.ndarray:
     groups = _loss_groups([parse_loss(job.losses[j]) for j in jobs], group_seeds, device)
     engine.train(
         model,
-        torch.from_numpy(job.idx[rows]).to(device),
-        torch.from_numpy(job.targets[rows]).to(device),
+        torch.from_numpy(job.idx[jobs]).to(device),
+        torch.from_numpy(job.targets[jobs]).to(device),
         groups,
         group_seeds,
         job.opt,
