@@ -70,5 +70,7 @@ def test_a_changed_stored_metric_is_found(shared_data, tmp_path):
 def test_verify_refuses_a_folder_that_is_not_a_store(tmp_path):
     with pytest.raises(BadParameter, match="holds no study.yaml"):
         verify_store(tmp_path)
+    with pytest.raises(BadParameter, match="not found"):
+        verify_store(tmp_path / "absent")
     with pytest.raises(BadParameter, match="max_cost"):
         verify_store(tmp_path, max_cost=0)

@@ -74,6 +74,8 @@ def verify_store(
     if seed is not None:
         check("seed", seed, SEED)
     root = Path(store)
+    if not root.exists():
+        raise BadParameter(f"store: {str(root)!r} not found (a study store folder or study file)")
     if not (root / "study.yaml").is_file():
         raise BadParameter(f"store: {str(root)!r} holds no study.yaml (not a study store)")
     stored = ResultStore(root).read()
