@@ -1,5 +1,6 @@
-"""Claim checks on hand-made result frames whose answers are known: counts, directions (N@K is
-lower-is-better), ties left out, untestable claims, search comparisons."""
+"""The loss structure and the reshaped frames the claims and charts use, on hand-made results
+whose answers are known; the soft-vs-hard finding and how a finding shows in a notebook. (The
+paper's claims themselves are tested in test_findings.py.)"""
 
 from __future__ import annotations
 
@@ -44,101 +45,6 @@ def test_loss_families_follow_the_loss_registry():
         claims.loss_family("hinge")
 
 
-def test_weighted_best_with_data_counts_tasks():
-    df = _rows(
-        {
-            # task A: warp best at n=100 -> holds
-            ("A", "warp", 100): 0.5,
-            ("A", "hr", 100): 0.4,
-            ("A", "warp", 10): 0.1,
-            ("A", "hr", 10): 0.3,
-            # task B: hr best at n=100 -> fails
-            ("B", "warp", 100): 0.2,
-            ("B", "hr", 100): 0.4,
-            # a piecewise schedule never counts as a single loss
-            ("B", "hr->warp@0.5", 100): 0.9,
-        }
-    )
-    v = claims.weighted_best_with_data(df)
-    assert (v.holds, v.total, v.ties) == (1, 2, 0)
-    assert str(v) == (
-        "weighted losses are best at the largest train size: holds on 1 of 2 "
-        "tasks (precision_at_0.5)"
-    )
-    r = claims.ranking_best_with_little_data(df)
-    assert (r.holds, r.total) == (2, 2)  # A at n=10: hr 0.3 > warp 0.1; B (only n=100): hr
-
-
-def test_lower_is_better_metrics_flip_the_comparison():
-    df = _rows({("A", "warp", 50): 3.0, ("A", "hr", 50): 40.0}, metric="n_at_10")
-    assert claims.weighted_best_with_data(df, "n_at_10").holds == 1  # rank 3 beats rank 40
-    assert claims.ranking_best_with_little_data(df, "n_at_10").holds == 0
-
-
-def test_ties_are_left_out_and_reported():
-    df = _rows(
-        {("A", "warp", 50): 0.0, ("A", "hr", 50): 0.0, ("B", "warp", 50): 0.2, ("B", "hr", 50): 0.1}
-    )
-    v = claims.weighted_best_with_data(df)
-    assert (v.holds, v.total, v.ties) == (1, 1, 1)
-    assert "1 tied, left out" in str(v)
-    assert list(v.details["holds"]) == ["tie", "yes"]
-
-
-def test_untestable_claim_says_so():
-    df = _rows({("A", "hr", 50): 0.2, ("A", "listmle", 50): 0.1})
-    v = claims.hybrid_below_best_single(df, "precision_at_0.5")
-    assert v.total == 0 and "not testable" in str(v)
-
-
-def test_more_data_not_always_better_finds_drops_only_in_chosen_families():
-    df = _rows(
-        {
-            ("A", "mse", 10): 0.3,
-            ("A", "mse", 50): 0.2,
-            ("A", "mse", 100): 0.4,
-            ("A", "warp", 10): 0.1,
-            ("A", "warp", 50): 0.2,
-            ("A", "warp", 100): 0.3,
-            ("B", "hr", 10): 0.1,
-            ("B", "hr", 50): 0.2,
-        }
-    )
-    v = claims.more_data_not_always_better(df)
-    assert (v.holds, v.total) == (1, 2)
-    assert v.details.set_index("benchmark").loc["A", "drops"] == "mse (10->50)"
-    w = claims.more_data_not_always_better(df, families=["weighted"])
-    assert (w.holds, w.total) == (0, 1)
-
-
-def test_backbone_pairing_expects_ranking_for_mlp_and_weighted_for_transformer():
-    mlp = _rows({("A", "listmle", 100): 0.5, ("A", "warp", 100): 0.3}, backbone="mlp")
-    tr = _rows({("A", "listmle", 100): 0.5, ("A", "warp", 100): 0.3}, backbone="transformer")
-    gcn = _rows({("A", "mse", 100): 0.9}, backbone="gcn")  # not part of the claim
-    v = claims.backbone_pairing(pd.concat([mlp, tr, gcn]))
-    assert (v.holds, v.total) == (1, 2)
-    assert dict(zip(v.details["backbone"], v.details["holds"])) == {
-        "mlp": "yes",
-        "transformer": "no",
-    }
-
-
-def test_accuracy_vs_rank_weights_pairs_each_loss_with_its_rank_version():
-    df = _rows(
-        {
-            ("A", "ew", 50): 0.4,
-            ("A", "ew(weights=rank)", 50): 0.3,
-            ("A", "warp", 50): 0.1,
-            ("A", "warp(weights=rank)", 50): 0.2,
-            ("A", "warp(margin=0.5, weights=rank)", 50): 0.9,
-        }
-    )
-    v = claims.accuracy_weights_beat_rank(df)
-    got = dict(zip(v.details["loss"], v.details["holds"]))
-    assert got == {"ew": "yes", "warp": "no"}  # warp(margin=0.5) has no accuracy twin
-    assert str(v).endswith("holds on 1 of 2 cases (precision_at_0.5)")
-
-
 def test_piecewise_and_switch_helpers():
     df = _rows(
         {
@@ -150,9 +56,6 @@ def test_piecewise_and_switch_helpers():
             ("A", "hr~>mape", 50): 0.1,
         }
     )
-    assert claims.piecewise_beats_best_single(df).holds == 1
-    soft = claims.soft_vs_hard(df)
-    assert (soft.holds, soft.total) == (0, 1)
     best = claims.best_threshold(df).set_index("switch_on")
     assert best.loc["epochs", "best switch"] == "0.25"
     assert best.loc["train size", "switches tried"] == 1
@@ -168,7 +71,7 @@ def test_piecewise_and_switch_helpers():
     assert claims.switch_parts("warp") == {}
 
 
-def test_search_comparisons_per_benchmark_budget_and_signal():
+def test_search_curves_are_best_so_far_per_query():
     runs = []
     for (strategy, err), seed in itertools.product(
         [("pw", 5.0), ("mse", 6.0), ("random", 4.0)], range(3)
@@ -184,23 +87,9 @@ def test_search_comparisons_per_benchmark_budget_and_signal():
                 "curve": [err + 2, err + 1, err],
             }
         )
-    v = claims.search_beats_baselines(runs)
-    assert (v.holds, v.total) == (1, 2)
-    assert v.unit == "comparisons"
     curves = claims.search_frame(runs)
     assert len(curves) == 27 and curves["queries"].max() == 3
     assert curves.query("strategy == 'pw' and queries == 1")["test_error"].eq(7.0).all()
-
-
-def test_summary_table_one_row_per_claim():
-    df = _rows({("A", "warp", 100): 0.5, ("A", "hr", 100): 0.4})
-    table = claims.summary_table(
-        [
-            claims.weighted_best_with_data(df),
-            claims.hybrid_below_best_single(df, "precision_at_0.5"),
-        ]
-    )
-    assert list(table["holds"]) == [1, 0] and list(table["tasks"]) == [1, 0]
 
 
 def test_loss_structure_comes_from_the_parsed_spec_not_its_text():
@@ -225,7 +114,7 @@ def test_loss_structure_comes_from_the_parsed_spec_not_its_text():
     )
 
 
-def test_rank_weights_pair_with_their_accuracy_twin_whatever_the_spelling():
+def test_weights_frame_pairs_rank_weights_with_their_accuracy_twin_whatever_the_spelling():
     df = _rows(
         {
             ("A", "warp(margin=0.5)", 50): 0.4,
@@ -235,11 +124,6 @@ def test_rank_weights_pair_with_their_accuracy_twin_whatever_the_spelling():
             ("A", "warp(weights=none)", 50): 0.1,
         }
     )
-    v = claims.accuracy_weights_beat_rank(df)
-    assert dict(zip(v.details["loss"], v.details["holds"])) == {
-        "warp(margin=0.5)": "yes",
-        "ew": "no",
-    }
     w = claims.weights_frame(df).drop_duplicates("loss").set_index("loss")
     assert w.loc["warp(weights=rank, margin=0.5)", "base"] == "warp(margin=0.5)"
     assert (w.loc["warp(weights=none)", "base"], w.loc["warp(weights=none)", "weights"]) == (
@@ -249,31 +133,53 @@ def test_rank_weights_pair_with_their_accuracy_twin_whatever_the_spelling():
     assert w.loc["EW(weights=rank)", ["base", "weights"]].tolist() == ["ew", "rank"]
 
 
-def _seeds(rows: list[tuple[str, str, int, list[float]]], metric: str) -> pd.DataFrame:
+def _planted(effects: dict[str, float], seeds: int = 8) -> pd.DataFrame:
+    """One task, ``seeds`` seeds; loss value = effect + a seed offset shared by every loss, so
+    paired differences are exactly the planted effects."""
     return pd.DataFrame(
         [
-            {"benchmark": b, "loss": loss, "train_size": n, "seed": s, metric: v}
-            for b, loss, n, values in rows
-            for s, v in enumerate(values)
+            {
+                "benchmark": "A",
+                "loss": loss,
+                "train_size": 50,
+                "seed": s,
+                "backbone": "gcn",
+                "precision_at_0.5": v + 0.05 * s + 0.001 * (s % 3) * (loss == "hr~>mape"),
+            }
+            for loss, v in effects.items()
+            for s in range(seeds)
         ]
     )
 
 
-def test_seed_means_equal_up_to_rounding_are_ties_in_every_check():
-    # the means of 0.2, 0.2, 0.2 and of 0.1, 0.2, 0.3 differ in the last bits: not a drop,
-    # not a win, not a unique worst
-    same, spread = [0.2, 0.2, 0.2], [0.1, 0.2, 0.3]
-    df = _seeds([("A", "hr", 10, same), ("A", "hr", 50, spread)], "precision_at_0.5")
-    assert claims.more_data_not_always_better(df).holds == 0
-    runs = [
-        {"benchmark": "A", "budget": 9, "signal": "val", "strategy": st, "seed": s, "test_error": e}
-        for st, errors in (("pw", same), ("mse", spread))
-        for s, e in enumerate(errors)
+def test_soft_beats_hard_pits_the_best_soft_against_the_best_hard_of_its_pair():
+    df = _planted({"hr->mape@0.5": 0.3, "hr->mape@0.25": 0.35, "hr~>mape": 0.45, "hr": 0.1})
+    found = claims.soft_beats_hard(df)
+    (task,) = found.tasks
+    assert (task["a"], task["b"], task["verdict"]) == ("hr~>mape", "hr->mape@0.25", "holds")
+    assert task["n"] == 8 and task["mean_diff"] == pytest.approx(0.1, abs=0.002)
+    assert "pair=hr->mape" in task["task"]
+    worse = claims.soft_beats_hard(_planted({"hr->mape@0.5": 0.5, "hr~>mape": 0.2}))
+    assert worse.tasks[0]["verdict"] == "contradicted"
+    only_hard = claims.soft_beats_hard(_planted({"hr->mape@0.5": 0.5, "hr": 0.2}))
+    assert not only_hard.tasks and "soft" in only_hard.note
+
+
+def test_a_finding_shows_its_summary_note_and_task_table_in_a_notebook():
+    found = claims.soft_beats_hard(_planted({"hr->mape@0.5": 0.3, "hr~>mape": 0.45}, seeds=4))
+    page = found._repr_html_()
+    assert found.summary() in page.replace("&gt;", ">")
+    assert "needs 6 pairs" in page  # four seeds cannot reach p < 0.05, and it says so
+    assert "<table" in page and "inconclusive" in page
+    assert list(found.table().columns) == [
+        "task",
+        "verdict",
+        "mean_diff",
+        "p_value",
+        "p_holm",
+        "n",
+        "a",
+        "b",
     ]
-    assert claims.search_beats_baselines(runs).holds == 1  # "at most": a tie holds
-    worst = _seeds(
-        [("A", "mse", 50, spread), ("A", "hr", 50, same), ("A", "lr", 50, [0.5])],
-        "precision_at_0.5",
-    )
-    v = claims.mse_worst_at_top(worst)
-    assert (v.total, v.ties) == (0, 1)
+    empty = claims.soft_beats_hard(_planted({"hr": 0.3}))
+    assert "<table" not in empty._repr_html_()

@@ -3,6 +3,7 @@ not stop other notebooks, skips for missing data, and the `pwlkit report` comman
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -120,10 +121,15 @@ def test_the_project_notebooks_all_have_a_plan(sizes):
     assert not plan.unmatched
 
 
-def test_every_paper_scale_set_has_a_report_sized_file_of_the_same_name():
-    params = Path(__file__).resolve().parents[1] / "parameters"
-    full = {p.name for p in (params / "full").glob("*.yaml")}
-    assert full and full <= {p.name for p in params.glob("*.yaml")}
+def test_every_paper_scale_question_has_a_report_sized_run():
+    """The notebook a paper-scale set (parameters/full) runs also runs from a report-sized file
+    of parameters/ (one embedded study may serve several notebooks)."""
+    root = Path(__file__).resolve().parents[1]
+    full = report.plan_report(root / "notebooks", root / "parameters" / "full")
+    small = report.plan_report(root / "notebooks", root / "parameters")
+    asked = {r.notebook.stem for r in full.runs if r.params_file is not None}
+    sized = {r.notebook.stem for r in small.runs if r.params_file is not None}
+    assert asked and asked <= sized, asked - sized
 
 
 def test_relative_paths_in_parameter_files_are_read_from_the_run_folder(tmp_path):
@@ -187,6 +193,31 @@ def test_inline_charts_replaces_vega_and_widget_outputs():
     assert '</script>"' not in html  # the spec cannot close its own script tag
     assert "JupyterLab" in out.cells[0].outputs[1]["data"]["text/plain"]
     assert "widgets" not in out.metadata
+
+
+@pytest.mark.slow
+def test_parallel_runs_start_kernels_in_their_folder_and_never_chdir_the_process(
+    tmp_path, monkeypatch
+):
+    """The report's threads share one working directory: a run may not change it (papermill's
+    cwd= did, and two runs at once left the process in a notebook folder)."""
+    nbs = tmp_path / "nb"
+    nbs.mkdir()
+    for stem in ("one", "two"):
+        nb = nbformat.read(_notebook(nbs / f"{stem}.ipynb", "import os\nprint(os.getcwd())"), 4)
+        nb.cells[-1].metadata["tags"] = ["verdict"]
+        nbformat.write(nb, nbs / f"{stem}.ipynb")
+    calls = []
+    real = os.chdir
+    monkeypatch.setattr(os, "chdir", lambda d: (calls.append(d), real(d)))
+    before = Path.cwd()
+    plan = report.run_report(
+        nbs, None, tmp_path / "out", jobs=2, findings_from=None, log=lambda *_: None
+    )
+    assert [r.status for r in plan.runs] == ["ok", "ok"]
+    # papermill still restores the folder it started in (a no-op now): nothing moves it elsewhere
+    assert Path.cwd() == before and {Path(c) for c in calls} <= {before}
+    assert all(r.verdicts == [str(nbs.resolve())] for r in plan.runs), plan.runs
 
 
 @pytest.mark.slow

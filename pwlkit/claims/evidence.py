@@ -15,6 +15,7 @@ loss it is tested with. The reported names (``a``, ``b``) are the picks on all s
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -94,6 +95,18 @@ class Finding:
 
     def __str__(self) -> str:
         return self.summary()
+
+    def table(self) -> pd.DataFrame:
+        """The tasks as a frame: task, verdict, mean_diff, p_value, p_holm, n, a, b."""
+        return pd.DataFrame([{k: t.get(k) for k in TASK_FIELDS} for t in self.tasks])
+
+    def _repr_html_(self) -> str:
+        """The summary, the note, and the task table (how a notebook shows a finding)."""
+        note = f"<p><i>{html.escape(self.note)}</i></p>" if self.note else ""
+        head = f"<p><b>{html.escape(self.summary())}</b></p>{note}"
+        if not self.tasks:
+            return head
+        return head + self.table().to_html(index=False, float_format=lambda v: f"{v:.4g}")
 
 
 def _plain(value: Any) -> Any:

@@ -1,8 +1,9 @@
-"""Results frames reshaped for claims and charts: loss families, schedule parts, weights, tasks.
+"""Results frames reshaped for claims and charts: loss families, schedule parts, weights, tasks,
+the best switch point, search curves.
 
-Each helper takes the tidy frame of `pwlkit.study.load_results` (one row per trained predictor)
-and returns a copy with columns added or rows selected; the loss structure comes from
-`pwlkit.claims.specs`.
+Each helper takes the tidy frame of `pwlkit.study.load_results` (one row per trained predictor;
+`search_frame`: the rows of a search) and returns a new frame; the loss structure comes from
+`pwlkit.claims.specs`. These describe results; the claims' tests are in `pwlkit.claims.findings`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
+
+from pwlkit.metrics import lower_is_better
 
 from .specs import canonical, is_single, loss_family, switch_parts, weights_of, with_weights
 
@@ -85,3 +88,42 @@ def schedules_frame(df: pd.DataFrame) -> pd.DataFrame:
     hard = rows["kind"] == "hard"
     rows["at_value"] = pd.to_numeric(rows["at"].where(hard), errors="coerce")
     return rows
+
+
+def best_threshold(df: pd.DataFrame, metric: str = "precision_at_0.5") -> pd.DataFrame:
+    """Per (benchmark, backbone, train size), pair and kind of switch point: the hard switch
+    with the best seed mean (a switch with options is a switch of its own: ``0.5(refit)`` next
+    to ``0.5``). Descriptive: the paired test of schedules is `findings.piecewise_beats_best_single`."""
+    sched = schedules_frame(df)
+    sched = sched[sched["kind"] == "hard"]
+    if sched.empty:
+        return pd.DataFrame()
+    opts = sched["options"].map(lambda o: f"({o})" if o else "")
+    sched = sched.assign(switch=sched["at"] + opts)
+    keys = [k for k in ("benchmark", "backbone", "train_size", "pair", "switch_on") if k in sched]
+    rows = []
+    for vals, sub in sched.groupby(keys, sort=True, observed=True):
+        means = sub.groupby("switch")[metric].mean()
+        at = means.idxmin() if lower_is_better(metric) else means.idxmax()
+        task = dict(zip(keys, vals if isinstance(vals, tuple) else (vals,)))
+        rows.append(
+            {**task, "best switch": at, metric: float(means[at]), "switches tried": len(means)}
+        )
+    return pd.DataFrame(rows)
+
+
+def search_frame(results: Sequence[dict] | pd.DataFrame) -> pd.DataFrame:
+    """Best-so-far test error after each query, one row per (run, query).
+
+    ``results``: the rows of `pwlkit.search.load_search_results` (or `run_searches` dicts),
+    each with a ``curve``. Settings columns present in them (benchmark, strategy, budget,
+    signal, seed) are kept.
+    """
+    records = results.to_dict("records") if isinstance(results, pd.DataFrame) else results
+    keep = ("benchmark", "strategy", "budget", "signal", "seed")
+    rows = []
+    for r in records:
+        head = {k: r[k] for k in keep if k in r}
+        for q, err in enumerate(r["curve"], 1):
+            rows.append({**head, "queries": q, "test_error": float(err)})
+    return pd.DataFrame(rows)

@@ -3,7 +3,7 @@
 Matching rule (notebook <-> parameter files in ``--params``, default ``parameters/``):
 
 1. A file ``X.yaml`` belongs to the notebook whose name is the longest prefix of ``X`` followed
-   by the end of the name or one of ``_ - .``: ``loss_size_nbgraph.yaml`` runs
+   by the end of the name or one of ``_ - .``: ``loss_size_analognas.yaml`` runs
    ``notebooks/loss_size.ipynb``, ``search_nb201.yaml`` runs ``notebooks/search.ipynb``.
 2. A notebook may also list glob patterns in its metadata,
    ``{"pwlkit": {"parameters": ["pw_threshold*.yaml"]}}``; a file can serve several notebooks

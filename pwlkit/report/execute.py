@@ -97,7 +97,9 @@ def execute_in_batch(
             str(out_nb),
             parameters=params,
             kernel_name=kernel_name,
-            cwd=str(run.notebook.parent),
+            # the kernel's folder, not papermill's cwd=: that chdir()s the whole process, which
+            # the report's threads share (two runs at once left it in a notebook folder)
+            resources={"metadata": {"path": str(run.notebook.parent.resolve())}},
             progress_bar=False,
             request_save_on_cell_execute=False,
             execution_timeout=cell_timeout,

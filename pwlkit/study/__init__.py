@@ -1,7 +1,7 @@
 """Studies: grids of fits (benchmark x loss x train size x backbone x seed), run resumably.
 
 >>> from pwlkit.study import load_study, run_study, load_results, summarize
->>> study = load_study("parameters/loss_size_nbgraph.yaml")     # doctest: +SKIP
+>>> study = load_study("parameters/loss_size_analognas.yaml")     # doctest: +SKIP
 >>> run_study(study, executor="local")                         # doctest: +SKIP
 >>> summarize(load_results(study), by=["train_size", "loss"])  # doctest: +SKIP
 """
