@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from pwlkit.checks import BadParameter
 from pwlkit.study import load_study
@@ -34,6 +35,22 @@ def test_store_is_listed_with_command_and_commit(store):
     assert re.fullmatch(r"[0-9a-f]{7,40}", cells[2]), f"no commit for {store.name}: {cells[2]}"
     study = load_study(store / "study.yaml")
     assert study.name == store.name
+
+
+@pytest.mark.parametrize(
+    "store", sorted(p for p in (RESULTS / "searches").glob("*") if p.is_dir()), ids=lambda p: p.name
+)
+def test_search_store_is_listed_with_its_command_and_commit(store):
+    readme = (RESULTS / "README.md").read_text()
+    rows = [line for line in readme.splitlines() if f"`searches/{store.name}`" in line]
+    assert len(rows) == 1, f"results/README.md lists {store.name} {len(rows)} times"
+    cells = [c.strip() for c in rows[0].strip("|").split("|")]
+    command = re.fullmatch(r"`pwlkit search --study (\S+\.yaml) [^`]*`", cells[1])
+    assert command, cells[1]
+    assert re.fullmatch(r"[0-9a-f]{7,40}", cells[2]), f"no commit for {store.name}: {cells[2]}"
+    study = yaml.safe_load((RESULTS.parent / command.group(1)).read_text())
+    assert study["name"] == store.name and study["output_dir"] == "results/searches"
+    assert list((store / "results").glob("part-*.parquet"))
 
 
 @pytest.mark.slow
