@@ -547,3 +547,21 @@ def test_search_study_strategy_names(no_work, capsys, tmp_path):
         load_search_study({**raw, "runs": [-1]})
     with pytest.raises(BadParameter, match=r"key 'runs' must be an integer >= 1, got 0"):
         load_search_study({**raw, "runs": 0})
+
+
+def test_a_reader_that_leaves_early_ends_the_command_quietly(monkeypatch, capsys):
+    """`pwlkit benchmarks | head -1`: the closed pipe is not an error with a traceback."""
+    import sys
+
+    from pwlkit.cli import main
+
+    class Closed:
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            pass
+
+    monkeypatch.setattr(sys, "stdout", Closed())
+    assert main(["benchmarks"]) == 141
+    assert "Traceback" not in capsys.readouterr().err

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -88,6 +89,19 @@ def main(argv: list[str] | None = None) -> int:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"pwlkit {args.command}: error: {msg}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `pwlkit study status ... | head -1`: the reader left, not an error
+        _silence_stdout()
+        return 141  # 128 + SIGPIPE, what a shell reports for a command cut off this way
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again (the
+    recipe of the Python docs for SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file behind stdout (tests)
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover
