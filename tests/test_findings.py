@@ -25,7 +25,7 @@ from pwlkit.claims.findings import (
     search_beats_baselines,
     weighted_lead_with_data,
 )
-from pwlkit.claims.paired import holm, paired_test, verdict
+from pwlkit.claims.paired import ALPHA, holm, judge, paired_test, verdict
 from pwlkit.cli import main as cli_main
 from pwlkit.metrics import bootstrap_interval, clip_interval, metric_bounds
 
@@ -90,6 +90,26 @@ def test_paired_test_is_scipy_wilcoxon_on_the_differences():
     assert gaps.n == 2 and gaps.mean_diff == pytest.approx(1.5)
     with pytest.raises(ValueError, match="length"):
         paired_test([1, 2], [1], "tau")
+
+
+def test_holm_runs_per_benchmark_and_leaves_out_tasks_too_small_to_test():
+    def row(bench, p, n=10):
+        return {"task": f"{bench} {p}", "benchmark": bench, "mean_diff": 0.1, "p_value": p, "n": n}
+
+    # 30 tasks at the ten-seed floor p = 2 / 2**10: one claim-wide family (m = 30) would reject
+    # none (30 x 0.00195 = 0.059); a family of 3 per benchmark rejects all of them
+    floor = 2 / 2**10
+    rows = [row(f"b{i % 10}", floor) for i in range(30)]
+    judged = judge(rows)
+    assert {r["verdict"] for r in judged} == {"holds"}
+    assert judged[0]["p_holm"] == pytest.approx(3 * floor)
+    assert holm([floor] * 30)[0] > ALPHA  # what one family of all 30 would have said
+    # a five-seed task cannot reach p < 0.05: outside the family, it does not raise the bar
+    mixed = judge([row("a", 0.02), row("a", 0.0625, n=5)])
+    assert mixed[0]["p_holm"] == pytest.approx(0.02) and mixed[0]["verdict"] == "holds"
+    assert np.isnan(mixed[1]["p_holm"]) and mixed[1]["verdict"] == "inconclusive"
+    together = judge([row("a", 0.02), row("a", 0.03)])  # same benchmark: one family
+    assert [r["p_holm"] for r in together] == pytest.approx([0.04, 0.04])
 
 
 def test_verdict_needs_significance_and_a_direction():

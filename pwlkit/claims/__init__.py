@@ -4,7 +4,7 @@ Each check takes the tidy frame of `pwlkit.study.load_results` (one row per trai
 benchmark, loss, train_size, backbone, seed and metric columns such as ``tau``,
 ``precision_at_0.5``, ``n_at_10``) and compares the two sides of its claim inside every task,
 paired by seed (the losses of one seed share a training sample): mean paired difference,
-Wilcoxon signed-rank p-value, Holm across the claim's tasks, and a verdict per task (holds,
+Wilcoxon signed-rank p-value, Holm across the claim's tasks of one benchmark, and a verdict per task (holds,
 contradicted, inconclusive). It returns a `Finding` computed from the data, never written in
 advance; a claim the results cannot test returns a `Finding` with a ``note`` naming what it
 needs.

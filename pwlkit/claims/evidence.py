@@ -26,7 +26,7 @@ import pandas as pd
 
 from pwlkit.metrics import lower_is_better, metric_label
 
-from .paired import ALPHA, judge, paired_test
+from .paired import ALPHA, MIN_PAIRS, judge, paired_test
 
 #: Columns that make a task; ``EXTRA_KEYS`` join them where a frame holds several values.
 TASK_KEYS = ("benchmark", "backbone", "train_size")
@@ -34,8 +34,6 @@ EXTRA_KEYS = ("signal", "epochs", "hparams")
 REQUIRED = ("benchmark", "train_size", "seed", "loss")
 #: The keys every task dict has, in order (`Finding.to_dict` gives them first).
 TASK_FIELDS = ("task", "verdict", "mean_diff", "p_value", "p_holm", "n", "a", "b")
-#: Fewest pairs whose exact two-sided Wilcoxon p-value can fall below 0.05 (2 / 2**6).
-MIN_PAIRS = 6
 
 
 @dataclass
@@ -44,7 +42,7 @@ class Finding:
 
     ``tasks`` holds one dict per task: ``task`` (its name), ``verdict`` (holds, contradicted
     or inconclusive), ``mean_diff`` (mean paired difference, positive when ``a`` is better),
-    ``p_value`` (Wilcoxon), ``p_holm`` (Holm-adjusted across the claim's tasks), ``n`` (pairs),
+    ``p_value`` (Wilcoxon), ``p_holm`` (Holm-adjusted across the claim's tasks of one benchmark; see `paired.judge`), ``n`` (pairs),
     ``a`` / ``b`` (what was compared, ``a`` being the side the claim favours), and evidence
     keys of the claim (``a_mean``, ``b_mean``, ``switched``, ...). ``paper`` is what the paper
     reports for the claim; ``note`` says why a claim has no tasks (the study it needs).
@@ -232,7 +230,7 @@ def finish(
     alpha: float = ALPHA,
 ) -> Finding:
     """A `Finding` from per-task rows (each with ``task``, ``mean_diff``, ``p_value``, ``n``,
-    ``a``, ``b``): Holm across them, verdicts, keys in `TASK_FIELDS` order."""
+    ``a``, ``b``, ``benchmark``): Holm per benchmark, verdicts, keys in `TASK_FIELDS` order."""
     if not rows and note is None:
         note = "no task of these results has both sides of the comparison"
     most = max((r["n"] for r in rows), default=MIN_PAIRS)
@@ -270,5 +268,5 @@ def duel_tasks(
             continue
         row = duel(table, *chosen, metric, a_worst=a_worst, b_worst=b_worst)
         if row is not None:
-            rows.append({"task": label(task, show), **row})
+            rows.append({"task": label(task, show), **row, "benchmark": task.get("benchmark")})
     return rows

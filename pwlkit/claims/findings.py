@@ -4,7 +4,7 @@ Each function takes the frame of `pwlkit.study.load_results` (the search claim: 
 `pwlkit.search.load_search_results`) and compares two sides of the claim inside every task,
 paired by seed (the losses of one seed share its training sample): the mean paired difference
 (positive when the side the claim favours is better), a two-sided Wilcoxon signed-rank test,
-Holm's correction across the tasks of the claim, and a verdict per task (holds, contradicted,
+Holm's correction across the tasks of the claim on one benchmark, and a verdict per task (holds, contradicted,
 inconclusive; see `pwlkit.claims.paired`). Where one side is "the best loss" of a group, it is
 picked by seed mean with leave-one-seed-out picks for the test (see `pwlkit.claims.evidence`),
 among the single losses of the paper's families (`PAPER_FAMILIES`: the NDCG losses are not
@@ -197,13 +197,15 @@ def accuracy_weights_beat_rank(df: pd.DataFrame, metric: str = TOP) -> Finding:
             if rank in table.columns and acc in table.columns:
                 block = table[[acc, rank]].dropna()
                 test = paired_test(block[acc], block[rank], metric)
-                rows.append(_row(f"{label(task, show)} {acc}", test, acc, rank, block))
+                name = f"{label(task, show)} {acc}"
+                rows.append(_row(name, test, acc, rank, block, task["benchmark"]))
     return finish(claim, metric, rows, PAPER["weights"])
 
 
-def _row(task: str, test, a: str, b: str, block: pd.DataFrame) -> dict:
+def _row(task: str, test, a: str, b: str, block: pd.DataFrame, benchmark: str) -> dict:
     return {
         "task": task,
+        "benchmark": benchmark,
         "mean_diff": test.mean_diff,
         "p_value": test.p_value,
         "n": test.n,
@@ -249,7 +251,7 @@ def more_data_not_always_better(
                 continue
             block = table[[small, large]].dropna()
             test = paired_test(block[small], block[large], metric)
-            row = _row(name, test, small, large, block)
+            row = _row(name, test, small, large, block, task["benchmark"])
             tests.append({**row, "a": f"{loss} N={small}", "b": f"{loss} N={large}"})
     if not tests:
         note = "needs a study with at least two train sizes of a regression or ranking loss"
@@ -345,7 +347,7 @@ def search_beats_baselines(
         for other in [c for c in table.columns if c != ours]:
             block = table[[ours, other]].dropna()
             test = paired_test(block[ours], block[other], metric)
-            row = _row(f"{name} vs {other}", test, ours, other, block)
+            row = _row(f"{name} vs {other}", test, ours, other, block, task["benchmark"])
             rows.append({**row, "a": mine})
     return finish(claim, metric, rows, PAPER["search"])
 

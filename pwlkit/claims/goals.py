@@ -4,7 +4,7 @@ The paper leaves open losses aimed at the top-K, a switch decided from the data 
 chosen from the data. pwlkit offers all three; these functions answer, on a results frame, the
 questions a user asks of them, with the same paired statistics as the paper's claims
 (`pwlkit.claims.findings`): per task (benchmark, backbone, train size), paired by seed,
-Wilcoxon, Holm across the tasks of one question.
+Wilcoxon, Holm across the tasks of one question on one benchmark.
 
 - `ndcg_beats_weighted`: each NDCG loss against the better of WARP and MAPE (the paper's best
   top-K losses), picked leave-one-seed-out, at train sizes of at least ``min_size``.

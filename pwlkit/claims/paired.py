@@ -111,10 +111,29 @@ def verdict(mean_diff: float, p_holm: float, alpha: float = ALPHA) -> str:
     return "contradicted" if mean_diff < 0 else "inconclusive"
 
 
+#: Fewest pairs whose exact two-sided Wilcoxon p-value can fall below 0.05 (2 / 2**6).
+MIN_PAIRS = 6
+
+
 def judge(rows: list[dict], alpha: float = ALPHA) -> list[dict]:
-    """Add ``p_holm`` (Holm across ``rows``) and ``verdict`` to rows holding ``mean_diff`` and
-    ``p_value`` (one row per task of one claim); returns new dicts in the same order."""
-    adjusted = holm([r["p_value"] for r in rows])
+    """Add ``p_holm`` and ``verdict`` to rows holding ``mean_diff``, ``p_value``, ``n`` and
+    ``benchmark`` (one row per task of one claim); returns new dicts in the same order.
+
+    Holm runs across the rows of one benchmark (rows without one form a family of their own),
+    leaving out rows of fewer than `MIN_PAIRS` pairs: those cannot reach p < 0.05 whatever the
+    data (their ``p_holm`` is NaN, their verdict inconclusive), and counting them would only
+    raise the bar for the others (Tarone's rule for discrete tests). One family per benchmark,
+    not per claim, because ten seeds give an exact Wilcoxon p of at least 2 / 2**10 = 0.002:
+    Holm across the 26 or more tasks of a claim that spans many benchmarks could then reject
+    nothing, and a claim would look weaker the more tasks were run.
+    """
+    adjusted = np.full(len(rows), np.nan)
+    families: dict = {}
+    for i, r in enumerate(rows):
+        if r.get("n", MIN_PAIRS) >= MIN_PAIRS:
+            families.setdefault(r.get("benchmark"), []).append(i)
+    for members in families.values():
+        adjusted[members] = holm([rows[i]["p_value"] for i in members])
     return [
         {**r, "p_holm": float(q), "verdict": verdict(r["mean_diff"], q, alpha)}
         for r, q in zip(rows, adjusted)

@@ -14,7 +14,7 @@ DESCRIPTION = (
     "Find every study and search store under DIR (folders holding results/part-*.parquet; "
     "a study store also has its study.yaml), load their results and test each claim of the "
     "paper per task: paired by seed, a two-sided Wilcoxon signed-rank test, Holm's correction "
-    "across the tasks of a claim, alpha 0.05. A task holds (significant in the claimed "
+    "across the tasks of a claim on one benchmark, alpha 0.05. A task holds (significant in the claimed "
     "direction), is contradicted (significant the other way) or is inconclusive. Claims the "
     "stores cannot test say which study they need."
 )

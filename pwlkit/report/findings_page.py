@@ -126,7 +126,7 @@ th {{ background: #f3f3f3; }} h2 {{ font-size: 1.05em; margin-top: 1.6em; }}
 <p>Each claim is compared inside every task (benchmark, train size, backbone), paired by
 seed: the losses of one seed share its training sample. Mean paired difference (positive when
 side a, the side the claim favours, is better), two-sided Wilcoxon signed-rank p-value, Holm's
-correction across the tasks of one claim, alpha 0.05: a task <b>holds</b> when significant in
+correction across the tasks of one claim on one benchmark, alpha 0.05: a task <b>holds</b> when significant in
 the claimed direction, is <b>contradicted</b> when significant the other way, and is
 <b>inconclusive</b> otherwise. Computed from {page.cells} study cells and {page.runs} search
 runs in these stores:</p><ul>{stores}</ul>
