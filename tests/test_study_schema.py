@@ -213,7 +213,7 @@ def test_every_shipped_study_file_validates(path):
     else:
         # Report-sized: minutes on 2 cores. A cell costs its whole-space scoring plus training
         # in proportion to train size x epochs; the main job's AnalogNAS grid (182 cells,
-        # 6.8 million sample-epochs) trains in about 3 minutes.
+        # 6.8 million sample-epochs) took 219 s in `make run`.
         per_size = study.num_cells // len(study.train_sizes)
         sample_epochs = per_size * sum(study.train_sizes) * study.epochs
         assert study.num_cells <= 200 and sample_epochs <= 7e6, "small: minutes on 2 cores"
