@@ -117,3 +117,14 @@ def test_doctests_of_names_and_intervals():
     for module in (metrics.names, metrics.intervals):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted >= 1, module.__name__
+
+
+def test_best_of_follows_the_metric_direction_and_skips_nan():
+    import pandas as pd
+
+    from pwlkit.metrics import best_of
+
+    values = pd.Series({"hr": 0.81, "mse": float("nan"), "mape": 0.79})
+    assert best_of(values, "tau") == "hr"
+    assert best_of(values, "n_at_10") == "mape"
+    assert best_of(pd.Series({"a": 3.0, "b": float("nan")}), "precision_at_0.5") == "a"

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from pwlkit.metrics import lower_is_better
+from pwlkit.metrics import best_of
 
 from .specs import canonical, is_single, loss_family, switch_parts, weights_of, with_weights
 
@@ -104,7 +104,7 @@ def best_threshold(df: pd.DataFrame, metric: str = "precision_at_0.5") -> pd.Dat
     rows = []
     for vals, sub in sched.groupby(keys, sort=True, observed=True):
         means = sub.groupby("switch")[metric].mean()
-        at = means.idxmin() if lower_is_better(metric) else means.idxmax()
+        at = best_of(means, metric)
         task = dict(zip(keys, vals if isinstance(vals, tuple) else (vals,)))
         rows.append(
             {**task, "best switch": at, metric: float(means[at]), "switches tried": len(means)}

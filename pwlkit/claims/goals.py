@@ -27,7 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from pwlkit.metrics import lower_is_better
+from pwlkit.metrics import best_of, lower_is_better
 from pwlkit.train.selection import parse_selection
 
 from .evidence import Finding, duel_tasks, finish, lacking, seed_table, task_groups
@@ -93,7 +93,7 @@ def best_on_average(df: pd.DataFrame, metric: str = TOP) -> str | None:
     if table.empty:
         return None
     score = table.mean(axis=1)
-    return str(score.idxmin() if lower_is_better(metric) else score.idxmax())
+    return str(best_of(score, metric))
 
 
 def auto_against_references(
@@ -135,7 +135,7 @@ def _oracle_table(df: pd.DataFrame, metric: str, auto: str) -> pd.DataFrame:
         if fixed.empty:
             continue
         means = fixed.mean(axis=0)
-        oracle = str((sign * means).idxmax())
+        oracle = str(best_of(means, metric))
         values = fixed[oracle].dropna().to_numpy(float)
         se = float(np.std(values, ddof=1) / math.sqrt(len(values))) if len(values) > 1 else 0.0
         auto_mean = float(table[auto].mean())

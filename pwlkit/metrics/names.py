@@ -18,6 +18,7 @@ __all__ = [
     "PRECISION_PREFIX",
     "RANK_CORRELATIONS",
     "TOP1_TEST",
+    "best_of",
     "flatten_metrics",
     "is_metric_column",
     "is_rank_metric",
@@ -127,6 +128,17 @@ def lower_is_better(metric: str) -> bool:
     (tau, Precision@T, accuracies) upwards. Accepts free-form names such as ``N@10``."""
     m = metric.lower().replace(" ", "")
     return m.startswith(("n@", "n_at", "nat")) or m.endswith(("error", "err", "regret", "rank"))
+
+
+def best_of(values: Any, metric: str) -> Any:
+    """The label of the best entry of ``values`` (a pandas Series of ``metric`` values), in the
+    metric's own direction; NaN entries are skipped.
+
+    >>> import pandas as pd
+    >>> best_of(pd.Series({"hr": 0.8, "mse": 0.7}), "tau"), best_of(pd.Series({"hr": 9, "mse": 3}), "N@10")
+    ('hr', 'mse')
+    """
+    return values.idxmin() if lower_is_better(metric) else values.idxmax()
 
 
 def is_rank_metric(metric: str) -> bool:
