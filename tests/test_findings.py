@@ -157,6 +157,16 @@ def test_weighted_and_ranking_claims_follow_the_planted_effects():
     assert all(t["mean_diff"] > 0 for t in low.tasks if t["verdict"] == "holds")
 
 
+def test_size_claims_leave_out_benchmarks_with_one_train_size():
+    one = sizes_frame()
+    one = one[(one["benchmark"] == "A") & (one["train_size"] == 500)]
+    both = pd.concat([sizes_frame(), one.assign(benchmark="D")])
+    for claim in (weighted_lead_with_data, ranking_wins_little_data):
+        assert claim(one).tasks == [] and "two or more train sizes" in claim(one).note
+        assert not any(t["task"].startswith("D") for t in claim(both).tasks)
+        assert len(claim(both).tasks) == 3
+
+
 def test_mse_worst_and_hybrid_claims():
     m = {}
     for bench, mse in {"A": 0.1, "B": 0.4, "C": 0.2}.items():  # worst other is 0.2
@@ -292,8 +302,9 @@ def test_findings_never_raise_and_name_what_is_missing():
     assert len(empty) == 9 and all(f.tasks == [] and f.note for f in empty)
     no_metric = claims.findings(sizes_frame().drop(columns=TOP))
     assert "lack the column(s) ['precision_at_0.5']" in no_metric[0].note
-    few = weighted_lead_with_data(frame({("A", 5, "warp"): 0.5, ("A", 5, "hr"): 0.3}, seeds=5))
-    assert verdicts(few) == {"A N=5": "inconclusive"} and "needs 6 pairs" in few.note
+    few = {("A", n, loss): v for n in (5, 50) for loss, v in (("warp", 0.5), ("hr", 0.3))}
+    few = weighted_lead_with_data(frame(few, seeds=5))
+    assert verdicts(few) == {"A N=50": "inconclusive"} and "needs 6 pairs" in few.note
 
 
 def test_findings_of_several_studies_keep_their_settings_apart():

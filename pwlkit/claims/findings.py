@@ -35,22 +35,11 @@ from .evidence import (
 )
 from .frames import accuracy_twin, schedules_frame, spellings
 from .paired import paired_test
+from .quotes import PAPER
+from .sizes import ONE_SIZE, rows_at_sizes
 from .specs import RANKING, SWITCHES, WEIGHTED, is_single, loss_family, weights_of
 
 TOP = "precision_at_0.5"
-PAPER = {
-    "weighted": "WARP and MAPE consistently lead Precision@0.5 and N@10 with enough data",
-    "ranking": "with very little training data, ranking losses such as HR beat weighted ones",
-    "mse": "MSE has the lowest Precision@0.5 in most search spaces (MLP predictor: 4.41 "
-    "against 9.36 to 24.15 for HR, ListMLE, WARP; Transformer: 8.62 against 29.32 and 38.71)",
-    "hybrid": "MSE+SR, optimising two objectives at once, is below the single losses",
-    "backbone": "P@0.5: MLP ListMLE 24.15, HR 22.15, WARP 9.36; Transformer WARP 38.71, HR 29.32",
-    "weights": "accuracy (ground-truth) weights beat rank-based weights",
-    "more_data": "top-K metrics of regression and ranking losses may degrade with more data",
-    "piecewise": "the PW loss consistently wins",
-    "search": "NB201 test error C10 / C100 / IN-16: PW 5.63 / 26.51 / 52.88, MSE (NPENAS) "
-    "5.69 / 26.54 / 53.52, LR (ReNAS) 6.01 / 27.88 / 54.03; NB101: PW 5.80, MSE 5.85, MAPE 5.92",
-}
 
 
 #: The families of the paper's eight losses: the pool every "best single loss" comes from (the
@@ -65,17 +54,6 @@ def _singles(table: pd.DataFrame, families: Sequence[str] = PAPER_FAMILIES, *, o
     return [c for c in losses if (loss_family(c) in families) != out]
 
 
-def _sizes(df: pd.DataFrame) -> dict[str, list]:
-    return {b: sorted(s.unique()) for b, s in df.groupby("benchmark")["train_size"]}
-
-
-def _at_sizes(df: pd.DataFrame, which: str) -> pd.DataFrame:
-    """The rows at the ``upper`` half of each benchmark's train sizes, or its ``smallest``."""
-    sizes = _sizes(df)
-    keep = {b: s[len(s) // 2 :] if which == "upper" else s[:1] for b, s in sizes.items()}
-    return df[[n in keep[b] for b, n in zip(df["benchmark"], df["train_size"])]]
-
-
 def weighted_lead_with_data(df: pd.DataFrame, metric: str = TOP) -> Finding:
     """Weighted losses lead the top-K metric with enough data: per task in the upper half of
     each benchmark's train sizes (the largest of two, the two largest of three or four), the
@@ -87,8 +65,10 @@ def weighted_lead_with_data(df: pd.DataFrame, metric: str = TOP) -> Finding:
     )
     if why := lacking(df, metric):
         return Finding(claim, metric, PAPER["weighted"], note=why)
+    if (upper := rows_at_sizes(df, "upper")).empty:
+        return Finding(claim, metric, PAPER["weighted"], note=ONE_SIZE)
     rows = duel_tasks(
-        _at_sizes(df, "upper"),
+        upper,
         metric,
         lambda task, t: (_singles(t, WEIGHTED), _singles(t, WEIGHTED, out=True)),
     )
@@ -101,8 +81,10 @@ def ranking_wins_little_data(df: pd.DataFrame, metric: str = TOP) -> Finding:
     claim = "ranking losses win with very little data (best ranking vs best weighted, smallest N)"
     if why := lacking(df, metric):
         return Finding(claim, metric, PAPER["ranking"], note=why)
+    if (smallest := rows_at_sizes(df, "smallest")).empty:
+        return Finding(claim, metric, PAPER["ranking"], note=ONE_SIZE)
     rows = duel_tasks(
-        _at_sizes(df, "smallest"),
+        smallest,
         metric,
         lambda task, t: (_singles(t, RANKING), _singles(t, WEIGHTED)),
     )
