@@ -63,7 +63,9 @@ def test_auto_against_the_best_average_loss_the_pw_pair_and_the_oracle():
     # hr best on average (0.5 + 0.5), mape the oracle on B only; auto tracks the oracle
     for bench, (hr, mape, auto) in {"A": (0.6, 0.2, 0.6), "B": (0.4, 0.5, 0.45)}.items():
         m |= {(bench, 469, "hr"): hr, (bench, 469, "mape"): mape, (bench, 469, "auto"): auto}
-        m |= {(bench, 469, "hr->mape@0.5"): 0.1}
+        m |= {(bench, 469, "hr->mape@0.5"): 0.1, (bench, 469, "hr->mape@0.5(refit)"): 0.1}
+    # a pair that never meets auto in a task
+    m |= {("C", 469, "hr"): 0.5, ("C", 469, "mape"): 0.2, ("C", 469, "mse->ew@0.5"): 0.3}
     df = frame(m)
     assert best_on_average(df) == "hr"
     found, oracle = auto_against_references(df)

@@ -80,6 +80,13 @@ def _fixed(specs: Sequence[str]) -> list[str]:
     return [s for s in specs if not is_selection(s)]
 
 
+def _plain_half_way(spec: str) -> bool:
+    """A PW pair as the paper runs it: switched at half the epochs, no switch options (the
+    refit / restart variants of the switch studies are experiments, not references)."""
+    parts = switch_parts(spec)
+    return parts.get("at") == "0.5" and not parts.get("options")
+
+
 def best_on_average(df: pd.DataFrame, metric: str = TOP) -> str | None:
     """The fixed loss (no selection) with the best mean of the per-task seed means, among the
     losses present in every task of ``df``."""
@@ -115,12 +122,13 @@ def auto_against_references(
     if average is not None:
         rows = duel_tasks(df, metric, lambda task, t: ([a], [average]))
         found.append(finish(f"{auto} matches the best-on-average loss ({average})", metric, rows))
-    pairs = [s for s in spelled.values() if switch_parts(s).get("at") == "0.5"]
+    pairs = [s for s in spelled.values() if _plain_half_way(s)]
     if pw is not None:
         pairs = [spelled[canonical(pw)]] if canonical(pw) in spelled else []
     for pair in pairs:
         rows = duel_tasks(df, metric, lambda task, t, b=pair: ([a], [b]))
-        found.append(finish(f"{auto} against the PW pair {pair}", metric, rows))
+        if rows:  # a pair of another space or study never meets auto in a task
+            found.append(finish(f"{auto} against the PW pair {pair}", metric, rows))
     return found, _oracle_table(df, metric, a)
 
 
