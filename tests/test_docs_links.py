@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "results" / "README.md"]
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
-FENCE = re.compile(r"^```.*?^```", re.S | re.M)
+FENCE = re.compile(r"^```.*?^```", re.DOTALL | re.MULTILINE)
 
 
 def slug(heading: str) -> str:
@@ -22,7 +22,7 @@ def slug(heading: str) -> str:
 
 def anchors(page: Path) -> set[str]:
     text = FENCE.sub("", page.read_text())
-    return {slug(m.group(1)) for m in re.finditer(r"^#+ (.+)$", text, re.M)}
+    return {slug(m.group(1)) for m in re.finditer(r"^#+ (.+)$", text, re.MULTILINE)}
 
 
 def test_slug_follows_github():
