@@ -22,6 +22,7 @@ from pwlkit.train.selection import (
     fold_split,
     held_out_ndcg,
     parse_selection,
+    pick_candidate,
 )
 
 FAST = {"backbone": "mlp", "epochs": 4, "signal": "val"}
@@ -38,6 +39,10 @@ def test_parse_selection_canonical_forms():
     assert parse_selection("auto ( folds = 5 )").name == "auto(folds=5)"
     sel = parse_selection("auto(candidates=HR|mape|hr)")
     assert sel.candidates == ("hr", "mape") and sel.name == "auto(candidates=hr|mape)"
+    keep = parse_selection("auto(candidates=mape|lr, keep=HR)")
+    assert keep.keep == "hr" and keep.candidates == ("mape", "lr", "hr")
+    assert keep.name == "auto(candidates=mape|lr|hr,keep=hr)"
+    assert parse_selection("auto(keep=hr)").name == "auto(keep=hr)"
     switch = parse_selection("HR -> MAPE @ auto")
     assert (switch.kind, switch.warm, switch.focus, switch.name) == (
         "switch",
@@ -53,6 +58,8 @@ def test_parse_selection_canonical_forms():
         ("auto(folds=1)", "'folds=1'"),
         ("auto(k=3)", "'k=3'"),
         ("auto(candidates=hinge)", "hinge"),
+        ("auto(keep=hinge)", "hinge"),
+        ("auto(keep=)", "'keep='"),
         ("hinge->mape@auto", "hinge"),
     ],
 )
@@ -60,6 +67,20 @@ def test_bad_selections_are_one_line_errors(spec, part):
     with pytest.raises(BadParameter) as info:
         parse_selection(spec)
     assert part in str(info.value) and "\n" not in str(info.value)
+
+
+def test_pick_candidate_best_mean_or_the_kept_loss_within_one_standard_error():
+    scores = {"hr": [0.5, 0.6, 0.7], "mape": [0.6, 0.7, 0.7], "mse": [0.1, 0.1, 0.1]}
+    assert pick_candidate(scores) == "mape"  # mean 0.667 against 0.6
+    # mape - hr per fold: 0.1, 0.1, 0.0 -> mean 0.0667, SE = 0.0577 / sqrt(3) = 0.0333
+    assert pick_candidate(scores, keep="hr") == "mape"  # 0.0667 > 0.0333: overturned
+    noisy = {"hr": [0.5, 0.6, 0.7], "mape": [0.9, 0.5, 0.6]}  # diffs 0.4, -0.1, -0.1
+    assert pick_candidate(noisy) == "mape"  # mean 0.667 against 0.6
+    assert pick_candidate(noisy, keep="hr") == "hr"  # mean 0.0667 < SE 0.1667
+    assert pick_candidate({"a": [0.5, 0.5], "b": [0.5, 0.5]}) == "a"  # equal means: first
+    assert pick_candidate(scores, keep="mape") == "mape"
+    with pytest.raises(BadParameter, match="keep='lr' is not a candidate"):
+        pick_candidate(scores, keep="lr")
 
 
 def test_held_out_ndcg_against_hand_computed_values():
@@ -140,6 +161,11 @@ def test_a_study_stores_what_auto_chose(tmp_path):
     auto = df[df["loss"] == "auto(candidates=hr|mse)"]
     assert (plain["chosen_loss"] == "hr").all() and len(auto) == 2
     assert set(auto["chosen_loss"]) <= {"hr", "mse"}
+    assert plain["fold_scores"].isna().all()
+    for _, row in auto.iterrows():  # three folds per candidate, and the rule gives the choice
+        folds = json.loads(row["fold_scores"])
+        assert set(folds) == {"hr", "mse"} and all(len(v) == 3 for v in folds.values())
+        assert pick_candidate(folds) == row["chosen_loss"]
 
 
 def test_cli_fit_auto_reports_the_chosen_loss(capsys):
@@ -161,6 +187,8 @@ def test_cli_fit_auto_reports_the_chosen_loss(capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["loss"] == "auto(candidates=hr|lr)" and out["chosen_loss"] in ("hr", "lr")
     assert set(out["selection_scores"]) == {"hr", "lr"}
+    assert {k: len(v) for k, v in out["fold_scores"].items()} == {"hr": 3, "lr": 3}
+    assert out["selection_scores"]["hr"] == pytest.approx(np.mean(out["fold_scores"]["hr"]))
 
 
 def test_a_search_records_the_loss_of_every_round(cora):

@@ -13,7 +13,8 @@ needs.
 (families, schedules, weights, the best switch point, search curves); `paired`: the test and the
 verdict rule; `evidence`: `Finding` and the per-task duels; `findings`: the claims
 (`findings(results, search)` gives one per claim of the paper, `findings_table` lays them out);
-`goals`: pwlkit's own questions beyond the paper; `stores`: every study and search store under a
+`goals`: pwlkit's own questions beyond the paper; `replay`: another ``auto`` rule replayed
+on stored cells without a fit (`replay_auto`); `stores`: every study and search store under a
 folder, loaded for them (`load_stores`).
 """
 
@@ -43,6 +44,7 @@ from .frames import (
     with_task,
 )
 from .paired import ALPHA, Paired, holm, paired_test
+from .replay import replay_auto
 from .specs import RANKING, SWITCHES, WEIGHTED, loss_family, switch_parts
 from .stores import find_stores, load_stores
 
@@ -70,6 +72,7 @@ __all__ = [
     "paired_test",
     "piecewise_beats_best_single",
     "ranking_wins_little_data",
+    "replay_auto",
     "schedules_frame",
     "search_beats_baselines",
     "search_frame",

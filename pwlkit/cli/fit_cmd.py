@@ -177,6 +177,8 @@ def run_fit(args: argparse.Namespace) -> int:
     }
     if selection:
         result["selection_scores"] = choice.scores
+        if choice.fold_scores:
+            result["fold_scores"] = choice.fold_scores
     if args.json:
         print(json.dumps(result))
         return 0

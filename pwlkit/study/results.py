@@ -16,6 +16,8 @@ from .job import CONFIG_COLUMNS
 from .schema import Study, load_study
 
 DEFAULT_BY = ("benchmark", "backbone", "train_size", "loss")
+TAIL = ("chosen_loss", "fold_scores", "fit_seconds", "settings", "cell_id", "job_id")
+"""The columns after the metrics, in this order."""
 
 
 def load_results(
@@ -27,7 +29,9 @@ def load_results(
     ``backbone``, ``seed``, ``epochs``, ``hparams`` (JSON), ``tau``, ``spearman``,
     ``precision_at_<T>``, ``n_at_<K>``, ``top1_test`` (test value of the architecture the
     predictor ranks first), ``chosen_loss`` (what a selection such as ``auto`` trained; the
-    loss itself otherwise), ``fit_seconds`` (the job's training time shared by its cells),
+    loss itself otherwise), ``fold_scores`` (``auto``: JSON of each candidate's held-out score
+    per fold, for `pwlkit.claims.replay`; None otherwise and in parts written before it),
+    ``fit_seconds`` (the job's training time shared by its cells),
     ``settings`` (every engine setting, defaults filled, JSON), ``cell_id``, ``job_id``. Only
     the cells of the study's current settings are returned (rows of earlier settings stay
     stored; ``include_other_settings=True`` returns them too). ``df.attrs["skipped_parts"]``
@@ -42,21 +46,19 @@ def load_results(
     metrics = metric_columns(study.ts, study.ks)
     head = ["study", *CONFIG_COLUMNS]
     if df.empty:
-        df = pd.DataFrame(
-            columns=[*head, *metrics, "chosen_loss", "fit_seconds", "settings", "cell_id", "job_id"]
-        )
+        df = pd.DataFrame(columns=[*head, *metrics, *TAIL])
         df.attrs["skipped_parts"] = skipped
         return df
     df.insert(0, "study", study.name)
     # parts written before selections existed have no chosen_loss: they trained their loss
     chosen = df["chosen_loss"] if "chosen_loss" in df.columns else pd.Series(None, index=df.index)
     df["chosen_loss"] = chosen.where(chosen.notna(), df["loss"])
+    if "fold_scores" not in df.columns:
+        df["fold_scores"] = None
     df["_order"] = df["cell_id"].map(order).fillna(len(order)).astype(int)
     df = df.sort_values(["_order", "cell_id"], kind="stable").drop(columns="_order")
     other = [c for c in df.columns if c not in head and c not in metrics]
-    tail = [
-        c for c in ("chosen_loss", "fit_seconds", "settings", "cell_id", "job_id") if c in other
-    ]
+    tail = [c for c in TAIL if c in other]
     extra = [c for c in other if c not in tail]  # metrics of earlier settings
     cols = head + [m for m in metrics if m in df.columns] + extra + tail
     df = df[cols].reset_index(drop=True)

@@ -7,9 +7,14 @@ Two specs select instead of naming a loss:
   mean held-out score is refit on the whole sample. ``auto(folds=5)`` and
   ``auto(candidates=hr|mape|lambdaloss)`` change the folds (default 3) and the candidates
   (default `default_candidates`: the 8 losses of the paper, the space's PW pair switched
-  half-way, and the three NDCG losses). All candidate x fold fits of a call go to the batched
-  engine in one call, on the sample's rows only. Cost: candidates x folds fits on
-  ``(folds - 1) / folds`` of the sample (12 x 3 at the defaults, about 24 fits), then one.
+  half-way, and the three NDCG losses). ``auto(keep=hr)`` keeps a default loss unless the
+  best candidate beats it by more than one standard error of their paired per-fold
+  differences (`pick_candidate`): on small folds the plain best mean is mostly noise. All
+  candidate x fold fits of a call go to the batched engine in one call, on the sample's rows
+  only. Cost: candidates x folds fits on ``(folds - 1) / folds`` of the sample (12 x 3 at the
+  defaults, about 24 fits), then one. The per-fold scores come back with the choice
+  (`Choice.fold_scores`), and studies store them, so another rule can be replayed on stored
+  cells without a fit (`pwlkit.claims.replay`).
 - ``warm->focus@auto`` decides the switch point of a PW pair from held-out data: a probe
   trains the warm-up loss on 80% of the sample, scores the other 20% every 5% of the epochs
   and stops once the held-out score has not improved for 3 checks; the switch is placed where
@@ -26,7 +31,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,7 +50,7 @@ TOP_FRACTION = 0.1
 
 _AUTO_RE = re.compile(r"^auto(?:\((?P<args>.*)\))?$")
 _SWITCH_RE = re.compile(r"^(?P<warm>.+?)->(?P<focus>.+)@auto$")
-SYNTAX = "auto, auto(folds=5), auto(candidates=hr|mape|lambdaloss), WARM->FOCUS@auto"
+SYNTAX = "auto, auto(folds=5), auto(candidates=hr|mape|lambdaloss), auto(keep=hr), WARM->FOCUS@auto"
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ class Selection:
     kind: str
     folds: int = DEFAULT_FOLDS
     candidates: tuple[str, ...] | None = None
+    keep: str | None = None
     warm: str = ""
     focus: str = ""
 
@@ -68,6 +74,8 @@ class Selection:
             args.append(f"folds={self.folds}")
         if self.candidates is not None:
             args.append("candidates=" + "|".join(self.candidates))
+        if self.keep is not None:
+            args.append(f"keep={self.keep}")
         return f"auto({','.join(args)})" if args else "auto"
 
 
@@ -80,6 +88,8 @@ class Choice:
     """The concrete loss or schedule spec that was trained on the whole sample."""
     scores: dict[str, float] = field(default_factory=dict)
     """``auto``: mean held-out score per candidate; ``@auto``: the switch fraction."""
+    fold_scores: dict[str, list[float]] = field(default_factory=dict)
+    """``auto``: the held-out score of each candidate on each fold, in fold order."""
 
 
 def parse_selection(spec: str) -> Selection | None:
@@ -96,19 +106,23 @@ def parse_selection(spec: str) -> Selection | None:
     m = _AUTO_RE.match(text)
     if not m:
         return None
-    folds, candidates = DEFAULT_FOLDS, None
+    folds, candidates, keep = DEFAULT_FOLDS, None, None
     for part in filter(None, (m["args"] or "").split(",")):
         key, _, value = part.partition("=")
         if key == "folds" and value.isdigit() and int(value) >= 2:
             folds = int(value)
         elif key == "candidates" and value:
             candidates = tuple(dict.fromkeys(_canonical(c, spec) for c in value.split("|")))
+        elif key == "keep" and value:
+            keep = _canonical(value, spec)
         else:
             raise BadParameter(
-                f"bad loss selection {spec!r}: {part!r} is not folds=N (N >= 2) or "
-                f"candidates=A|B|...; forms: {SYNTAX}"
+                f"bad loss selection {spec!r}: {part!r} is not folds=N (N >= 2), "
+                f"candidates=A|B|... or keep=LOSS; forms: {SYNTAX}"
             )
-    return Selection("auto", folds=folds, candidates=candidates)
+    if keep is not None and candidates is not None and keep not in candidates:
+        candidates = (*candidates, keep)
+    return Selection("auto", folds=folds, candidates=candidates, keep=keep)
 
 
 def _canonical(loss: str, spec: str) -> str:
@@ -122,6 +136,24 @@ def default_candidates(benchmark: Benchmark) -> tuple[str, ...]:
     """The 8 losses of the paper, the space's PW pair (switched half-way) and the NDCG losses."""
     warm, focus = pw_pair(benchmark)
     return (*LOSS_NAMES[:8], parse_loss(f"{warm}->{focus}").name, *LOSS_NAMES[8:])
+
+
+def pick_candidate(fold_scores: Mapping[str, Sequence[float]], keep: str | None = None) -> str:
+    """The candidate ``auto`` refits, from each candidate's held-out score per fold.
+
+    Without ``keep``: the best mean (the earlier candidate of equal means). With ``keep``:
+    ``keep`` stays unless the best candidate's mean paired advantage over it exceeds one
+    standard error of the per-fold differences (the one-standard-error rule of model
+    selection, with ``keep`` as the default to be overturned)."""
+    means = {c: float(np.mean(v)) for c, v in fold_scores.items()}
+    best = max(means, key=means.get)
+    if keep is None or best == keep:
+        return best
+    if keep not in fold_scores:
+        raise BadParameter(f"keep={keep!r} is not a candidate; candidates: {sorted(means)}")
+    diff = np.asarray(fold_scores[best], float) - np.asarray(fold_scores[keep], float)
+    se = float(np.std(diff, ddof=1) / math.sqrt(len(diff))) if len(diff) > 1 else 0.0
+    return best if float(diff.mean()) > se else keep
 
 
 def held_out_ndcg(pred: np.ndarray, truth: np.ndarray, top: float = TOP_FRACTION) -> float:
@@ -202,6 +234,8 @@ def _cross_validate(benchmark, truth, train_sets, seeds, autos, fit) -> list[Cho
     for m, sel in autos:
         sample = np.asarray(train_sets[m])
         cands = sel.candidates or default_candidates(benchmark)
+        if sel.keep is not None and sel.keep not in cands:
+            cands = (*cands, sel.keep)
         folds = fold_split(len(sample), sel.folds, seeds[m])
         size = len(sample) - max(len(f) for f in folds)
         if size < 2:
@@ -225,6 +259,6 @@ def _cross_validate(benchmark, truth, train_sets, seeds, autos, fit) -> list[Cho
     out = []
     for m, sel in autos:
         means = {c: float(np.mean(v)) for c, v in scores[m].items()}
-        best = max(means, key=means.get)  # first of equal means: the earlier candidate
-        out.append(Choice(sel.name, best, means))
+        loss = pick_candidate(scores[m], sel.keep)
+        out.append(Choice(sel.name, loss, means, scores[m]))
     return out
