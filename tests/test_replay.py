@@ -53,6 +53,8 @@ def test_cells_without_fold_scores_or_a_grid_cell_are_left_out(stored):
     auto, grid = stored
     old = pd.concat([auto.assign(fold_scores=None), auto.iloc[:1]])
     assert len(replay_auto(old, grid)) == 1
+    with_selections = pd.concat([grid, auto, grid.iloc[:1].assign(loss="hr->mse@auto")])
+    assert len(replay_auto(auto, with_selections)) == len(auto)  # selections are no picks
     partial = replay_auto(auto, grid[grid["seed"] != auto["seed"].iloc[0]])
     assert len(partial) == len(auto) - 1 and partial.attrs["missing"] == 1
     with pytest.raises(ValueError, match="rows of auto cells"):

@@ -41,9 +41,10 @@ def replay_auto(auto_rows: pd.DataFrame, grid: pd.DataFrame, keep: str | None = 
     """
     keep = parse_loss(keep).name if keep is not None else None
     rows = auto_rows[auto_rows["fold_scores"].notna()]
-    index = {
+    index = {  # selections in the grid (auto, warm->focus@auto) are no loss a pick can name
         (*key, parse_loss(loss).name): i
         for i, (*key, loss) in enumerate(grid[[*SAME_SAMPLE, "loss"]].itertuples(index=False))
+        if parse_selection(loss) is None
     }
     out, missing = [], 0
     labels = {spec: _label(spec, keep) for spec in rows["loss"].unique()}
