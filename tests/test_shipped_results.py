@@ -91,3 +91,24 @@ def test_verify_refuses_a_folder_that_is_not_a_store(tmp_path):
         verify_store(tmp_path / "absent")
     with pytest.raises(BadParameter, match="max_cost"):
         verify_store(tmp_path, max_cost=0)
+
+
+def test_a_store_extended_later_verifies_job_by_job(tmp_path):
+    """Cells added to a finished study run as jobs of their own; verify finds them all."""
+    from pwlkit.study import run_study
+
+    params = {
+        "name": "grown",
+        "benchmarks": ["nbgraph-cora"],
+        "losses": ["hr"],
+        "train_sizes": [20],
+        "backbones": ["mlp"],
+        "seeds": 2,
+        "epochs": 2,
+        "output_dir": str(tmp_path),
+    }
+    run_study(params, executor="inline", progress=False, threads=1)
+    run_study({**params, "losses": ["hr", "mse"]}, executor="inline", progress=False, threads=1)
+    checks = verify_store(tmp_path / "grown", jobs=10, seed=0)
+    assert len(checks) == 2 and all(c.ok for c in checks)
+    assert sum(c.cells for c in checks) == 4

@@ -20,7 +20,7 @@ from pwlkit.checks import POSITIVE, SEED, BadParameter, Interval, check
 from pwlkit.metrics import TOP1_TEST
 from pwlkit.runs.store import ResultStore
 
-from .cells import FitJob, study_jobs
+from .cells import FitJob, expand_cells
 from .job import run_fit_job
 from .schema import load_study
 
@@ -81,9 +81,10 @@ def verify_store(
     stored = ResultStore(root).read()
     if stored.empty:
         raise BadParameter(f"store: {str(root)!r} holds no finished job")
-    by_id = {job.job_id: job for job in study_jobs(load_study(root / "study.yaml"))}
-    done = [by_id[j] for j in stored["job_id"].unique() if j in by_id]
+    done = stored_jobs(stored, load_study(root / "study.yaml"))
     cheap = [job for job in done if job.cost <= max_cost]
+    if not done:
+        raise BadParameter(f"store: {str(root)!r} holds no job of its study.yaml's cells")
     if not cheap:
         raise BadParameter(
             f"max_cost: no stored job of {str(root)!r} costs at most {max_cost:g} "
@@ -92,6 +93,21 @@ def verify_store(
     rng = np.random.default_rng(seed)
     picks = rng.choice(len(cheap), size=min(jobs, len(cheap)), replace=False)
     return [_check_job(cheap[i], stored, data_dir) for i in sorted(picks)]
+
+
+def stored_jobs(stored: pd.DataFrame, study) -> list[FitJob]:
+    """The jobs as they ran, rebuilt from the stored rows' ``job_id`` and the study's cells.
+
+    A store extended later (more losses, sizes or seeds) holds jobs grouped from the cells
+    that were pending then, not the grouping of today's whole study, so the jobs are read
+    from the store; a job whose cells the study no longer has is left out."""
+    cells = {c.cell_id: c for c in expand_cells(study)}
+    jobs = []
+    for _, rows in stored.groupby("job_id", sort=False):
+        members = [cells[i] for i in rows["cell_id"] if i in cells]
+        if members and len(members) == len(rows):
+            jobs.append(FitJob(tuple(members)))
+    return jobs
 
 
 def _check_job(job: FitJob, stored: pd.DataFrame, data_dir) -> JobCheck:
