@@ -80,14 +80,11 @@ def run_fit_job(
     start = time.perf_counter()
     # selections (auto, warm->focus@auto) are decided here so the rows can say what was chosen
     # and, for auto, keep the per-fold scores a different selection rule can be replayed on
-    from pwlkit.train.selection import choose_losses, parse_selection
+    # (ordinary specs pass through `choose_losses` unchanged, without a fit)
+    from pwlkit.train.selection import choose_losses
 
-    specs = [c.loss for c in job.cells]
-    if any(parse_selection(s) for s in specs):
-        choices = choose_losses(bench, train_sets, specs, seeds, **fit)
-    else:
-        choices = [None] * len(specs)
-    chosen = [c.loss if c is not None else s for c, s in zip(choices, specs)]
+    choices = choose_losses(bench, train_sets, [c.loss for c in job.cells], seeds, **fit)
+    chosen = [c.loss for c in choices]
     preds = fit_fn(bench, train_sets, chosen, seeds, **fit)
     seconds = time.perf_counter() - start
     preds = np.asarray(preds, dtype=np.float64)
@@ -115,9 +112,7 @@ def run_fit_job(
             row[n_at_column(k)] = int(_lookup(scores["n_at_k"], k))
         row[TOP1_TEST] = top1_test(pred, bench.test)
         row["chosen_loss"] = loss
-        row["fold_scores"] = (
-            json.dumps(choice.fold_scores) if choice and choice.fold_scores else None
-        )
+        row["fold_scores"] = json.dumps(choice.fold_scores) if choice.fold_scores else None
         row["fit_seconds"] = seconds / len(job.cells)
         row["settings"] = cell.settings
         rows.append(row)

@@ -22,7 +22,7 @@ from pwlkit.runs.store import ResultStore
 
 from .cells import FitJob, expand_cells
 from .job import run_fit_job
-from .schema import load_study
+from .schema import Study, load_study
 
 TOLERANCE = {"tau": 1e-3, "spearman": 1e-3, "precision_at": 0.02, TOP1_TEST: 1e-9}
 """Largest absolute difference accepted per metric: rank correlations to 1e-3 and
@@ -82,9 +82,9 @@ def verify_store(
     if stored.empty:
         raise BadParameter(f"store: {str(root)!r} holds no finished job")
     done = stored_jobs(stored, load_study(root / "study.yaml"))
-    cheap = [job for job in done if job.cost <= max_cost]
     if not done:
         raise BadParameter(f"store: {str(root)!r} holds no job of its study.yaml's cells")
+    cheap = [job for job in done if job.cost <= max_cost]
     if not cheap:
         raise BadParameter(
             f"max_cost: no stored job of {str(root)!r} costs at most {max_cost:g} "
@@ -95,7 +95,7 @@ def verify_store(
     return [_check_job(cheap[i], stored, data_dir) for i in sorted(picks)]
 
 
-def stored_jobs(stored: pd.DataFrame, study) -> list[FitJob]:
+def stored_jobs(stored: pd.DataFrame, study: Study) -> list[FitJob]:
     """The jobs as they ran, rebuilt from the stored rows' ``job_id`` and the study's cells.
 
     A store extended later (more losses, sizes or seeds) holds jobs grouped from the cells
