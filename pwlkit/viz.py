@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 from .metrics import (
+    bootstrap_interval,
+    clip_interval,
     flatten_metrics,  # noqa: F401  (read as viz.flatten_metrics)
     is_rank_metric,
     lower_is_better,
@@ -32,6 +34,8 @@ VEGALITE_MIME = f"application/vnd.vegalite.v{alt.SCHEMA_VERSION.lstrip('v').spli
 CHART_MODES = ("interactive", "report", "png", "svg")
 #: Report-mode charts with at most this many data rows also carry a PNG (for JS-less viewers).
 PNG_FALLBACK_MAX_ROWS = 5000
+#: The intervals `mean_ci` draws: the bootstrap (default) or Student's t.
+INTERVALS = ("bootstrap", "t")
 
 
 def _report_renderer(spec: dict, **_: Any) -> dict:
@@ -87,20 +91,49 @@ def chart_mode() -> str | None:
     return _MODE
 
 
-def mean_ci(df: pd.DataFrame, by: Sequence[str], value: str, level: float = 0.95) -> pd.DataFrame:
-    """Mean of ``value`` per group with a Student-t confidence interval over the rows (seeds).
+def mean_ci(
+    df: pd.DataFrame,
+    by: Sequence[str],
+    value: str,
+    level: float = 0.95,
+    interval: str = "bootstrap",
+) -> pd.DataFrame:
+    """Mean of ``value`` per group with a confidence interval over the rows (seeds).
 
-    Returns columns ``by + [mean, lo, hi, n]``; a group of one row gets lo = hi = mean (the
-    interval is `pwlkit.metrics.t_half_width`).
+    ``interval="bootstrap"`` (default) is `pwlkit.metrics.bootstrap_interval` (percentile,
+    seeded, so a chart draws the same band every time): seed values of N@K and Precision@T are
+    skewed and bounded, and a t-interval runs past the bounds. ``"t"`` is the Student-t
+    interval (`pwlkit.metrics.t_half_width`). Either is clipped to what the metric can take
+    (`pwlkit.metrics.clip_interval`: N@K never below 1, Precision@T within [0, 1]).
+
+    Returns columns ``by + [mean, lo, hi, n]``; a group of one row gets lo = hi = mean.
     """
+    if interval not in INTERVALS:
+        raise ValueError(f"interval {interval!r} is not one of {', '.join(INTERVALS)}")
     missing = [c for c in [*by, value] if c not in df.columns]
     if missing:
         raise KeyError(f"column(s) {missing} not in the frame; it has {list(df.columns)}")
     g = df.dropna(subset=[value]).groupby(list(by), observed=True, sort=False)[value]
     out = g.agg(mean="mean", sd="std", n="count").reset_index()
-    half = np.nan_to_num(t_half_width(out["sd"], out["n"], level), nan=0.0)
-    out["lo"], out["hi"] = out["mean"] - half, out["mean"] + half
+    if interval == "t":
+        half = t_half_width(out["sd"], out["n"], level)
+        lo, hi = out["mean"] - half, out["mean"] + half
+    else:
+        bounds = [bootstrap_interval(v.to_numpy(float), level) for _, v in g]
+        lo, hi = (pd.Series([b[i] for b in bounds], index=out.index) for i in (0, 1))
+    lo, hi = clip_interval(lo.to_numpy(float), hi.to_numpy(float), value)
+    single = out["n"].to_numpy() < 2
+    out["lo"] = np.where(single, out["mean"], lo)
+    out["hi"] = np.where(single, out["mean"], hi)
     return out.drop(columns="sd")
+
+
+def _y_scale(metric: str) -> alt.Scale:
+    """Rank metrics (N@K: 1 is best, a few bad seeds reach the hundreds) on a log axis
+    pointing down; everything else linear, not forced to include zero."""
+    if is_rank_metric(metric):
+        return alt.Scale(type="log", reverse=True)
+    return alt.Scale(zero=False)
 
 
 def _facet(
@@ -130,9 +163,10 @@ def metric_lines(
     height: int = 200,
     title: str | None = None,
 ) -> alt.Chart:
-    """Mean ``metric`` against ``x`` per ``color`` group, with a CI band over seeds.
+    """Mean ``metric`` against ``x`` per ``color`` group, with a bootstrap band over seeds
+    (`mean_ci`).
 
-    One panel per ``facet`` value; the y axis points down for rank metrics (N@K: 1 is best).
+    One panel per ``facet`` value; rank metrics (N@K: 1 is best) on a log y axis pointing down.
     """
     by = [c for c in (facet, color, x) if c and c in df.columns]
     if x not in df.columns or color not in df.columns:
@@ -145,7 +179,7 @@ def metric_lines(
         axis=alt.Axis(values=ticks) if len(ticks) <= 12 else alt.Axis(),
         scale=alt.Scale(type="log" if log_x else "linear", nice=False),
     )
-    ys = alt.Y("mean:Q", title=metric, scale=alt.Scale(zero=False, reverse=is_rank_metric(metric)))
+    ys = alt.Y("mean:Q", title=metric, scale=_y_scale(metric))
     tip = [alt.Tooltip(f"{c}:N") for c in by if c != x] + [
         alt.Tooltip(f"{x}:Q"),
         alt.Tooltip("mean:Q", format=".4g"),
@@ -154,7 +188,7 @@ def metric_lines(
         alt.Tooltip("n:Q", title="seeds"),
     ]
     base = alt.Chart(agg).encode(x=xs, color=alt.Color(f"{color}:N", title=color))
-    band = base.mark_area(opacity=0.18).encode(y=alt.Y("lo:Q"), y2="hi:Q")
+    band = base.mark_area(opacity=0.18).encode(y=alt.Y("lo:Q", scale=_y_scale(metric)), y2="hi:Q")
     line = base.mark_line(point=len(ticks) <= 20).encode(y=ys, tooltip=tip)
     chart = alt.layer(band, line).properties(width=width, height=height)
     chart = _facet(chart, facet, agg, columns)
@@ -179,7 +213,8 @@ def metric_bars(
     height: int = 180,
     title: str | None = None,
 ) -> alt.Chart:
-    """Mean ``metric`` per ``x`` (bars, grouped by ``color``) with CI error bars over seeds."""
+    """Mean ``metric`` per ``x`` (bars, grouped by ``color``; points for rank metrics, on a
+    log axis) with bootstrap error bars over seeds (`mean_ci`)."""
     by = [c for c in (facet, x, color) if c and c in df.columns]
     agg = mean_ci(df, by, metric, level)
     enc: dict[str, Any] = {"x": alt.X(f"{x}:N", title=x, sort=None)}
@@ -195,11 +230,11 @@ def metric_bars(
         alt.Tooltip("n:Q", title="seeds"),
     ]
     base = alt.Chart(agg).encode(**enc)
-    bars = base.mark_bar().encode(
-        y=alt.Y("mean:Q", title=metric + (" (lower is better)" if lower_is_better(metric) else "")),
-        tooltip=tip,
-    )
-    err = base.mark_rule(color="black").encode(y="lo:Q", y2="hi:Q")
+    # A bar's length means nothing on a log axis: rank metrics get points there.
+    mark = base.mark_point(filled=True, size=60) if is_rank_metric(metric) else base.mark_bar()
+    ytitle = metric + (" (lower is better)" if lower_is_better(metric) else "")
+    bars = mark.encode(y=alt.Y("mean:Q", title=ytitle, scale=_y_scale(metric)), tooltip=tip)
+    err = base.mark_rule(color="black").encode(y=alt.Y("lo:Q", scale=_y_scale(metric)), y2="hi:Q")
     chart = alt.layer(bars, err).properties(width=width, height=height)
     return _facet(chart, facet, agg, columns).properties(title=title or f"{metric} by {x}")
 
@@ -219,7 +254,10 @@ def heatmap(
     The colour scale is reversed for lower-is-better metrics so that darker is always better.
     """
     by = [c for c in (facet, y, x) if c and c in df.columns]
-    agg = mean_ci(df, by, metric)
+    if metric not in df.columns:
+        raise KeyError(f"column {metric!r} not in the frame; it has {list(df.columns)}")
+    g = df.dropna(subset=[metric]).groupby(by, observed=True, sort=False)[metric]
+    agg = g.agg(mean="mean", n="count").reset_index()  # cells show means, no interval
     lower = lower_is_better(metric)
     span = (agg["mean"].max() - agg["mean"].min()) or 1.0
     good = (agg["mean"] - agg["mean"].min()) / span

@@ -174,10 +174,12 @@ def test_bad_input_fails_before_any_fit_and_loses_nothing(tmp_path, shared_data)
     assert len(load_results(params)) == 8
 
 
-def test_summarize_matches_scipy_t_intervals():
+def test_summarize_matches_scipy_t_intervals_clipped_to_the_metric():
     from scipy import stats
 
     rng = np.random.default_rng(0)
+    # N@10 of mape at N = 20: four hits at rank 1 and one at 60, so the t-interval runs below 1.
+    skewed = iter([1, 1, 1, 1, 60])
     rows = [
         {
             "benchmark": "b",
@@ -185,8 +187,8 @@ def test_summarize_matches_scipy_t_intervals():
             "train_size": n,
             "loss": loss,
             "seed": s,
-            "tau": float(rng.normal()),
-            "n_at_10": int(rng.integers(1, 100)),
+            "tau": float(rng.uniform(-1, 1)),
+            "n_at_10": next(skewed) if (n, loss) == (20, "mape") else int(rng.integers(1, 100)),
         }
         for n in (10, 20)
         for loss in ("hr", "mape")
@@ -219,6 +221,7 @@ def test_summarize_matches_scipy_t_intervals():
         "ci_high",
     ]
     assert len(out) == (2 * 2 + 1) * 2
+    clipped = 0
     for (n, loss), g in df.groupby(["train_size", "loss"]):
         for metric in ("tau", "n_at_10"):
             got = out[(out.train_size == n) & (out.loss == loss) & (out.metric == metric)].iloc[0]
@@ -228,8 +231,12 @@ def test_summarize_matches_scipy_t_intervals():
                 assert np.isnan(got["std"]) and np.isnan(got["ci_low"])
                 continue
             lo, hi = stats.t.interval(0.95, len(vals) - 1, loc=vals.mean(), scale=stats.sem(vals))
+            floor, ceiling = (1.0, np.inf) if metric == "n_at_10" else (-1.0, 1.0)
+            clipped += lo < floor or hi > ceiling
+            lo, hi = max(lo, floor), min(hi, ceiling)
             assert got["std"] == pytest.approx(vals.std(ddof=1))
             assert (got["ci_low"], got["ci_high"]) == (pytest.approx(lo), pytest.approx(hi))
+    assert clipped >= 1  # the skewed group's interval was cut at rank 1
     # Group order follows the table (study order), metrics in the order asked.
     by_loss = summarize(df, by="loss", metrics=["n_at_10", "tau"])
     assert list(by_loss["loss"]) == ["hr", "hr", "mape", "mape"]

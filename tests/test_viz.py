@@ -45,13 +45,67 @@ def _frame(rng: np.random.Generator) -> pd.DataFrame:
 def test_mean_ci_matches_scipy_t_interval():
     vals = np.array([0.1, 0.4, 0.35, 0.8, 0.55])
     df = pd.DataFrame({"g": ["a"] * 5 + ["b"], "v": [*vals, 0.3]})
-    out = viz.mean_ci(df, ["g"], "v", level=0.9).set_index("g")
+    out = viz.mean_ci(df, ["g"], "v", level=0.9, interval="t").set_index("g")
     lo, hi = stats.t.interval(0.9, len(vals) - 1, loc=vals.mean(), scale=stats.sem(vals))
     assert out.loc["a", "mean"] == pytest.approx(vals.mean())
     assert (out.loc["a", "lo"], out.loc["a", "hi"]) == pytest.approx((lo, hi))
     assert out.loc["a", "n"] == 5
     # One seed: no interval, the bounds collapse onto the mean.
     assert out.loc["b", "lo"] == out.loc["b", "hi"] == pytest.approx(0.3)
+
+
+def test_mean_ci_default_is_the_seeded_scipy_bootstrap():
+    vals = np.array([0.1, 0.4, 0.35, 0.8, 0.55, 0.2])
+    df = pd.DataFrame({"g": ["a"] * 6 + ["b"], "v": [*vals, 0.3]})
+    out = viz.mean_ci(df, ["g"], "v").set_index("g")
+    res = stats.bootstrap((vals,), np.mean, method="percentile", rng=np.random.default_rng(0))
+    ci = res.confidence_interval
+    assert (out.loc["a", "lo"], out.loc["a", "hi"]) == pytest.approx((ci.low, ci.high))
+    assert out.loc["b", "lo"] == out.loc["b", "hi"] == pytest.approx(0.3)
+    # The same frame draws the same band twice (seeded resampling).
+    assert viz.mean_ci(df, ["g"], "v").equals(viz.mean_ci(df, ["g"], "v"))
+
+
+@pytest.mark.parametrize("interval", ["bootstrap", "t"])
+def test_mean_ci_stays_inside_the_metric_bounds(interval):
+    """A rank never below 1, a precision never below 0, whatever the spread of the seeds."""
+    ranks = [1, 1, 1, 1, 400]  # one bad seed: the t-interval would reach far below 1
+    precision = [0.0, 0.0, 0.0, 0.0, 0.9]
+    df = pd.DataFrame({"g": ["a"] * 5, "n_at_10": ranks, "precision_at_0.5": precision})
+    low = viz.mean_ci(df, ["g"], "n_at_10", interval=interval)["lo"].iloc[0]
+    assert low >= 1.0
+    assert viz.mean_ci(df, ["g"], "precision_at_0.5", interval=interval)["lo"].iloc[0] >= 0.0
+    if interval == "t":  # the unclipped t-interval does run below the bound here
+        _, sd = np.mean(ranks), np.std(ranks, ddof=1)
+        assert np.mean(ranks) - float(viz.t_half_width(sd, 5)) < 1.0
+
+
+def test_mean_ci_rejects_an_unknown_interval():
+    with pytest.raises(ValueError, match="'normal' is not one of bootstrap, t"):
+        viz.mean_ci(pd.DataFrame({"g": [1], "v": [1.0]}), ["g"], "v", interval="normal")
+
+
+def _y_scale_types(spec) -> set:
+    """The scale types of every y encoding in a chart spec (None: linear, the default)."""
+    found = set()
+    if isinstance(spec, dict):
+        y = spec.get("encoding", {}).get("y")
+        if isinstance(y, dict) and "field" in y:
+            found.add(y.get("scale", {}).get("type"))
+        for v in spec.values():
+            found |= _y_scale_types(v)
+    elif isinstance(spec, list):
+        for v in spec:
+            found |= _y_scale_types(v)
+    return found
+
+
+def test_rank_metrics_are_drawn_on_a_log_axis():
+    df = _frame(np.random.default_rng(6))
+    for chart in (viz.metric_vs_train_size(df, "n_at_10"), viz.metric_bars(df, "n_at_10")):
+        assert _y_scale_types(chart.to_dict()) == {"log"}
+    for chart in (viz.metric_vs_train_size(df, "tau"), viz.metric_bars(df, "tau")):
+        assert _y_scale_types(chart.to_dict()) == {None}
 
 
 def test_mean_ci_names_missing_columns():

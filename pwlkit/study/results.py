@@ -1,4 +1,4 @@
-"""Study results as tidy tables: one row per cell, and per-group means with t-intervals."""
+"""Study results as tidy tables: one row per cell, and per-group means with clipped t-intervals."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from pwlkit.metrics import is_metric_column, metric_columns, t_half_width
+from pwlkit.metrics import clip_interval, is_metric_column, metric_columns, t_half_width
 from pwlkit.runs.store import ResultStore
 
 from .cells import expand_cells
@@ -82,8 +82,9 @@ def summarize(
 
     Returns:
         A long table: the ``by`` columns, ``metric``, ``n``, ``mean``, ``std`` (sample,
-        ddof=1), ``ci`` (half width), ``ci_low``, ``ci_high``. With n = 1 std and the
-        interval are NaN.
+        ddof=1), ``ci`` (half width), ``ci_low``, ``ci_high`` (the t-interval clipped to the
+        metric's bounds, `clip_interval`: no rank below 1, no precision below 0). With n = 1
+        std and the interval are NaN.
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
@@ -121,5 +122,9 @@ def summarize(
     agg["ci"] = half
     agg["ci_low"] = agg["mean"] - half
     agg["ci_high"] = agg["mean"] + half
+    for metric in metrics:  # never a rank below 1 or a precision below 0
+        rows = agg["metric"] == metric
+        low, high = clip_interval(agg.loc[rows, "ci_low"], agg.loc[rows, "ci_high"], metric)
+        agg.loc[rows, "ci_low"], agg.loc[rows, "ci_high"] = low, high
     agg["n"] = agg["n"].astype(int)
     return agg[out_cols].reset_index(drop=True)
