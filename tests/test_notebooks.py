@@ -67,6 +67,8 @@ TINY: dict[str, dict] = {
         "sample": 3,
         "hyperparameters": NARROW,
     },
+    # Reads the shipped stores (no training): the point is that the tests run on real results.
+    "beyond_paper": {"studies": str(ROOT / "results"), "benchmark": "nb201-cifar10"},
     "explorer": {"benchmark": BENCH, "train_size": 20, "epochs": 2, "hyperparameters": NARROW},
 }
 
