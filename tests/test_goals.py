@@ -9,8 +9,10 @@ import pandas as pd
 from pwlkit.claims.goals import (
     adaptive_beats_fixed,
     auto_against_references,
+    auto_goal_counts,
     best_configuration,
     best_on_average,
+    default_from_other_spaces,
     ndcg_beats_weighted,
 )
 
@@ -89,3 +91,29 @@ def test_best_configuration_orders_by_mean():
     df = frame({("A", 469, "hr"): 0.8, ("A", 469, "mse"): 0.6, ("B", 469, "mse"): 0.9})
     table = best_configuration(df, "A", 469, "tau")
     assert list(table["loss"]) == ["hr", "mse"] and list(table["count"]) == [10, 10]
+
+
+def test_auto_goal_counts_tally_the_best_average_duel_and_the_oracle():
+    m = {}
+    # hr best on average; auto level with it on A, far below on B, above it on C
+    for bench, (hr, mape, auto) in {
+        "A": (0.6, 0.2, 0.6),
+        "B": (0.5, 0.45, 0.1),
+        "C": (0.4, 0.5, 0.45),
+    }.items():
+        m |= {(bench, 469, "hr"): hr, (bench, 469, "mape"): mape, (bench, 469, "auto"): auto}
+    counts = auto_goal_counts(frame(m))
+    # A: equal to hr and to the oracle; B: significantly below; C: above hr, below mape
+    assert counts == {"cases": 3, "matches_average": 2, "below_average": 1, "within_se": 1}
+    assert auto_goal_counts(frame({("A", 469, "hr"): 0.5}))["cases"] == 0
+
+
+def test_default_from_other_spaces_never_looks_at_its_own_space():
+    grids = {
+        "one": frame({("A", 469, "hr"): 0.9, ("A", 469, "mape"): 0.1}),
+        "two": frame({("B", 469, "hr"): 0.1, ("B", 469, "mape"): 0.5}),
+        "three": frame({("C", 469, "hr"): 0.2, ("C", 469, "mape"): 0.4}),
+    }
+    # "one" alone prefers hr, but the two others prefer mape; each of those sees "one"
+    assert default_from_other_spaces(grids) == {"one": "mape", "two": "hr", "three": "hr"}
+    assert default_from_other_spaces({"one": grids["one"]}) == {"one": None}

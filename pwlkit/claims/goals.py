@@ -14,6 +14,8 @@ Wilcoxon, Holm across the tasks of one question on one benchmark.
   task of the frame (what a reader of a benchmark paper would pick) and against the paper's
   PW pair; and, per task, whether ``auto`` is within one standard error of the hindsight
   oracle (the loss with the best seed mean of that task).
+- `auto_goal_counts`: the two ``auto`` goals counted over a frame's tasks;
+  `default_from_other_spaces`: a default for ``auto(keep=...)`` taken leave-one-space-out.
 - `best_configuration`: the loss (or selection) with the best mean of a metric in one task.
 - `beyond_the_paper`: the first three together (what `pwlkit findings --beyond` and the
   report's findings page add after the paper's claims).
@@ -130,6 +132,41 @@ def auto_against_references(
         if rows:  # a pair of another space or study never meets auto in a task
             found.append(finish(f"{auto} against the PW pair {pair}", metric, rows))
     return found, _oracle_table(df, metric, a)
+
+
+def auto_goal_counts(df: pd.DataFrame | None, metric: str = TOP, auto: str = "auto") -> dict:
+    """The two ``auto`` goals counted over the tasks of ``df`` where ``auto`` ran.
+
+    Returns ``cases``; ``matches_average``: tasks where auto's mean is at least the
+    best-on-average loss's; ``below_average``: tasks where it is significantly below (Holm per
+    benchmark, as in `auto_against_references`); ``within_se``: tasks within one standard error
+    of the hindsight oracle. All zero when ``df`` has no ``auto`` rows.
+    """
+    found, oracle = auto_against_references(df, metric, auto=auto)
+    average = next((f for f in found if "best-on-average" in f.claim), None)
+    tasks = average.tasks if average is not None else []
+    sign = -1.0 if lower_is_better(metric) else 1.0
+    return {
+        "cases": len(tasks),
+        "matches_average": sum(sign * (t["a_mean"] - t["b_mean"]) >= 0 for t in tasks),
+        "below_average": sum(t["verdict"] == "contradicted" for t in tasks),
+        "within_se": int(oracle["within_se"].sum()) if not oracle.empty else 0,
+    }
+
+
+def default_from_other_spaces(grids: dict[str, pd.DataFrame], metric: str = TOP) -> dict:
+    """Per space, the best-on-average fixed loss of the *other* spaces' grids.
+
+    A default for ``auto(keep=...)`` chosen leave-one-space-out: the loss a user would take
+    from everyone else's benchmarks, never from the space it is then tried on. ``grids`` maps
+    a space's name to its loss-grid rows; a space alone has no default (None).
+    """
+    return {
+        space: best_on_average(pd.concat(others, ignore_index=True), metric)
+        if (others := [g for name, g in grids.items() if name != space])
+        else None
+        for space in grids
+    }
 
 
 def _oracle_table(df: pd.DataFrame, metric: str, auto: str) -> pd.DataFrame:
