@@ -68,7 +68,7 @@ TINY: dict[str, dict] = {
         "hyperparameters": NARROW,
     },
     # Reads the shipped stores (no training): the point is that the tests run on real results.
-    "beyond_paper": {"studies": str(ROOT / "results"), "benchmark": "nb201-cifar10"},
+    "beyond_paper": {"studies": str(ROOT / "results"), "stored_benchmark": "nb201-cifar10"},
     "explorer": {"benchmark": BENCH, "train_size": 20, "epochs": 2, "hyperparameters": NARROW},
 }
 
@@ -100,6 +100,14 @@ def test_notebook_layout(path):
     for key in TINY[path.stem]:
         if key not in ("executor",):
             assert re.search(rf"^{re.escape(key)} = ", code[0].source, re.MULTILINE), key
+
+
+def test_the_notebook_on_shipped_results_needs_no_benchmark_tables(tmp_path):
+    """It trains nothing, so the report must never skip it for lack of data (an empty data
+    folder here, as on a fresh machine)."""
+    params = report.notebook_parameters(NOTEBOOKS / "beyond_paper.ipynb")
+    assert report.missing_data(params, tmp_path) == []
+    assert report.missing_data({"benchmark": "nb201-cifar10"}, tmp_path) == ["nb201-cifar10"]
 
 
 @pytest.mark.slow
