@@ -19,6 +19,7 @@ from pwlkit.train import fit_predict, sample_train
 from pwlkit.train.selection import (
     choose_losses,
     default_candidates,
+    fits_per_cell,
     fold_split,
     held_out_ndcg,
     parse_selection,
@@ -198,3 +199,10 @@ def test_a_search_records_the_loss_of_every_round(cora):
     assert set(run["chosen_losses"]) <= {"hr", "mse"}
     (plain,) = run_searches(cora, "hr", 30, [0], epochs=3, backbone="mlp")
     assert plain["chosen_losses"] == []
+
+
+def test_fits_per_cell_counts_what_a_selection_trains():
+    assert fits_per_cell("hr") == 1.0 and fits_per_cell("hr->mape@0.5") == 1.0
+    assert fits_per_cell("auto") == 12 * 2 + 1  # 12 candidates x 3 folds on 2/3 of the sample
+    assert fits_per_cell("auto(folds=5, candidates=hr|mse)") == 2 * 4 + 1
+    assert fits_per_cell("hr->mape@auto") == 1.8  # the probe (at most 0.8 of a fit) + the fit

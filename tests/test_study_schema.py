@@ -217,3 +217,16 @@ def test_every_shipped_study_file_validates(path):
         per_size = study.num_cells // len(study.train_sizes)
         sample_epochs = per_size * sum(study.train_sizes) * study.epochs
         assert study.num_cells <= 200 and sample_epochs <= 7e6, "small: minutes on 2 cores"
+
+
+def test_job_cost_counts_the_fold_fits_of_auto():
+    """Train size x epochs x fits: an auto cell is 12 candidates x 2 of 3 folds + the refit."""
+    plain = study_jobs(load_study({**BASE, "losses": ["mse"], "benchmarks": ["nbgraph-cora"]}))
+    auto = study_jobs(load_study({**BASE, "losses": ["auto"], "benchmarks": ["nbgraph-cora"]}))
+    small = {len(j.cells): j.cost for j in plain if j.cells[0].train_size == 20}
+    assert small == {3: 20 * 4 * 3}
+    costs = {j.cost for j in auto if j.cells[0].train_size == 20}
+    assert costs == {20 * 4 * 3 * 25}
+    few = {**BASE, "losses": ["auto(folds=2, candidates=hr|mse)"], "benchmarks": ["nbgraph-cora"]}
+    costs = {j.cost for j in study_jobs(load_study(few)) if j.cells[0].train_size == 20}
+    assert costs == {20 * 4 * 3 * (2 * 1 + 1)}
