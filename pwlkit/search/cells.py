@@ -15,6 +15,7 @@ from typing import Any
 
 from pwlkit.benchmarks.base import Benchmark
 from pwlkit.runs.jobs import Cell, Job, group_jobs
+from pwlkit.train.selection import fits_per_cell
 
 from .loop import SEARCH_EPOCHS, SearchConfig
 from .strategies import resolve_strategy
@@ -86,9 +87,10 @@ class SearchJob(Job):
 
     @property
     def cost(self) -> float:
-        """Relative cost (guided runs train a predictor per round; the others are cheap)."""
+        """Relative cost (guided runs train a predictor per round, ``auto`` its fold fits
+        too; the others are cheap)."""
         c = self.cells[0]
-        rounds = c.budget if c.loss else 0.01 * c.budget
+        rounds = c.budget * fits_per_cell(c.loss) if c.loss else 0.01 * c.budget
         return float(rounds * len(self.cells))
 
 

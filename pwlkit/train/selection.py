@@ -135,21 +135,25 @@ def _canonical(loss: str, spec: str) -> str:
 def default_candidates(benchmark: Benchmark) -> tuple[str, ...]:
     """The 8 losses of the paper, the space's PW pair (switched half-way) and the NDCG losses."""
     warm, focus = pw_pair(benchmark)
-    return (*LOSS_NAMES[:8], parse_loss(f"{warm}->{focus}").name, *LOSS_NAMES[8:])
+    return _candidates_around(parse_loss(f"{warm}->{focus}").name)
+
+
+def _candidates_around(pw: str) -> tuple[str, ...]:
+    return (*LOSS_NAMES[:8], pw, *LOSS_NAMES[8:])
 
 
 def fits_per_cell(spec: str) -> float:
     """Fits' worth of training that one cell of ``spec`` costs, for cost estimates: 1 for a
     loss; ``auto``, candidates x folds fits on ``(folds - 1) / folds`` of the sample plus the
     refit (12 x 3 x 2/3 + 1 = 25 with the defaults); ``warm->focus@auto``, the probe (at most
-    0.8 of a fit) plus the fit."""
+    a fit on the ``1 - HOLDOUT`` it trains on) plus the fit."""
     sel = parse_selection(spec)
     if sel is None:
         return 1.0
     if sel.kind == "switch":
-        return 1.8
-    n = len(sel.candidates) if sel.candidates is not None else len(LOSS_NAMES) + 1
-    return n * (sel.folds - 1) + 1.0
+        return 2.0 - HOLDOUT
+    candidates = sel.candidates or _candidates_around("the space's PW pair")
+    return len(candidates) * (sel.folds - 1) + 1.0
 
 
 def pick_candidate(fold_scores: Mapping[str, Sequence[float]], keep: str | None = None) -> str:
