@@ -112,26 +112,8 @@ def auto_against_references(
     a per-task table against the hindsight oracle: auto's mean, the oracle's loss, mean and
     standard error, and ``within_se`` (auto's mean at most one SE worse than the oracle's).
     """
-    empty = pd.DataFrame()
-    if lacking(df, metric):
-        return [], empty
-    spelled = spellings(df["loss"].unique())
-    if canonical(auto) not in spelled:
-        return [], empty
-    a = spelled[canonical(auto)]
-    found = []
-    average = best_on_average(df, metric)
-    if average is not None:
-        rows = duel_tasks(df, metric, lambda task, t: ([a], [average]))
-        found.append(finish(f"{auto} matches the best-on-average loss ({average})", metric, rows))
-    pairs = [s for s in spelled.values() if _plain_half_way(s)]
-    if pw is not None:
-        pairs = [spelled[canonical(pw)]] if canonical(pw) in spelled else []
-    for pair in pairs:
-        rows = duel_tasks(df, metric, lambda task, t, b=pair: ([a], [b]))
-        if rows:  # a pair of another space or study never meets auto in a task
-            found.append(finish(f"{auto} against the PW pair {pair}", metric, rows))
-    return found, _oracle_table(df, metric, a)
+    average, pairs, oracle = _auto_duels(df, metric, auto, pw)
+    return ([average] if average is not None else []) + pairs, oracle
 
 
 def auto_goal_counts(df: pd.DataFrame | None, metric: str = TOP, auto: str = "auto") -> dict:
@@ -142,8 +124,7 @@ def auto_goal_counts(df: pd.DataFrame | None, metric: str = TOP, auto: str = "au
     benchmark, as in `auto_against_references`); ``within_se``: tasks within one standard error
     of the hindsight oracle. All zero when ``df`` has no ``auto`` rows.
     """
-    found, oracle = auto_against_references(df, metric, auto=auto)
-    average = next((f for f in found if "best-on-average" in f.claim), None)
+    average, _, oracle = _auto_duels(df, metric, auto, None)
     tasks = average.tasks if average is not None else []
     sign = -1.0 if lower_is_better(metric) else 1.0
     return {
@@ -152,6 +133,35 @@ def auto_goal_counts(df: pd.DataFrame | None, metric: str = TOP, auto: str = "au
         "below_average": sum(t["verdict"] == "contradicted" for t in tasks),
         "within_se": int(oracle["within_se"].sum()) if not oracle.empty else 0,
     }
+
+
+def _auto_duels(
+    df: pd.DataFrame | None, metric: str, auto: str, pw: str | None
+) -> tuple[Finding | None, list[Finding], pd.DataFrame]:
+    """(auto against the best-on-average loss or None, auto against each PW pair, oracle table)."""
+    empty = pd.DataFrame()
+    if lacking(df, metric):
+        return None, [], empty
+    spelled = spellings(df["loss"].unique())
+    if canonical(auto) not in spelled:
+        return None, [], empty
+    a = spelled[canonical(auto)]
+    against_average = None
+    average = best_on_average(df, metric)
+    if average is not None:
+        rows = duel_tasks(df, metric, lambda task, t: ([a], [average]))
+        against_average = finish(
+            f"{auto} matches the best-on-average loss ({average})", metric, rows
+        )
+    pairs = [s for s in spelled.values() if _plain_half_way(s)]
+    if pw is not None:
+        pairs = [spelled[canonical(pw)]] if canonical(pw) in spelled else []
+    against_pairs = []
+    for pair in pairs:
+        rows = duel_tasks(df, metric, lambda task, t, b=pair: ([a], [b]))
+        if rows:  # a pair of another space or study never meets auto in a task
+            against_pairs.append(finish(f"{auto} against the PW pair {pair}", metric, rows))
+    return against_average, against_pairs, _oracle_table(df, metric, a)
 
 
 def default_from_other_spaces(grids: dict[str, pd.DataFrame], metric: str = TOP) -> dict:
