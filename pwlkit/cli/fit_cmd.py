@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="mse",
         help="loss spec, e.g. mse, hr, warp(weights=rank), hr->mape@0.5 (default: mse)",
     )
-    p.add_argument("--backbone", default="gcn", help="gcn, mlp or transformer (default: gcn)")
+    p.add_argument("--backbone", default="gcn", help="gcn, gin, mlp or transformer (default: gcn)")
     p.add_argument("--train-size", type=int, required=True, help="number of training archs")
     p.add_argument("--seed", type=int, default=0, help="seed of the sample and the fit")
     p.add_argument("--epochs", type=int, default=None, help="epochs (default: the backbone's)")
