@@ -354,6 +354,7 @@ def study_file(tmp_path):
         (["--threads", "-1"], ["--threads", "got -1"]),
         (["--retries", "-1"], ["--retries must be an integer >= 0, got -1"]),
         (["--workers", "0"], ["--workers must be an integer >= 1, got 0"]),
+        (["--executor", "foo"], ["--executor", "'foo'", "inline, local, dask"]),
     ],
 )
 def test_study_run_options(no_work, capsys, study_file, extra, parts):

@@ -17,6 +17,7 @@ from pwlkit.search import run_searches
 from pwlkit.study import load_results, run_study
 from pwlkit.train import fit_predict, sample_train
 from pwlkit.train.selection import (
+    check_sample_size,
     choose_losses,
     default_candidates,
     fits_per_cell,
@@ -62,6 +63,8 @@ def test_parse_selection_canonical_forms():
         ("auto(keep=hinge)", "hinge"),
         ("auto(keep=)", "'keep='"),
         ("hinge->mape@auto", "hinge"),
+        ("auto(folds=2,folds=3)", "'folds' given twice"),
+        ("hr->mape@auto(patience=0)", "takes no options"),
     ],
 )
 def test_bad_selections_are_one_line_errors(spec, part):
@@ -143,6 +146,54 @@ def test_switch_probe_picks_a_reproducible_fraction(cora):
         frac = choice.scores["switch"]
         assert 0.05 <= frac <= 1.0 and choice.loss == f"hr->mape@{frac:g}".rstrip("0")
         assert math.isclose(frac * 20, round(frac * 20))  # a check every epoch here
+
+
+@pytest.mark.parametrize(
+    "n, folds, ok",
+    [
+        (20, 20, True),
+        (20, 21, False),
+        (20, 99999, False),
+        (4, 2, True),
+        (3, 2, False),
+        (3, 3, True),
+        (2, 2, False),
+    ],
+)
+def test_folds_must_fit_the_sample(n, folds, ok):
+    # a held-out fold of at least one architecture, a fit on at least two
+    sel = parse_selection(f"auto(folds={folds})")
+    if ok:
+        check_sample_size(sel, n)
+        assert min(len(f) for f in fold_split(n, folds, 0)) >= 1
+        assert n - max(len(f) for f in fold_split(n, folds, 0)) >= 2
+        return
+    with pytest.raises(
+        BadParameter, match=f"sample of {n} architectures cannot be cut into {folds}"
+    ):
+        check_sample_size(sel, n)
+
+
+def test_too_many_folds_stop_a_fit_a_study_and_a_search_before_any_work(tmp_path, capsys):
+    fit = ["fit", "--benchmark", "nbgraph-cora", "--train-size", "20", "--loss", "auto(folds=21)"]
+    assert main(fit) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("pwlkit fit: error: --loss:") and "folds from 2 to 20" in err
+    study = {
+        "name": "folds",
+        "benchmarks": ["nbgraph-cora"],
+        "losses": ["auto(folds=99999)"],
+        "train_sizes": [20],
+        "seeds": 1,
+        "epochs": 1,
+        "output_dir": str(tmp_path),
+    }
+    with pytest.raises(BadParameter, match="key 'losses'.*cannot be cut into 99999 folds"):
+        run_study(study, executor="inline", progress=False)
+    assert not any(tmp_path.iterdir())  # nothing written
+    search = ["search", "--benchmark", "nbgraph-cora", "--strategy", "auto(folds=11)"]
+    assert main([*search, "--budget", "20", "--runs", "1", "--no-store"]) == 2
+    assert "n_init = 10" in capsys.readouterr().err
 
 
 def test_a_study_stores_what_auto_chose(tmp_path):

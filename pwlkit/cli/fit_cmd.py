@@ -103,11 +103,14 @@ def _check(args: argparse.Namespace, settings: dict) -> None:
         names=lambda key: _OWN_OPTIONS.get(key, f"--set {key}"),
         where="--set",
     )
-    from pwlkit.train.selection import parse_selection
+    from pwlkit.train.selection import check_sample_size, parse_selection
 
     try:
-        if parse_selection(args.loss) is None:
+        selection = parse_selection(args.loss)
+        if selection is None:
             parse_loss(args.loss)
+        else:
+            check_sample_size(selection, args.train_size)
     except ValueError as exc:
         raise UserError(f"--loss: {exc}") from None
 

@@ -163,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
     check_strategy(args.strategy, "--strategy")
     options = {k: getattr(args, k) for k in _OPTIONS if getattr(args, k) is not None}
     check_options(options, OPTIONS)
-    make_config(**options)
+    check_strategy(args.strategy, "--strategy", first_fit=make_config(**options).n_init)
     summary = summarize_search(
         args.benchmark,
         args.strategy,

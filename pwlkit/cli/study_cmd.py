@@ -24,7 +24,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument(
         "--executor",
         default="local",
-        choices=["inline", "local", "dask"],
         help="inline: this process; local: process pool (default); dask: Dask cluster",
     )
     run.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address (implies dask)")
@@ -71,11 +70,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from pwlkit.cli import DATA_DIR, check_device, check_options
-    from pwlkit.runs.executors import PARAMS
+    from pwlkit.runs.executors import ALIASES, PARAMS
     from pwlkit.study import run_study
 
     check_options(
         {
+            "executor": ALIASES.get(args.executor, args.executor),
             "workers": args.workers,
             "threads": args.threads,
             "retries": args.retries,

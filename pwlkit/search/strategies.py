@@ -49,9 +49,14 @@ def pw_spec(benchmark: Benchmark, switch: int = PW_SWITCH) -> str:
     return f"{warm}->{focus}@{int(switch)}"
 
 
-def check_strategy(spec: str, name: str = "strategy", what: str = "search strategy") -> str:
+def check_strategy(
+    spec: str, name: str = "strategy", what: str = "search strategy", first_fit: int | None = None
+) -> str:
     """The canonical form of a strategy spec (a loss spec in canonical form, or ``random``,
     ``evolution``, ``pw``), without resolving ``pw`` for a benchmark.
+
+    ``first_fit``: the size of the first training sample (``n_init``); a selection such as
+    ``auto(folds=K)`` must be able to cut it into its folds.
 
     Raises:
         BadParameter: an unknown name (with the closest valid one and the list) or a loss spec
@@ -66,7 +71,7 @@ def check_strategy(spec: str, name: str = "strategy", what: str = "search strate
     if text in (*BASELINES, "pw"):
         return text
     try:
-        return _canonical_loss(text)
+        canonical = _canonical_loss(text)
     except ValueError as exc:
         where = "" if name == "strategy" else f"{name}: "
         if re.fullmatch(r"[\w+]+", text):
@@ -77,6 +82,9 @@ def check_strategy(spec: str, name: str = "strategy", what: str = "search strate
                 "(hr->mape@20, ...) for a predictor-guided search"
             ) from None
         raise BadParameter(f"{where}bad {what} {text!r}: {exc}") from None
+    if first_fit is not None:
+        _check_first_fit(canonical, first_fit, name)
+    return canonical
 
 
 def resolve_strategy(spec: str, benchmark: Benchmark) -> Strategy:
@@ -88,6 +96,16 @@ def resolve_strategy(spec: str, benchmark: Benchmark) -> Strategy:
     if text == "pw":
         return Strategy("pw", "guided", _canonical_loss(pw_spec(benchmark)))
     return Strategy(str(spec).strip(), "guided", text)
+
+
+def _check_first_fit(canonical: str, n: int, name: str) -> None:
+    from pwlkit.train.selection import check_sample_size, parse_selection
+
+    if (selection := parse_selection(canonical)) is not None:
+        try:
+            check_sample_size(selection, n)
+        except ValueError as exc:
+            raise BadParameter(f"{name}: {exc} (the first fit has n_init = {n})") from None
 
 
 def _canonical_loss(text: str) -> str:

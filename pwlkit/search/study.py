@@ -119,8 +119,6 @@ def load_search_study(source: str | Path | Mapping[str, Any] | SearchStudy) -> S
     given = {k: v for k, v in raw.items() if k in CHECKS and v is not None}
     p = check_params(given, CHECKS, names=names, skip_none=True)
     strategies, budgets = p["strategies"], p["budgets"]
-    for s in strategies:
-        check_strategy(s, names("strategies"), what="strategy")
     seeds = seed_list(raw["runs"], names("runs"), BadParameter)
     hparams = setting_map(
         raw.get("hyperparameters") or {},
@@ -134,6 +132,8 @@ def load_search_study(source: str | Path | Mapping[str, Any] | SearchStudy) -> S
         check_hparams(config)
     except BadParameter as exc:
         raise fail("hyperparameters", str(exc)) from None
+    for s in strategies:
+        check_strategy(s, names("strategies"), what="strategy", first_fit=config.n_init)
     guided = [s for s in strategies if s not in BASELINES]
     if guided and min(budgets) < config.n_init:
         raise fail(

@@ -169,6 +169,7 @@ def _from_mapping(raw: dict[str, Any], src: str) -> Study:
     p = check_params(given, CHECKS, names=names, error=StudyError)
     _check_benchmarks(p["benchmarks"], fail)
     losses = _canonical_losses(p["losses"], fail)
+    _check_selection_sizes(losses, p["train_sizes"], fail)
     backbones = p.get("backbones", ("gcn",))
     seeds = seed_list(raw["seeds"], names("seeds"), StudyError)
     hparams = setting_map(
@@ -239,6 +240,19 @@ def _canonical_losses(specs: tuple[str, ...], fail) -> tuple[str, ...]:
         first_spelling[canonical] = spec
         out.append(canonical)
     return tuple(out)
+
+
+def _check_selection_sizes(losses: tuple[str, ...], sizes: tuple[int, ...], fail) -> None:
+    """Every selection's folds fit every train size (`auto(folds=K)` needs K folds of a sample)."""
+    from pwlkit.train.selection import check_sample_size, parse_selection
+
+    for spec in losses:
+        if (selection := parse_selection(spec)) is not None:
+            for n in sizes:
+                try:
+                    check_sample_size(selection, n)
+                except ValueError as exc:
+                    raise fail("losses", str(exc)) from None
 
 
 def _check_engine_settings(

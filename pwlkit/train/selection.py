@@ -50,6 +50,7 @@ TOP_FRACTION = 0.1
 
 _AUTO_RE = re.compile(r"^auto(?:\((?P<args>.*)\))?$")
 _SWITCH_RE = re.compile(r"^(?P<warm>.+?)->(?P<focus>.+)@auto$")
+_SWITCH_WITH_ARGS_RE = re.compile(r"^.+->.+@auto\(.*\)$")
 SYNTAX = "auto, auto(folds=5), auto(candidates=hr|mape|lambdaloss), auto(keep=hr), WARM->FOCUS@auto"
 
 
@@ -103,12 +104,20 @@ def parse_selection(spec: str) -> Selection | None:
     if m:
         warm, focus = (_canonical(m[g], spec) for g in ("warm", "focus"))
         return Selection("switch", warm=warm, focus=focus)
+    if _SWITCH_WITH_ARGS_RE.match(text):
+        raise BadParameter(
+            f"bad loss selection {spec!r}: the @auto switch takes no options; forms: {SYNTAX}"
+        )
     m = _AUTO_RE.match(text)
     if not m:
         return None
     folds, candidates, keep = DEFAULT_FOLDS, None, None
+    seen: set[str] = set()
     for part in filter(None, (m["args"] or "").split(",")):
         key, _, value = part.partition("=")
+        if key in seen:
+            raise BadParameter(f"bad loss selection {spec!r}: option {key!r} given twice")
+        seen.add(key)
         if key == "folds" and value.isdigit() and int(value) >= 2:
             folds = int(value)
         elif key == "candidates" and value:
@@ -236,6 +245,24 @@ def resolve_selections(
     return [c.loss for c in choose_losses(benchmark, train_sets, specs, seeds, **fit)]
 
 
+def check_sample_size(sel: Selection, n: int) -> None:
+    """Refuse a sample too small for the selection's folds, before any fit.
+
+    Every held-out fold must hold an architecture and every fold's fit at least 2.
+
+    Raises:
+        BadParameter: the spec, the sample size and the folds that would fit.
+    """
+    if sel.kind != "auto" or (sel.folds <= n and n - math.ceil(n / sel.folds) >= 2):
+        return
+    fewest = next((f for f in range(2, n + 1) if n - math.ceil(n / f) >= 2), None)
+    valid = f"folds from {fewest} to {n}" if fewest else "a sample of at least 3"
+    raise BadParameter(
+        f"loss {sel.name!r}: a sample of {n} architectures cannot be cut into {sel.folds} "
+        f"folds (each held-out fold needs one, each fit at least 2); use {valid}"
+    )
+
+
 def fold_split(n: int, folds: int, seed: int) -> list[np.ndarray]:
     """Positions ``0..n-1`` cut into ``folds`` held-out folds by a permutation from ``seed``."""
     order = np.random.default_rng([int(seed), 0xA070]).permutation(n)
@@ -254,13 +281,9 @@ def _cross_validate(benchmark, truth, train_sets, seeds, autos, fit) -> list[Cho
         cands = sel.candidates or default_candidates(benchmark)
         if sel.keep is not None and sel.keep not in cands:
             cands = (*cands, sel.keep)
+        check_sample_size(sel, len(sample))
         folds = fold_split(len(sample), sel.folds, seeds[m])
         size = len(sample) - max(len(f) for f in folds)
-        if size < 2:
-            raise BadParameter(
-                f"loss {sel.name!r}: a sample of {len(sample)} cannot be cut into "
-                f"{sel.folds} folds (each fit needs at least 2 architectures)"
-            )
         for f, held in enumerate(folds):
             keep = np.setdiff1d(np.arange(len(sample)), held, assume_unique=True)[:size]
             for cand in cands:
