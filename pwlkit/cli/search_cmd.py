@@ -160,7 +160,6 @@ def run(args: argparse.Namespace) -> int:
         names=cli_option,
         skip_none=True,
     )
-    check_strategy(args.strategy, "--strategy")
     options = {k: getattr(args, k) for k in _OPTIONS if getattr(args, k) is not None}
     check_options(options, OPTIONS)
     check_strategy(args.strategy, "--strategy", first_fit=make_config(**options).n_init)

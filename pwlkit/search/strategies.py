@@ -83,7 +83,12 @@ def check_strategy(
             ) from None
         raise BadParameter(f"{where}bad {what} {text!r}: {exc}") from None
     if first_fit is not None:
-        _check_first_fit(canonical, first_fit, name)
+        from pwlkit.train.selection import check_sample_sizes
+
+        try:
+            check_sample_sizes(canonical, [first_fit])
+        except ValueError as exc:
+            raise BadParameter(f"{name}: {exc} (the first fit has n_init = {first_fit})") from None
     return canonical
 
 
@@ -96,16 +101,6 @@ def resolve_strategy(spec: str, benchmark: Benchmark) -> Strategy:
     if text == "pw":
         return Strategy("pw", "guided", _canonical_loss(pw_spec(benchmark)))
     return Strategy(str(spec).strip(), "guided", text)
-
-
-def _check_first_fit(canonical: str, n: int, name: str) -> None:
-    from pwlkit.train.selection import check_sample_size, parse_selection
-
-    if (selection := parse_selection(canonical)) is not None:
-        try:
-            check_sample_size(selection, n)
-        except ValueError as exc:
-            raise BadParameter(f"{name}: {exc} (the first fit has n_init = {n})") from None
 
 
 def _canonical_loss(text: str) -> str:

@@ -244,15 +244,13 @@ def _canonical_losses(specs: tuple[str, ...], fail) -> tuple[str, ...]:
 
 def _check_selection_sizes(losses: tuple[str, ...], sizes: tuple[int, ...], fail) -> None:
     """Every selection's folds fit every train size (`auto(folds=K)` needs K folds of a sample)."""
-    from pwlkit.train.selection import check_sample_size, parse_selection
+    from pwlkit.train.selection import check_sample_sizes
 
     for spec in losses:
-        if (selection := parse_selection(spec)) is not None:
-            for n in sizes:
-                try:
-                    check_sample_size(selection, n)
-                except ValueError as exc:
-                    raise fail("losses", str(exc)) from None
+        try:
+            check_sample_sizes(spec, sizes)
+        except ValueError as exc:
+            raise fail("losses", str(exc)) from None
 
 
 def _check_engine_settings(

@@ -263,6 +263,14 @@ def check_sample_size(sel: Selection, n: int) -> None:
     )
 
 
+def check_sample_sizes(spec: str, sizes: Sequence[int]) -> None:
+    """`check_sample_size` of a spec at every sample size it will be fit on (a plain loss
+    passes)."""
+    if (sel := parse_selection(spec)) is not None:
+        for n in sizes:
+            check_sample_size(sel, n)
+
+
 def fold_split(n: int, folds: int, seed: int) -> list[np.ndarray]:
     """Positions ``0..n-1`` cut into ``folds`` held-out folds by a permutation from ``seed``."""
     order = np.random.default_rng([int(seed), 0xA070]).permutation(n)
