@@ -21,10 +21,11 @@ import torch
 from pwlkit.train import TRAIN_DEFAULTS
 
 
-def matmul_gflops(size: int = 2048, repeats: int = 7) -> float:
-    """Best fp32 ``size x size`` matmul rate in GFLOP/s on the current torch threads."""
-    a, b = torch.randn(size, size), torch.randn(size, size)
-    out = torch.empty(size, size)
+def matmul_gflops(size: int = 2048, repeats: int = 7, dtype: torch.dtype = torch.float32) -> float:
+    """Best ``size x size`` matmul rate in GFLOP/s on the current torch threads (fp32 unless
+    ``dtype`` says otherwise)."""
+    a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
+    out = torch.empty(size, size, dtype=dtype)
     torch.mm(a, b, out=out)
     best = float("inf")
     for _ in range(repeats):
@@ -34,9 +35,10 @@ def matmul_gflops(size: int = 2048, repeats: int = 7) -> float:
     return 2 * size**3 / best / 1e9
 
 
-def peak_gflops() -> float:
-    """This machine's fp32 matmul peak: the best of square matmuls of 1024 and 2048."""
-    return max(matmul_gflops(1024, 15), matmul_gflops(2048, 7))
+def peak_gflops(dtype: torch.dtype = torch.float32) -> float:
+    """This machine's matmul peak (fp32 by default): the best of square matmuls of 1024 and
+    2048."""
+    return max(matmul_gflops(1024, 15, dtype), matmul_gflops(2048, 7, dtype))
 
 
 def cpu_seconds() -> float:

@@ -8,7 +8,12 @@ machine's fp32 matmul peak (measured in the same run, all threads), and the wall
 paper-size grid (``--grid``, default parameters/full/loss_size_nb201.yaml) would take at the
 slice's rate.
 
-    python perf/grid.py [--data-dir ../shared/data] [--seeds 2] [--json]
+With ``--train-dtype bfloat16`` the slice trains with bfloat16 products (the ``train_dtype``
+setting); the bfloat16 matmul peak is then measured too, and the model FLOPs are reported
+against both peaks (``peak_fraction`` stays against the fp32 peak, ``train_dtype_peak_fraction``
+is against the peak of the dtype the products ran in).
+
+    python perf/grid.py [--data-dir ../shared/data] [--seeds 2] [--train-dtype bfloat16] [--json]
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--executor", default="local")
     ap.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
+    ap.add_argument("--train-dtype", default="float32", choices=("float32", "bfloat16"))
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     device = str(resolve_device(args.device, "--device"))
@@ -66,6 +72,8 @@ def main() -> None:
         seeds=args.seeds,
         epochs=args.epochs or full.epochs,
     )
+    if args.train_dtype != "float32":
+        raw["hyperparameters"] = {**raw.get("hyperparameters", {}), "train_dtype": args.train_dtype}
     benches = {b: load_benchmark(b, data_dir=args.data_dir) for b in full.benchmarks}
     encs = {}
 
@@ -79,7 +87,9 @@ def main() -> None:
         raw["output_dir"] = tmp
         slice_study = load_study(raw)
         work, sample_epochs = grid_flops(slice_study, sizes, enc_of)
+        dtype = getattr(torch, args.train_dtype)
         peak_before = peak_gflops()
+        dtype_peak_before = peak_gflops(dtype) if dtype != torch.float32 else peak_before
         start = time.perf_counter()
         record = run_study(
             slice_study, executor=args.executor, workers=args.workers,
@@ -87,6 +97,7 @@ def main() -> None:
         )  # fmt: skip
         seconds = time.perf_counter() - start
         peak = max(peak_before, peak_gflops())
+        dtype_peak = peak if dtype == torch.float32 else max(dtype_peak_before, peak_gflops(dtype))
     if not record.ok:
         raise SystemExit(f"the slice failed: {record.failed[0]['error']}")
     full_work, _ = grid_flops(full, sizes, enc_of)
@@ -101,6 +112,9 @@ def main() -> None:
         "gflops_per_s": rate / 1e9,
         "matmul_peak_gflops": peak,
         "peak_fraction": rate / 1e9 / peak,
+        "train_dtype": args.train_dtype,
+        "train_dtype_matmul_peak_gflops": dtype_peak,
+        "train_dtype_peak_fraction": rate / 1e9 / dtype_peak,
         "grid": str(args.grid),
         "grid_fits": full.num_cells,
         "grid_hours_estimate": full_work / rate / 3600,
@@ -120,6 +134,12 @@ def main() -> None:
         f"  {seconds:.1f} s; {out['sample_epochs_per_s']:.0f} sample-epochs/s; "
         f"{out['gflops_per_s']:.0f} GFLOP/s = {out['peak_fraction']:.0%} of the fp32 matmul "
         f"peak {peak:.0f} GFLOP/s measured in this run"
+        + (
+            f"; {out['train_dtype_peak_fraction']:.0%} of the {args.train_dtype} peak "
+            f"{dtype_peak:.0f} GFLOP/s the products ran at"
+            if args.train_dtype != "float32"
+            else ""
+        )
     )
     print(
         f"  whole grid {Path(args.grid).name}: {full.num_cells} fits, about "

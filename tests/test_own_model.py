@@ -116,3 +116,12 @@ def test_arch_batch_equals_batch_from_data_list():
     assert got.num_graphs == want.num_graphs == 5
     for key in ("x", "edge_index", "batch", "ptr"):
         torch.testing.assert_close(got[key], want[key])
+
+
+def test_fit_module_trains_in_bfloat16_when_asked(cora):
+    bench, idx = cora
+    f32 = fit_module(DenseNet, bench, idx, "hr", epochs=10, seed=0)
+    bf16 = fit_module(DenseNet, bench, idx, "hr", epochs=10, seed=0, train_dtype="bfloat16")
+    assert np.all(np.isfinite(bf16)) and bf16.dtype == np.float64
+    assert not np.array_equal(bf16, f32)
+    assert np.corrcoef(bf16, f32)[0, 1] > 0.9

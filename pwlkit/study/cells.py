@@ -24,9 +24,15 @@ RESULT_FORMAT = 1
 
 
 def _result_settings(text: str) -> dict[str, Any]:
-    from pwlkit.train.config import EXECUTION_SETTINGS
+    """Settings that identify a cell: execution settings dropped, and later settings at the
+    value earlier stores were computed with (`pwlkit.train.config.LATER_SETTINGS`)."""
+    from pwlkit.train.config import EXECUTION_SETTINGS, LATER_SETTINGS
 
-    return {k: v for k, v in json.loads(text).items() if k not in EXECUTION_SETTINGS}
+    return {
+        k: v
+        for k, v in json.loads(text).items()
+        if k not in EXECUTION_SETTINGS and not (k in LATER_SETTINGS and v == LATER_SETTINGS[k])
+    }
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,13 @@ from ..losses import parse_loss
 from ..predictors import build_predictor, encode
 from . import at_switch, engine
 from . import workers as workers_mod
-from .config import CORE_FLOPS_PER_SECOND, GROUP_STEP_FLOPS, MAX_GROUP, resolve
+from .config import (
+    BF16_GROUP_STEP_FLOPS,
+    CORE_FLOPS_PER_SECOND,
+    GROUP_STEP_FLOPS,
+    MAX_GROUP,
+    resolve,
+)
 from .device import GPU_MAX_GROUP
 from .selection import parse_selection, resolve_selections
 
@@ -128,7 +134,8 @@ def fit_predict_many(
     batch = min(opt.batch_size, idx.shape[1])
     one = build_predictor(backbone, enc, 1, **arch)
     step_flops = batch * one.flops_per_arch()["train"]
-    size = train_cfg["max_models"] or max(1, min(MAX_GROUP, int(GROUP_STEP_FLOPS // step_flops)))
+    budget = GROUP_STEP_FLOPS if opt.train_dtype == "float32" else BF16_GROUP_STEP_FLOPS
+    size = train_cfg["max_models"] or max(1, min(MAX_GROUP, int(budget // step_flops)))
     workers = train_cfg["threads"] or torch.get_num_threads()
     if device.type != "cpu":  # one device: big groups, one after another, in this process
         size, workers = train_cfg["max_models"] or GPU_MAX_GROUP, 1

@@ -36,8 +36,11 @@ ENGINE_DEFAULTS: dict[str, Any] = {
     "max_models": None,
     "threads": None,
     "device": "cpu",
+    "train_dtype": "float32",
 }
-"""``device``: where models train and score, ``cpu`` (default), ``cuda``, ``cuda:N`` or
+"""``train_dtype``: the dtype of training's forward products, ``float32`` (default) or
+``bfloat16`` (autocast: weights, Adam, the loss and scoring stay float32; see
+`pwlkit.train.engine.TRAIN_DTYPES`). ``device``: where models train and score, ``cpu`` (default), ``cuda``, ``cuda:N`` or
 ``auto`` (see `pwlkit.train.device`). ``lr_min_ratio``: final learning rate as a fraction of ``lr``. ``max_models``: models trained
 together in one batched group (more are trained group after group); ``None`` picks as many as
 keep one training step under `GROUP_STEP_FLOPS`, at most 64 (GCN and Transformer at batch
@@ -82,6 +85,18 @@ EXECUTION_SETTINGS = frozenset({"threads", "device"})
 """Settings that change where and how fast a fit runs, not what it computes (beyond
 floating-point summation order): left out of stored cell ids."""
 
+LATER_SETTINGS: dict[str, Any] = {"train_dtype": "float32"}
+"""Settings added after the first stores were written, with the value every earlier cell was
+computed with: at that value they are left out of stored cell ids, so those stores stay valid;
+any other value makes new cells."""
+
+BF16_GROUP_STEP_FLOPS = 3.5e9
+"""`GROUP_STEP_FLOPS` for ``train_dtype="bfloat16"``: bfloat16 products are several times faster
+(AMX on this Xeon), so the fixed per-step cost weighs more and wider groups pay. Measured on one
+thread, GCN 144 x 4, HR, batch 128, 20 epochs, model GFLOP/s (float32-counted) with 2 / 4 / 8 /
+16 models per group: N = 78 85 / 122 / 142 / 113; N = 469 101 / 130 / 148 / 139; N = 1,563
+111 / 138 / 146 / 152 (float32 pairs: about 95). At batch 128 this gives eights."""
+
 
 SETTINGS: dict[str, Any] = {
     "epochs": POSITIVE,
@@ -92,6 +107,7 @@ SETTINGS: dict[str, Any] = {
     "max_models": [POSITIVE, None],
     "threads": [POSITIVE, None],
     "device": [Text(), None],
+    "train_dtype": Options(("float32", "bfloat16"), what="train_dtype"),
     **{k: POSITIVE for params in ARCH_PARAMS.values() for k in params},
     "pool": Options(("sum", "mean"), what="pool"),
 }

@@ -29,6 +29,13 @@ from .workers import run_single_threaded
 
 LossFn = Callable[..., torch.Tensor]
 
+TRAIN_DTYPES: dict[str, torch.dtype | None] = {"float32": None, "bfloat16": torch.bfloat16}
+"""The ``train_dtype`` setting: the autocast dtype of the training forward (None: no autocast).
+
+With ``bfloat16`` the forward's products run in bfloat16 (their backward follows), while the
+weights, Adam's moments, the loss and whole-space scoring stay float32: 1.5x the speed of a
+float32 GCN fit on a CPU with AMX, at the same tau within seed noise (docs: Performance)."""
+
 
 def flush_denormals() -> None:
     """Treat denormal floats as zero in the calling thread (a no-op where the CPU cannot).
@@ -61,6 +68,7 @@ class Optim:
     lr: float
     weight_decay: float
     lr_min_ratio: float = 0.0
+    train_dtype: str = "float32"
 
     @classmethod
     def from_settings(cls, settings: dict) -> Optim:
@@ -167,6 +175,8 @@ def train(
     bounds = batch_bounds(n, opt.batch_size)
     total = opt.epochs * len(bounds)
     adam = FusedAdam(list(model.parameters()), opt.weight_decay)
+    autocast = TRAIN_DTYPES[opt.train_dtype]
+    device_type = train_idx.device.type
     model.train()
     step = lr_from = 0
     for epoch in range(opt.epochs):
@@ -182,7 +192,11 @@ def train(
         tgt_e = targets.gather(1, order)
         progress = epoch / opt.epochs
         for lo, hi in bounds:
-            pred = model(arch_e[:, lo:hi])
+            if autocast is None:
+                pred = model(arch_e[:, lo:hi])
+            else:
+                with torch.autocast(device_type, dtype=autocast):
+                    pred = model(arch_e[:, lo:hi]).float()
             tgt = tgt_e[:, lo:hi]
             loss = None
             for lg in losses:

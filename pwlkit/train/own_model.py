@@ -23,7 +23,7 @@ from . import engine
 from .api import PARAMS, _check_jobs, _loss_groups, _scaled_targets
 from .config import resolve
 
-SETTINGS = ("batch_size", "lr", "weight_decay", "lr_min_ratio", "device")
+SETTINGS = ("batch_size", "lr", "weight_decay", "lr_min_ratio", "device", "train_dtype")
 """The training settings `fit_module` takes in ``**settings`` (defaults: the GCN's, see
 `pwlkit.train.config.TRAIN_DEFAULTS`)."""
 
@@ -57,7 +57,8 @@ def fit_module(
             `torch_geometric.data.Batch` of the B graphs (one-hot operations of real nodes,
             ``edge_index``, ``batch``). It returns ``[B]`` or ``[B, 1]`` scores.
         signal: ``"val"`` or ``"test"``, the benchmark column trained on.
-        **settings: ``batch_size``, ``lr``, ``weight_decay``, ``lr_min_ratio``, ``device``.
+        **settings: ``batch_size``, ``lr``, ``weight_decay``, ``lr_min_ratio``, ``device``,
+            ``train_dtype``.
 
     Returns:
         ``[num_archs]`` float64 predicted scores (higher = better).
@@ -91,6 +92,7 @@ def fit_module(
         lr=train_cfg["lr"],
         weight_decay=train_cfg["weight_decay"],
         lr_min_ratio=train_cfg["lr_min_ratio"],
+        train_dtype=train_cfg["train_dtype"],
     )
     engine.train(
         model,
