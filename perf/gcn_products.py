@@ -1,6 +1,6 @@
 """Where a GCN training step's time goes: each dense product at its real shape, against the peak.
 
-The grid benchmark reaches about half of the matmul peak. This script says why: it times, on
+The grid benchmark reaches about half of the fp32 matmul peak. This script says why: it times, on
 one thread, every product of a batched GCN step (NB201: 8 nodes, one shared cell graph; the
 default GCN 144 x 4, mini-batch 128, 16 models) at the shapes the engine calls, next to the
 square-matmul peak measured in the same run, and then the whole step (forward, backward,
@@ -8,7 +8,10 @@ Adam) of the engine's model. The weight products run near the peak; the propagat
 the 8 x 8 cell graph is a thin product that cannot; the rest of the step is elementwise work
 (ReLU and its gradient, copies, Adam) that no grouping of models removes.
 
-    python perf/gcn_products.py [--data-dir ../shared/data] [--models 16]
+``--profile`` adds torch's profiler over a few epochs of one engine group (``--profile-models``
+models, HR, N = 1,563, one thread) and prints each operation's share of the step.
+
+    python perf/gcn_products.py [--data-dir ../shared/data] [--models 16] [--profile]
 """
 
 from __future__ import annotations
@@ -74,6 +77,8 @@ def main() -> None:
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--models", type=int, default=16)
     ap.add_argument("--epochs", type=int, default=20, help="epochs of the whole-step timing")
+    ap.add_argument("--profile", action="store_true", help="profile the engine's step by op")
+    ap.add_argument("--profile-models", type=int, default=2, help="models of the profiled group")
     args = ap.parse_args()
     torch.set_num_threads(1)
     torch.set_flush_denormal(True)
@@ -108,6 +113,46 @@ def main() -> None:
         f"and scoring every cell): {best:.1f} s, {work / best / 1e9:.0f} GFLOP/s = "
         f"{work / best / 1e9 / peak:.0%} of peak"
     )
+    if args.profile:
+        profile_step(bench, args.profile_models)
+        profile_step(bench, args.profile_models, "bfloat16")
+
+
+def profile_step(bench, models: int, train_dtype: str = "float32", top: int = 12) -> None:
+    """Each operation's share of the engine's training step (torch profiler, self CPU time)."""
+    import numpy as np
+    from torch.profiler import ProfilerActivity, profile
+
+    from pwlkit.losses import parse_loss
+    from pwlkit.train import engine
+    from pwlkit.train.api import _loss_groups
+
+    n, seeds = 1563, list(range(models))
+    model = build_predictor("gcn", encode(bench), models)
+    model.reset(seeds)
+    idx = np.stack([sample_train(bench, n, s) for s in seeds])
+    val = np.asarray(bench.val)[idx]
+    targets = torch.from_numpy(((val - val.min()) / (val.max() - val.min())).astype(np.float32))
+    groups = _loss_groups([parse_loss("hr")] * models, seeds, torch.device("cpu"))
+    opt = engine.Optim(3, 128, 2e-3, 1e-4, train_dtype=train_dtype)
+    steps = opt.epochs * len(engine.batch_bounds(n, opt.batch_size))
+
+    def run() -> None:
+        engine.train(model, torch.from_numpy(idx), targets, groups, seeds, opt)
+
+    run()  # warm-up
+    wall = _seconds(run)
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        run()
+    ops = prof.key_averages()
+    total = sum(e.self_cpu_time_total for e in ops)
+    print(
+        f"profile of one group of {models} GCNs, HR, N = 1,563, {train_dtype}: "
+        f"{wall / steps * 1e3:.2f} ms per step unprofiled; self CPU time per op:"
+    )
+    for e in sorted(ops, key=lambda e: -e.self_cpu_time_total)[:top]:
+        share = e.self_cpu_time_total / total
+        print(f"  {e.key:44s} {e.self_cpu_time_total / steps:7.0f} us/step {share:6.1%}")
 
 
 def _seconds(fn) -> float:

@@ -15,7 +15,8 @@ verdict rule; `evidence`: `Finding` and the per-task duels; `findings`: the clai
 (`findings(results, search)` gives one per claim of the paper, `findings_table` lays them out);
 `goals`: pwlkit's own questions beyond the paper; `replay`: another ``auto`` rule replayed
 on stored cells without a fit (`replay_auto`); `stores`: every study and search store under a
-folder, loaded for them (`load_stores`).
+folder, loaded for them (`load_stores`); `setting_effect`: cells trained with one setting
+against the same cells trained with another (bfloat16 against float32).
 """
 
 from .evidence import Finding
@@ -45,6 +46,7 @@ from .frames import (
 )
 from .paired import ALPHA, Paired, holm, paired_test
 from .replay import replay_auto
+from .setting_effect import setting_effect
 from .specs import RANKING, SWITCHES, WEIGHTED, loss_family, switch_parts
 from .stores import find_stores, load_stores
 
@@ -77,6 +79,7 @@ __all__ = [
     "search_beats_baselines",
     "search_frame",
     "seed_means",
+    "setting_effect",
     "soft_beats_hard",
     "switch_parts",
     "weighted_lead_with_data",

@@ -5,10 +5,15 @@ A store is a folder holding ``results/part-*.parquet`` (a study store also has i
 ``outputs/``), tells studies from searches by their columns and concatenates each kind, so
 `pwlkit.claims.findings` sees one frame per kind. A store that cannot be read is skipped with
 one warning, never fatal: the other stores still answer.
+
+The claims compare losses under one training precision: cells trained with bfloat16 products
+(the ``train_dtype`` setting, a speed option compared with float32 on the Performance page) are
+left out of the study frame, with one warning per store that had any.
 """
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -64,6 +69,15 @@ def load_study_store(store: Path) -> pd.DataFrame:
     return load_results(_parameters(store))
 
 
+def float32_cells(df: pd.DataFrame) -> pd.Series:
+    """True for cells trained at the default ``train_dtype`` (float32); their ``hparams``
+    column is the canonical JSON of the settings a study set."""
+    if df.empty or "hparams" not in df.columns:
+        return pd.Series(True, index=df.index)
+    dtypes = {h: json.loads(h).get("train_dtype", "float32") for h in df["hparams"].unique()}
+    return df["hparams"].map(dtypes).eq("float32")
+
+
 def load_search_store(store: Path, data_dir: str | Path | None, warn: Warn = _warn) -> pd.DataFrame:
     """The store's runs of its search study's settings when a study.yaml names them and the
     benchmarks (needed to list those cells) load here; every stored run otherwise."""
@@ -96,6 +110,14 @@ def load_stores(
         except (OSError, ValueError, KeyError) as exc:
             warn(f"{store} skipped: {exc}")
             continue
+        if not search:
+            kept = float32_cells(df)
+            if not kept.all():
+                warn(
+                    f"{store}: {int((~kept).sum())} cells trained with train_dtype other than "
+                    "float32 left out (the claims compare float32 training)"
+                )
+                df = df[kept]
         if not df.empty:
             (searches if search else studies).append(df)
     return tuple(
