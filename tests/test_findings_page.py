@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+import pytest
+
 from pwlkit.report.findings_page import PAGE, build_findings_page
 from pwlkit.report.html import index_html
 from pwlkit.report.plan import ReportPlan
@@ -12,8 +14,15 @@ from pwlkit.report.plan import ReportPlan
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 
 
-def test_page_tests_the_claims_on_the_shipped_stores(tmp_path):
-    page = build_findings_page(tmp_path, RESULTS)
+@pytest.fixture(scope="module")
+def shipped_page(tmp_path_factory):
+    """The findings page over the shipped stores, built once (about 90 s on 2 cores)."""
+    out = tmp_path_factory.mktemp("findings")
+    return out, build_findings_page(out, RESULTS)
+
+
+def test_page_tests_the_claims_on_the_shipped_stores(shipped_page):
+    tmp_path, page = shipped_page
     assert page.error is None and page.cells > 0 and page.stores
     assert len(page.lines) >= 8
     text = (tmp_path / PAGE).read_text()
@@ -25,8 +34,8 @@ def test_page_tests_the_claims_on_the_shipped_stores(tmp_path):
         assert html.escape(line) in text
 
 
-def test_index_opens_with_the_findings(tmp_path):
-    page = build_findings_page(tmp_path, RESULTS)
+def test_index_opens_with_the_findings(shipped_page):
+    _, page = shipped_page
     index = index_html(ReportPlan(runs=[], unmatched=[]), page)
     assert index.index("Findings") < index.index("notebook runs")
     assert f"href='{PAGE}'" in index
