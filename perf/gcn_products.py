@@ -125,14 +125,14 @@ def profile_step(bench, models: int, train_dtype: str = "float32", top: int = 12
 
     from pwlkit.losses import parse_loss
     from pwlkit.train import engine
-    from pwlkit.train.api import _loss_groups
+    from pwlkit.train.api import _loss_groups, _scaled_targets
 
     n, seeds = 1563, list(range(models))
     model = build_predictor("gcn", encode(bench), models)
     model.reset(seeds)
     idx = np.stack([sample_train(bench, n, s) for s in seeds])
-    val = np.asarray(bench.val)[idx]
-    targets = torch.from_numpy(((val - val.min()) / (val.max() - val.min())).astype(np.float32))
+    truth = np.asarray(bench.val, dtype=np.float64)
+    targets = torch.from_numpy(_scaled_targets(truth, idx, "val", bench.name))
     groups = _loss_groups([parse_loss("hr")] * models, seeds, torch.device("cpu"))
     opt = engine.Optim(3, 128, 2e-3, 1e-4, train_dtype=train_dtype)
     steps = opt.epochs * len(engine.batch_bounds(n, opt.batch_size))

@@ -30,6 +30,7 @@ from _measure import machine, peak_gflops
 from pwlkit.benchmarks import load_benchmark
 from pwlkit.predictors import build_predictor, encode
 from pwlkit.study import expand_cells, load_study, run_study
+from pwlkit.train.config import TRAIN_DTYPES
 from pwlkit.train.device import resolve_device
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,7 +60,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--executor", default="local")
     ap.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
-    ap.add_argument("--train-dtype", default="float32", choices=("float32", "bfloat16"))
+    ap.add_argument("--train-dtype", default="float32", choices=tuple(TRAIN_DTYPES))
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     device = str(resolve_device(args.device, "--device"))
@@ -87,7 +88,7 @@ def main() -> None:
         raw["output_dir"] = tmp
         slice_study = load_study(raw)
         work, sample_epochs = grid_flops(slice_study, sizes, enc_of)
-        dtype = getattr(torch, args.train_dtype)
+        dtype = TRAIN_DTYPES[args.train_dtype] or torch.float32
         peak_before = peak_gflops()
         dtype_peak_before = peak_gflops(dtype) if dtype != torch.float32 else peak_before
         start = time.perf_counter()

@@ -65,10 +65,9 @@ def test_bfloat16_trains_in_wider_groups(space, monkeypatch):
 
     monkeypatch.setattr(api.workers_mod, "run_tasks", spy)
     big = {"epochs": 1, "batch_size": 128}  # the default GCN: float32 pairs at this batch
-    space_big = additive_space(n_archs=300)
-    sets = [sample_train(space_big, 200, s) for s in range(8)]
-    fit_predict_many(space_big, sets, ["hr"] * 8, list(range(8)), **big)
-    fit_predict_many(space_big, sets, ["hr"] * 8, list(range(8)), train_dtype="bfloat16", **big)
+    sets = [sample_train(space, 200, s) for s in range(8)]
+    fit_predict_many(space, sets, ["hr"] * 8, list(range(8)), **big)
+    fit_predict_many(space, sets, ["hr"] * 8, list(range(8)), train_dtype="bfloat16", **big)
     assert seen[1] > seen[0], seen
 
 

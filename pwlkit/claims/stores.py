@@ -74,8 +74,11 @@ def float32_cells(df: pd.DataFrame) -> pd.Series:
     column is the canonical JSON of the settings a study set."""
     if df.empty or "hparams" not in df.columns:
         return pd.Series(True, index=df.index)
-    dtypes = {h: json.loads(h).get("train_dtype", "float32") for h in df["hparams"].unique()}
-    return df["hparams"].map(dtypes).eq("float32")
+    from pwlkit.train.config import ENGINE_DEFAULTS
+
+    default = ENGINE_DEFAULTS["train_dtype"]
+    dtypes = {h: json.loads(h).get("train_dtype", default) for h in df["hparams"].unique()}
+    return df["hparams"].map(dtypes).eq(default)
 
 
 def load_search_store(store: Path, data_dir: str | Path | None, warn: Warn = _warn) -> pd.DataFrame:

@@ -24,6 +24,7 @@ from .config import (
     CORE_FLOPS_PER_SECOND,
     GROUP_STEP_FLOPS,
     MAX_GROUP,
+    TRAIN_DTYPES,
     resolve,
 )
 from .device import GPU_MAX_GROUP
@@ -134,7 +135,7 @@ def fit_predict_many(
     batch = min(opt.batch_size, idx.shape[1])
     one = build_predictor(backbone, enc, 1, **arch)
     step_flops = batch * one.flops_per_arch()["train"]
-    budget = GROUP_STEP_FLOPS if opt.train_dtype == "float32" else BF16_GROUP_STEP_FLOPS
+    budget = BF16_GROUP_STEP_FLOPS if TRAIN_DTYPES[opt.train_dtype] else GROUP_STEP_FLOPS
     size = train_cfg["max_models"] or max(1, min(MAX_GROUP, int(budget // step_flops)))
     workers = train_cfg["threads"] or torch.get_num_threads()
     if device.type != "cpu":  # one device: big groups, one after another, in this process

@@ -25,16 +25,10 @@ from torch.optim.adam import adam as adam_update
 
 from ..predictors.layers import BatchedModule
 from . import at_switch
+from .config import TRAIN_DTYPES
 from .workers import run_single_threaded
 
 LossFn = Callable[..., torch.Tensor]
-
-TRAIN_DTYPES: dict[str, torch.dtype | None] = {"float32": None, "bfloat16": torch.bfloat16}
-"""The ``train_dtype`` setting: the autocast dtype of the training forward (None: no autocast).
-
-With ``bfloat16`` the forward's products run in bfloat16 (their backward follows), while the
-weights, Adam's moments, the loss and whole-space scoring stay float32: 1.5x the speed of a
-float32 GCN fit on a CPU with AMX, at the same tau within seed noise (docs: Performance)."""
 
 
 def flush_denormals() -> None:
