@@ -10,7 +10,7 @@ measured in the same run (target >= 50%).
 
 from __future__ import annotations
 
-from _measure import cpu_line, describe, fit_parser, machine, measure, set_threads
+from measure import cpu_line, describe, fit_parser, machine, measure, set_threads
 
 from pwlkit.benchmarks import load_benchmark
 from pwlkit.losses import LOSS_NAMES

@@ -20,7 +20,7 @@ import argparse
 import time
 
 import torch
-from _measure import core_peak_gflops, machine
+from measure import core_peak_gflops, machine
 
 from pwlkit.benchmarks import load_benchmark
 from pwlkit.predictors import build_predictor, encode
@@ -120,25 +120,22 @@ def main() -> None:
 
 def profile_step(bench, models: int, train_dtype: str = "float32", top: int = 12) -> None:
     """Each operation's share of the engine's training step (torch profiler, self CPU time)."""
-    import numpy as np
     from torch.profiler import ProfilerActivity, profile
 
-    from pwlkit.losses import parse_loss
     from pwlkit.train import engine
-    from pwlkit.train.api import _loss_groups, _scaled_targets
+    from pwlkit.train.prepare import prepare
 
     n, seeds = 1563, list(range(models))
-    model = build_predictor("gcn", encode(bench), models)
-    model.reset(seeds)
-    idx = np.stack([sample_train(bench, n, s) for s in seeds])
-    truth = np.asarray(bench.val, dtype=np.float64)
-    targets = torch.from_numpy(_scaled_targets(truth, idx, "val", bench.name))
-    groups = _loss_groups([parse_loss("hr")] * models, seeds, torch.device("cpu"))
-    opt = engine.Optim(3, 128, 2e-3, 1e-4, train_dtype=train_dtype)
+    idx = [sample_train(bench, n, s) for s in seeds]
+    prep = prepare(
+        bench, idx, ["hr"] * models, seeds, epochs=3, settings={"train_dtype": train_dtype}
+    )
+    model = prep.model()
+    opt = prep.opt
     steps = opt.epochs * len(engine.batch_bounds(n, opt.batch_size))
 
     def run() -> None:
-        engine.train(model, torch.from_numpy(idx), targets, groups, seeds, opt)
+        prep.train(model)
 
     run()  # warm-up
     wall = _seconds(run)

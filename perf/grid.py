@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 import torch
-from _measure import machine, peak_gflops
+from measure import machine, peak_gflops
 
 from pwlkit.benchmarks import load_benchmark
 from pwlkit.predictors import build_predictor, encode

@@ -17,7 +17,7 @@ import statistics
 import time
 
 import torch
-from _measure import fit_parser, machine, peak_gflops, set_threads
+from measure import fit_parser, machine, peak_gflops, set_threads
 
 from pwlkit.benchmarks import load_benchmark
 from pwlkit.metrics import kendall_tau

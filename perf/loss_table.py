@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from _measure import machine, set_threads
+from measure import machine, set_threads
 
 from pwlkit.benchmarks import load_benchmark
 from pwlkit.metrics import evaluate, top1_test

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 
 import torch
-from _measure import describe, machine, peak_gflops, set_threads, timed
+from measure import describe, machine, peak_gflops, set_threads, timed
 
 from pwlkit.benchmarks import load_benchmark
 from pwlkit.predictors import PREDICTORS, build_predictor, encode

@@ -10,7 +10,7 @@ fp32 matmul peak, measured in the same run.
 
 from __future__ import annotations
 
-from _measure import cpu_line, describe, fit_parser, machine, measure, set_threads
+from measure import cpu_line, describe, fit_parser, machine, measure, set_threads
 
 from pwlkit.benchmarks import load_benchmark
 from pwlkit.predictors import build_predictor, encode

@@ -24,7 +24,7 @@ from . import viz
 from .metrics import evaluate, flatten_metrics, metric_label
 
 #: Spec examples offered next to the single losses in the loss box (any valid spec is accepted).
-SCHEDULE_EXAMPLES = ("hr->mape@0.5", "hr~>mape", "listmle->warp@0.5", "mse->ew@0.5")
+SCHEDULE_EXAMPLES = ("hr->mape@0.5", "hr~>mape", "listmle->warp@0.5", "mse->ew@0.5", "auto")
 TRAIN_SIZES = (10, 20, 50, 100, 200, 500, 1000)
 
 
@@ -122,7 +122,7 @@ class Explorer:
             options=[*LOSS_NAMES, *SCHEDULE_EXAMPLES],
             value=loss,
             description="loss",
-            placeholder="a loss or schedule, e.g. hr->mape@0.5",
+            placeholder="a loss, schedule or selection, e.g. hr->mape@0.5, auto",
             ensure_option=False,
             style=style,
         )
@@ -178,21 +178,22 @@ class Explorer:
         Bad input (an unknown loss spec, a train size above the space) is shown in the status
         line instead of raising, so the panel stays usable.
         """
-        from pwlkit.losses import parse_loss
+        from pwlkit.losses import parse_spec
         from pwlkit.train import fit_predict, sample_train
 
         s = self.settings()
         self.button.disabled = True
         self.status.value = f"<i>training {html.escape(self._describe(s))} ...</i>"
         try:
-            loss = parse_loss(s["loss"]).name
+            spec = parse_spec(s["loss"])  # any spec fit_predict takes, selections included
+            loss = spec.name
             bench = self._load(s["benchmark"])
             start = time.perf_counter()
             idx = sample_train(bench, s["train_size"], s["seed"])
             pred = fit_predict(
                 bench,
                 idx,
-                loss=loss,
+                loss=spec,
                 backbone=s["backbone"],
                 epochs=self.epochs,
                 seed=s["seed"],

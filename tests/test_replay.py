@@ -9,7 +9,7 @@ import pytest
 
 from pwlkit.claims import replay_auto
 from pwlkit.study import load_results, run_study
-from pwlkit.train.selection import pick_candidate
+from pwlkit.losses import pick_candidate
 
 
 @pytest.fixture(scope="module")

@@ -16,16 +16,9 @@ from pwlkit.cli import main
 from pwlkit.search import run_searches
 from pwlkit.study import load_results, run_study
 from pwlkit.train import fit_predict, sample_train
-from pwlkit.train.selection import (
-    check_sample_size,
-    choose_losses,
-    default_candidates,
-    fits_per_cell,
-    fold_split,
-    held_out_ndcg,
-    parse_selection,
-    pick_candidate,
-)
+from pwlkit.losses import default_candidates, parse_selection, parse_spec, pick_candidate
+from pwlkit.losses.selection import held_out_ndcg
+from pwlkit.train.selection import choose_losses, fold_split
 
 FAST = {"backbone": "mlp", "epochs": 4, "signal": "val"}
 
@@ -124,8 +117,8 @@ def test_auto_never_looks_outside_the_sample(cora):
     spec = "auto(candidates=hr|mse|warp)"
     (seen,) = choose_losses(cora, [idx], [spec], [0], **FAST)
     (unseen,) = choose_losses(hidden, [idx], [spec], [0], **FAST)
-    assert seen == unseen and seen.loss in ("hr", "mse", "warp")
-    assert seen.loss == max(seen.scores, key=seen.scores.get)
+    assert seen == unseen and seen.loss.name in ("hr", "mse", "warp")
+    assert seen.loss.name == max(seen.scores, key=seen.scores.get)
     assert all(0 <= v <= 1 for v in seen.scores.values())
 
 
@@ -144,7 +137,7 @@ def test_switch_probe_picks_a_reproducible_fraction(cora):
     assert a == b
     for choice in a:
         frac = choice.scores["switch"]
-        assert 0.05 <= frac <= 1.0 and choice.loss == f"hr->mape@{frac:g}".rstrip("0")
+        assert 0.05 <= frac <= 1.0 and choice.loss.name == f"hr->mape@{frac:g}".rstrip("0")
         assert math.isclose(frac * 20, round(frac * 20))  # a check every epoch here
 
 
@@ -164,14 +157,14 @@ def test_folds_must_fit_the_sample(n, folds, ok):
     # a held-out fold of at least one architecture, a fit on at least two
     sel = parse_selection(f"auto(folds={folds})")
     if ok:
-        check_sample_size(sel, n)
+        sel.check_sample_size(n)
         assert min(len(f) for f in fold_split(n, folds, 0)) >= 1
         assert n - max(len(f) for f in fold_split(n, folds, 0)) >= 2
         return
     with pytest.raises(
         BadParameter, match=f"sample of {n} architectures cannot be cut into {folds}"
     ):
-        check_sample_size(sel, n)
+        sel.check_sample_size(n)
 
 
 def test_too_many_folds_stop_a_fit_a_study_and_a_search_before_any_work(tmp_path, capsys):
@@ -253,7 +246,7 @@ def test_a_search_records_the_loss_of_every_round(cora):
 
 
 def test_fits_per_cell_counts_what_a_selection_trains():
-    assert fits_per_cell("hr") == 1.0 and fits_per_cell("hr->mape@0.5") == 1.0
-    assert fits_per_cell("auto") == 12 * 2 + 1  # 12 candidates x 3 folds on 2/3 of the sample
-    assert fits_per_cell("auto(folds=5, candidates=hr|mse)") == 2 * 4 + 1
-    assert fits_per_cell("hr->mape@auto") == 1.8  # the probe (at most 0.8 of a fit) + the fit
+    assert parse_spec("hr").fits == 1.0 and parse_spec("hr->mape@0.5").fits == 1.0
+    assert parse_spec("auto").fits == 12 * 2 + 1  # 12 candidates x 3 folds on 2/3 of the sample
+    assert parse_spec("auto(folds=5, candidates=hr|mse)").fits == 2 * 4 + 1
+    assert parse_spec("hr->mape@auto").fits == 1.8  # the probe (at most 0.8 of a fit) + the fit

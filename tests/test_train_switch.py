@@ -10,7 +10,7 @@ from pwlkit.losses import parse_loss
 from pwlkit.predictors import build_predictor, encode
 from pwlkit.predictors.layers import BatchedModule
 from pwlkit.train import at_switch, engine, fit_predict, fit_predict_many, sample_train
-from pwlkit.train.api import _loss_groups, _scaled_targets
+from pwlkit.train.prepare import loss_groups, scaled_targets
 from tests.test_train import SMALL, additive_space
 
 
@@ -21,7 +21,7 @@ def space():
 
 def _setup(space, n_models=2, n=32, backbone="gcn"):
     sets = np.stack([sample_train(space, n, s) for s in range(n_models)])
-    targets = _scaled_targets(np.asarray(space.val, np.float64), sets, "val", space.name)
+    targets = scaled_targets(np.asarray(space.val, np.float64), sets, "val", space.name)
     model = build_predictor(backbone, encode(space), n_models, **SMALL[backbone])
     model.reset(list(range(n_models)))
     return model, torch.from_numpy(sets), torch.from_numpy(targets)
@@ -52,7 +52,7 @@ def test_refit_puts_scores_on_the_least_squares_line(space, backbone):
 
 def _train(model, idx, y, specs, opt):
     seeds = list(range(len(specs)))
-    groups = _loss_groups([parse_loss(s) for s in specs], seeds, torch.device("cpu"))
+    groups = loss_groups([parse_loss(s) for s in specs], seeds, torch.device("cpu"))
     engine.train(model, idx, y, groups, seeds, opt)
 
 
@@ -149,7 +149,7 @@ def test_refit_needs_a_last_layer(space):
             return self.w * idx.float()
 
     idx, y = torch.zeros(1, 4, dtype=torch.long), torch.linspace(0, 1, 4).view(1, 4)
-    groups = _loss_groups([parse_loss("hr->mape@0.5(refit)")], [0], torch.device("cpu"))
+    groups = loss_groups([parse_loss("hr->mape@0.5(refit)")], [0], torch.device("cpu"))
     opt = engine.Optim(epochs=2, batch_size=4, lr=1e-3, weight_decay=0.0)
     with pytest.raises(NotImplementedError, match="switch option refit needs one"):
         engine.train(NoHead(), idx, y, groups, [0], opt)

@@ -95,6 +95,19 @@ class Benchmark:
         """The architecture with the best ``test`` value (the global best a search aims at)."""
         return str(self.arch[int(np.argmax(self.test))])
 
+    def values(self, signal: str) -> np.ndarray:
+        """``[N]`` float64 values of a signal: ``val`` (what predictors train on in the paper's
+        protocol) or ``test``. The one place a signal name picks a column.
+
+        Raises:
+            ValueError: a signal other than `SIGNALS`.
+        """
+        if signal == "val":
+            return np.asarray(self.val, dtype=np.float64)
+        if signal == "test":
+            return np.asarray(self.test, dtype=np.float64)
+        raise ValueError(f"unknown signal {signal!r}. Valid signals: {', '.join(SIGNALS)}")
+
     def rows(self, rows: np.ndarray) -> Benchmark:
         """The architectures ``rows`` (in that order) as a benchmark of their own: a predictor
         scores a cell the same whatever the other rows, so fitting on a sub-table and scoring it

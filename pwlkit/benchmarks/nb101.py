@@ -41,7 +41,7 @@ GET_FROM = (
 )
 
 
-def _encode(cells: list[tuple[np.ndarray, list[str]]]) -> tuple[np.ndarray, np.ndarray]:
+def encode_cells(cells: list[tuple[np.ndarray, list[str]]]) -> tuple[np.ndarray, np.ndarray]:
     ops = np.empty((len(cells), g.N_NODES), dtype=np.int16)
     adj = np.empty((len(cells), g.N_NODES, g.N_NODES), dtype=np.uint8)
     for k, (matrix, names) in enumerate(cells):
@@ -50,7 +50,7 @@ def _encode(cells: list[tuple[np.ndarray, list[str]]]) -> tuple[np.ndarray, np.n
 
 
 def _benchmark(hashes, cells, val, test, test_is_val: bool, source: str, notes: dict) -> Benchmark:
-    ops, adj = _encode(cells)
+    ops, adj = encode_cells(cells)
     return Benchmark(
         name=NAME,
         space="nb101",

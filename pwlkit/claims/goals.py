@@ -29,8 +29,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from pwlkit.losses import parse_selection
 from pwlkit.metrics import best_of, lower_is_better
-from pwlkit.train.selection import parse_selection
 
 from .evidence import Finding, duel_tasks, finish, lacking, seed_table, task_groups
 from .frames import spellings

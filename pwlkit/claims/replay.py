@@ -5,7 +5,7 @@ A study stores, for every ``auto`` cell, each candidate's held-out score per fol
 with the cell's seed: the same fit as that loss's own cell in a loss grid of the same
 benchmark, train size, backbone, epochs and seed (one sample per benchmark, size and seed),
 equal to within the engine's grouping tolerance. So the outcome of any rule
-(`pwlkit.train.selection.pick_candidate`) is a look-up: pick from the stored fold scores,
+(`pwlkit.losses.pick_candidate`) is a look-up: pick from the stored fold scores,
 read the grid's cell of the pick. A rule can be tried on every stored ``auto`` cell in
 seconds, and what it is worth is then asked with the usual paired tests
 (`pwlkit.claims.goals.auto_against_references` on the replayed rows beside the grid).
@@ -18,8 +18,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from pwlkit.losses import parse_loss
-from pwlkit.train.selection import parse_selection, pick_candidate
+from pwlkit.losses import parse_loss, parse_selection, pick_candidate
 
 SAME_SAMPLE = ("benchmark", "signal", "train_size", "backbone", "seed", "epochs", "hparams")
 """The columns an ``auto`` cell and the grid's cell of its pick share."""

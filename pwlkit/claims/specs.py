@@ -1,7 +1,7 @@
 """What a results row's loss is, read from its parsed schedule (`pwlkit.losses.parse_loss`):
 family, switch parts, weights. Specs are never matched as text, so any spelling the parser
 accepts means the same here as in training. Selections (``auto``, ``warm->focus@auto``,
-`pwlkit.train.selection`) are their own family: neither a single loss nor one of the paper's
+`pwlkit.losses.selection`) are their own family: neither a single loss nor one of the paper's
 schedules, so the paper's claims leave them out (the rows' ``chosen_loss`` says what they
 trained)."""
 
@@ -9,8 +9,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pwlkit.losses import HardSwitch, Schedule, Single, SoftSwitch, make_loss, parse_loss
-from pwlkit.train.selection import parse_selection
+from pwlkit.losses import (
+    HardSwitch,
+    Schedule,
+    Single,
+    SoftSwitch,
+    make_loss,
+    parse_loss,
+    parse_spec,
+    spec_name,
+)
 
 #: Loss families as `pwlkit.losses` names them (``LOSSES[name].family``).
 RANKING = ("pairwise ranking", "listwise ranking")
@@ -24,13 +32,12 @@ SELECTION = "selection"
 @lru_cache(maxsize=1024)
 def is_selection(spec: str) -> bool:
     """True for a spec that chooses its loss from the sample (``auto``, ``hr->mape@auto``)."""
-    return parse_selection(spec) is not None
+    return parse_spec(spec).selection is not None
 
 
 def canonical(spec: str) -> str:
     """The canonical spelling of a loss, schedule or selection spec."""
-    selection = parse_selection(spec)
-    return selection.name if selection is not None else schedule_of(spec).name
+    return spec_name(spec)
 
 
 @lru_cache(maxsize=1024)

@@ -2,8 +2,9 @@
 
 Every loss is a plain function ``loss(pred [..., B], target [..., B] | [B], *, hyperparams)
 -> [...]`` (one value per model; leading dims are independent models trained together). The
-registry maps the names of `LOSS_NAMES` to them; `parse_loss` turns a spec string into a
-callable `Schedule`.
+registry maps the names of `LOSS_NAMES` to them; `parse_loss` turns a schedule spec into a
+callable `Schedule`; `parse_spec` reads every spec pwlkit trains from (a loss, a schedule or a
+selection such as ``auto``) into one `Spec` with one canonical name.
 """
 
 from .approxndcg import approxndcg
@@ -27,6 +28,8 @@ from .schedule import (
     SoftSwitch,
     parse_loss,
 )
+from .selection import Selection, default_candidates, parse_selection, pick_candidate
+from .spec import Spec, parse_spec, spec_name
 from .warp import warp
 
 __all__ = [
@@ -40,9 +43,12 @@ __all__ = [
     "LossSpec",
     "Param",
     "Schedule",
+    "Selection",
     "Single",
     "SoftSwitch",
+    "Spec",
     "approxndcg",
+    "default_candidates",
     "ew",
     "get_loss",
     "hr",
@@ -55,5 +61,9 @@ __all__ = [
     "mse_sr",
     "neuralndcg",
     "parse_loss",
+    "parse_selection",
+    "parse_spec",
+    "pick_candidate",
+    "spec_name",
     "warp",
 ]

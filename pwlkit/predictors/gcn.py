@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 
 from .encoding import Encoding
-from .layers import BatchedBias, BatchedLinear, BatchedModule
+from .layers import BatchedBias, BatchedLinear, BatchedModule, affine
 
 
 class GCN(BatchedModule):
@@ -82,7 +82,7 @@ class GCN(BatchedModule):
             h = torch.baddbmm(bias.weight.view(m, 1, h_dim), u, conv.weight).relu_()
         pooled = torch.bmm(pool, h.view(prop_shape)).view(m, b, h_dim)
         hidden = torch.baddbmm(self.head1.bias, pooled, self.head1.weight).relu_()
-        return torch.baddbmm(self.head2.bias, hidden, self.head2.weight).view(m, b)
+        return affine(self.head2.bias, hidden, self.head2.weight).view(m, b)
 
     def output_layer(self, m: int) -> tuple[torch.Tensor, torch.Tensor]:
         return self.head2.weight[m], self.head2.bias[m]

@@ -16,6 +16,27 @@ from torch import nn
 from torch.nn import functional as F
 
 
+def affine(bias: torch.Tensor | None, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """``x[m] @ weight[m] + bias[m]`` for ``[M, rows, in]`` inputs, the same bits for a model
+    whatever ``M`` is.
+
+    A batched product of one matrix with one output column runs another kernel than the same
+    product inside a batch of two or more (a matrix-vector product), and its last bits differ;
+    over hundreds of epochs that difference grows until a model trained alone scores the
+    space differently from the same model trained beside others. So a lone model's
+    one-column products run as a batch of two views of it (the second's result is dropped, its
+    gradient is zero): a fit's numbers then depend on its own cell only.
+    """
+    if x.shape[0] == 1 and weight.shape[-1] == 1:
+        x, weight = x.expand(2, *x.shape[1:]), weight.expand(2, *weight.shape[1:])
+        if bias is not None:
+            bias = bias.expand(2, *bias.shape[1:])
+        return affine(bias, x, weight)[:1]
+    if bias is None:
+        return torch.bmm(x, weight)
+    return torch.baddbmm(bias, x, weight)
+
+
 def _uniform(shape: Sequence[int], bound: float, gen: torch.Generator) -> torch.Tensor:
     return (torch.rand(shape, generator=gen) * 2 - 1) * bound
 
@@ -101,11 +122,7 @@ class BatchedLinear(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         m = x.shape[0]
-        flat = x.reshape(m, -1, self.in_features)
-        if self.bias is None:
-            out = torch.bmm(flat, self.weight)
-        else:
-            out = torch.baddbmm(self.bias, flat, self.weight)
+        out = affine(self.bias, x.reshape(m, -1, self.in_features), self.weight)
         return out.view(*x.shape[:-1], self.out_features)
 
 

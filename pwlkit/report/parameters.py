@@ -5,14 +5,18 @@ from __future__ import annotations
 import ast
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import nbformat
 
 from pwlkit.runs.fields import read_mapping
 
-if TYPE_CHECKING:
-    from .plan import ReportRun
+
+class RunFiles(Protocol):
+    """What a run's parameters are read from (a `pwlkit.report.plan.ReportRun` has both)."""
+
+    notebook: Path
+    params_file: Path | None
 
 
 def read_parameter_file(path: str | Path) -> dict[str, Any]:
@@ -60,7 +64,7 @@ def _schema_keys() -> set[str]:
 
 
 def run_parameters(
-    run: ReportRun, data_dir: str | Path | None, base_dir: str | Path = "."
+    run: RunFiles, data_dir: str | Path | None, base_dir: str | Path = "."
 ) -> dict[str, Any]:
     """The papermill parameters of one run.
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from pwlkit.benchmarks.base import Benchmark
+from pwlkit.losses import parse_spec
 from pwlkit.runs.jobs import Cell, Job, group_jobs
-from pwlkit.train.selection import fits_per_cell
+from pwlkit.train.execution import EXECUTION_KEYS
 
 from .loop import SEARCH_EPOCHS, SearchConfig
 from .strategies import resolve_strategy
@@ -39,8 +40,8 @@ def strategy_settings(kind: str, config: SearchConfig) -> dict[str, Any]:
         "top_k": config.top_k,
         "epochs": config.epochs if config.epochs is not None else SEARCH_EPOCHS,
         "backbone": config.backbone,
-        # the device is a run option (`run_cells(device=...)`), not part of the search
-        "hparams": {k: v for k, v in config.hparams.items() if k != "device"},
+        # how the predictors run (device, threads) is no part of the search's identity
+        "hparams": {k: v for k, v in config.hparams.items() if k not in EXECUTION_KEYS},
     }
 
 
@@ -90,7 +91,7 @@ class SearchJob(Job):
         """Relative cost (guided runs train a predictor per round, ``auto`` its fold fits
         too; the others are cheap)."""
         c = self.cells[0]
-        rounds = c.budget * fits_per_cell(c.loss) if c.loss else 0.01 * c.budget
+        rounds = c.budget * parse_spec(c.loss).fits if c.loss else 0.01 * c.budget
         return float(rounds * len(self.cells))
 
 

@@ -80,7 +80,7 @@ def signal_view(benchmark: Benchmark, signal: str) -> Benchmark:
     """
     if signal not in SIGNALS:
         raise ValueError(f"unknown signal {signal!r}: use one of {', '.join(SIGNALS)}")
-    values = benchmark.val if signal == "val" else benchmark.test
+    values = benchmark.values(signal)
     blank = np.full(len(benchmark.arch), np.nan)
     return dataclasses.replace(
         benchmark, val=np.asarray(values, dtype=np.float64), test=blank, test_is_val=False
@@ -251,11 +251,12 @@ def guided_search(
     whose scores are all equal has nothing to rank yet: it takes its pool in the pool's
     (random) order, and a selection records the spec itself as its loss.
     """
-    from pwlkit.train.selection import parse_selection, resolve_selections
+    from pwlkit.losses import parse_spec
+    from pwlkit.train.selection import resolve_selections
 
     if fit_fn is None:
         from pwlkit.train import fit_predict_many as fit_fn
-    selects = parse_selection(loss) is not None
+    selects = parse_spec(loss).selection is not None
     epochs = config.epochs if config.epochs is not None else SEARCH_EPOCHS
     fit = {"backbone": config.backbone, "epochs": epochs, "signal": "val", **config.hparams}
     for run, rng in zip(runs, rngs):
@@ -275,7 +276,8 @@ def guided_search(
             )
             seeds, losses = [fit_seeds[r] for r in ranked], [loss] * len(ranked)
             if selects:  # the loss of this round, chosen on each run's queried architectures
-                losses = resolve_selections(table, train, losses, seeds, **fit)
+                chosen_specs = resolve_selections(table, train, losses, seeds, **fit)
+                losses = [s.name for s in chosen_specs]
             fitted = fit_fn(table, train, losses, seeds, **fit)
             for j, r in enumerate(ranked):
                 preds[r], specs[r] = np.asarray(fitted[j])[at[j]], losses[j]

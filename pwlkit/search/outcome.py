@@ -72,7 +72,7 @@ def run_outcome(benchmark: Benchmark, queried: np.ndarray, signal_values: np.nda
 def oracle(benchmark: Benchmark, signal: str) -> dict:
     """The oracle line: the test error of the best architecture of the whole space by the
     signal (the best any search on that signal can report), and the global best test error."""
-    values = benchmark.val if signal == "val" else benchmark.test
+    values = benchmark.values(signal)
     top = int(np.argmax(values))
     return {
         "oracle_test_error": float(error_of(benchmark, benchmark.test[top])),

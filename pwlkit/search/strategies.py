@@ -83,10 +83,10 @@ def check_strategy(
             ) from None
         raise BadParameter(f"{where}bad {what} {text!r}: {exc}") from None
     if first_fit is not None:
-        from pwlkit.train.selection import check_sample_sizes
+        from pwlkit.losses import parse_spec
 
         try:
-            check_sample_sizes(canonical, [first_fit])
+            parse_spec(canonical).check_sample_sizes([first_fit])
         except ValueError as exc:
             raise BadParameter(f"{name}: {exc} (the first fit has n_init = {first_fit})") from None
     return canonical
@@ -105,8 +105,6 @@ def resolve_strategy(spec: str, benchmark: Benchmark) -> Strategy:
 
 def _canonical_loss(text: str) -> str:
     """A loss or schedule spec, or a selection (``auto``, ``warm->focus@auto``), canonical."""
-    from pwlkit.losses import parse_loss
-    from pwlkit.train.selection import parse_selection
+    from pwlkit.losses import spec_name
 
-    selection = parse_selection(text)
-    return selection.name if selection else parse_loss(text).name
+    return spec_name(text)

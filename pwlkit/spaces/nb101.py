@@ -6,7 +6,7 @@ input-output path and writes it without spaces). The NB101 benchmark's own strin
 official module hashes, which cannot be turned back into a cell; `NB101Space.module_hash` gives
 the hash of a string, which is the benchmark's ``arch`` for that cell, and two strings are the
 same architecture when their hashes agree (`sample` and `neighbours` deduplicate on it). The
-encoding is the benchmark's (`pwlkit.benchmarks.nb101._encode`: 7 node slots, PAD after the
+encoding is the benchmark's (`pwlkit.benchmarks.nb101.encode_cells`: 7 node slots, PAD after the
 cell's nodes).
 
 `sample` follows the NAS-Bench-101 API's random cell: every upper-triangular edge of a 7-node
@@ -27,7 +27,7 @@ import json
 import numpy as np
 
 from ..benchmarks import nb101_graph as g
-from ..benchmarks.nb101 import _encode
+from ..benchmarks.nb101 import encode_cells
 from .base import Rng, Space, as_rng
 
 
@@ -141,4 +141,4 @@ class NB101Space(Space):
                 return _string(*cell)
 
     def _encode(self, archs: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        return _encode([_parse(a) for a in archs])
+        return encode_cells([_parse(a) for a in archs])

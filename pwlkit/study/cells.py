@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any
 
+from pwlkit.losses import parse_spec
 from pwlkit.runs.jobs import Cell, Job, group_jobs
-from pwlkit.train.selection import fits_per_cell
 
 from .schema import Study
 
@@ -97,7 +97,7 @@ class FitJob(Job):
         """Relative cost estimate (train size x epochs x fits) used to start big jobs first
         and to bound `pwlkit study verify`; an ``auto`` cell counts its fold fits."""
         c = self.cells[0]
-        return float(c.train_size * c.epochs * sum(fits_per_cell(x.loss) for x in self.cells))
+        return float(c.train_size * c.epochs * sum(parse_spec(x.loss).fits for x in self.cells))
 
 
 def engine_settings(backbone: str, epochs: int, hparams: dict[str, Any]) -> dict[str, Any]:

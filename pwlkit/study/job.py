@@ -66,7 +66,7 @@ def run_fit_job(
 
     first = job.cells[0]
     bench = load_benchmark_cached(first.benchmark, data_dir)
-    true = np.asarray(bench.val if first.signal == "val" else bench.test, dtype=np.float64)
+    true = bench.values(first.signal)
     train_sets = [np.asarray(sample_fn(bench, c.train_size, c.seed)) for c in job.cells]
 
     fit = {
@@ -84,7 +84,7 @@ def run_fit_job(
     from pwlkit.train.selection import choose_losses
 
     choices = choose_losses(bench, train_sets, [c.loss for c in job.cells], seeds, **fit)
-    chosen = [c.loss for c in choices]
+    chosen = [c.loss.name for c in choices]
     preds = fit_fn(bench, train_sets, chosen, seeds, **fit)
     seconds = time.perf_counter() - start
     preds = np.asarray(preds, dtype=np.float64)
@@ -96,7 +96,7 @@ def run_fit_job(
 
     rows = []
     for cell, pred, loss, choice in zip(job.cells, preds, chosen, choices):
-        if not np.all(np.isfinite(pred)):
+        if not np.all(np.isfinite(pred)):  # a replaced engine (``fit_fn``) is checked here too
             raise FloatingPointError(
                 f"non-finite predictions for {cell.benchmark} loss={cell.loss} "
                 f"n={cell.train_size} seed={cell.seed} (training diverged?)"

@@ -31,6 +31,41 @@ from .workers import run_single_threaded
 LossFn = Callable[..., torch.Tensor]
 
 
+class TrainingDiverged(FloatingPointError):
+    """A predictor's loss or scores stopped being finite: the optimisation diverged (most
+    often a learning rate or weight decay far too large), not a fault of the architectures."""
+
+
+def diverged_message(where: str, opt: Optim) -> str:
+    """One line naming the settings that most likely made a fit diverge, with their values."""
+    from .config import TRAIN_DEFAULTS
+
+    default = TRAIN_DEFAULTS["gcn"]
+    suspects = [f"lr={opt.lr:g} (default {default['lr']:g})"]
+    if opt.weight_decay > 10 * default["weight_decay"]:
+        suspects.append(f"weight_decay={opt.weight_decay:g} (default {default['weight_decay']:g})")
+    return (
+        f"training diverged: {where} is not finite; lower the setting that most likely caused "
+        f"it: {' or '.join(suspects)}"
+    )
+
+
+def check_finite_weights(model: torch.nn.Module, opt: Optim) -> None:
+    """Raise `TrainingDiverged` when a trained model holds a non-finite weight (it must not be
+    kept or saved)."""
+    for name, param in model.named_parameters():
+        if not bool(torch.isfinite(param).all()):
+            raise TrainingDiverged(diverged_message(f"the trained weight {name!r}", opt))
+
+
+def check_finite_scores(scores: np.ndarray, opt: Optim) -> None:
+    """Raise `TrainingDiverged` when a trained model's scores are not all finite."""
+    bad = ~np.isfinite(np.asarray(scores)).all(axis=-1)
+    if bad.any():
+        rows = np.nonzero(np.atleast_1d(bad))[0]
+        raise TrainingDiverged(diverged_message(f"the scores of model {int(rows[0])}", opt))
+
+
 def flush_denormals() -> None:
     """Treat denormal floats as zero in the calling thread (a no-op where the CPU cannot).
 
@@ -205,6 +240,8 @@ def train(
                 loss = part if loss is None else loss + part
             adam.step(loss, cosine_lr(step - lr_from, total - lr_from, opt.lr, opt.lr_min_ratio))
             step += 1
+        if not bool(torch.isfinite(loss.detach())):
+            raise TrainingDiverged(diverged_message(f"the loss at epoch {epoch + 1}", opt))
         if on_epoch is not None and on_epoch(epoch):
             break
 

@@ -1,8 +1,8 @@
 """Trained predictors kept as weights: fit with the engine, then score architectures never seen.
 
 `fit_predict_many` scores the rows of the benchmark it trained on. `fit_models` runs the same
-steps (`resolve`, the loss selections, `_scaled_targets`, `build_predictor` + ``reset(seeds)``,
-`_loss_groups`, `engine.train`) and returns the trained batched model instead of its scores.
+steps (the loss selections, `pwlkit.train.prepare.prepare`, `Prepared.model`,
+`Prepared.train`) and returns the trained batched model instead of its scores.
 A backbone reads the `Encoding` it was built with, so `predict_encoded` scores new
 architectures by building their encoding (same operation vocabulary, same node count; smaller
 graphs are padded with PAD) and a model of the same shape on it holding the trained weights.
@@ -18,14 +18,15 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..benchmarks.base import PAD, Benchmark
-from ..checks import check
-from ..losses import parse_loss
-from ..predictors import ARCH_PARAMS, Encoding, build_encoding, build_predictor, encode
+from ..benchmarks.base import PAD, SIGNALS, Benchmark
+from ..checks import Options, check
+from ..losses import Spec, parse_spec
+from ..predictors import Encoding, build_encoding, build_predictor
 from ..predictors.layers import BatchedModule
 from . import engine
-from .api import PARAMS, _check_jobs, _loss_groups, _scaled_targets
 from .config import resolve
+from .execution import split_execution
+from .prepare import check_jobs, prepare
 from .selection import resolve_selections
 from .workers import run_single_threaded
 
@@ -77,7 +78,7 @@ class FittedModels:
 def fit_models(
     benchmark: Benchmark,
     train_sets: Sequence[Sequence[int] | np.ndarray],
-    losses: Sequence[str],
+    losses: Sequence[str | Spec],
     seeds: Sequence[int],
     backbone: str = "gcn",
     epochs: int | None = None,
@@ -94,40 +95,35 @@ def fit_models(
         `FittedModels`: the model, the encoding it was trained on, its `ModelSpec` and the
         losses trained.
     """
-    train_cfg, arch = resolve(backbone, epochs, hparams)
-    check("signal", signal, PARAMS["signal"])
-    idx = _check_jobs(benchmark, train_sets, losses, seeds)
-    fit = {"backbone": backbone, "epochs": epochs, "signal": signal, **hparams}
-    losses = resolve_selections(benchmark, list(idx), losses, seeds, **fit)
-    schedules = [parse_loss(s) for s in losses]  # a bad spec fails before any training
-    truth = np.asarray(benchmark.val if signal == "val" else benchmark.test, dtype=np.float64)
-    targets = _scaled_targets(truth, idx, signal, benchmark.name)
-    device = torch.device(train_cfg["device"])
-    enc = encode(benchmark).to(device)
-    seeds = [int(s) for s in seeds]
-    opt = engine.Optim.from_settings(train_cfg)
-    model = build_predictor(backbone, enc, len(seeds), **arch)
-    model.reset(seeds)
-    model.to(device)
-    groups = _loss_groups(schedules, seeds, device)
-
-    def run() -> None:
-        engine.train(
-            model,
-            torch.from_numpy(idx).to(device),
-            torch.from_numpy(targets).to(device),
-            groups,
-            seeds,
-            opt,
-        )
-
-    if device.type == "cpu":
-        run_single_threaded([run], 1)
+    settings, execution = split_execution(hparams)
+    resolve(backbone, epochs, settings)
+    check("signal", signal, Options(SIGNALS, what="signal"))
+    check_jobs(benchmark, train_sets, losses, seeds)
+    specs = [parse_spec(s) for s in losses]  # a bad spec fails before any training
+    fit = {"backbone": backbone, "epochs": epochs, "signal": signal, **settings}
+    if any(s.selection is not None for s in specs):
+        specs = resolve_selections(benchmark, train_sets, specs, seeds, execution=execution, **fit)
+    prep = prepare(
+        benchmark,
+        train_sets,
+        [s.schedule for s in specs],
+        seeds,
+        backbone=backbone,
+        epochs=epochs,
+        signal=signal,
+        settings=settings,
+        execution=execution,
+    )
+    model = prep.model()
+    if prep.device.type == "cpu":
+        run_single_threaded([lambda: prep.train(model)], 1)
     else:
-        run()
-    full_arch = {**ARCH_PARAMS[backbone], **arch}
-    spec = ModelSpec(backbone, full_arch, len(seeds), tuple(benchmark.op_names), enc.n_nodes)
-    return FittedModels(model, enc, spec, losses)
+        prep.train(model)
+    engine.check_finite_weights(model, prep.opt)
+    spec = ModelSpec(
+        backbone, prep.full_arch, len(seeds), tuple(benchmark.op_names), prep.encoding().n_nodes
+    )
+    return FittedModels(model, prep.encoding(), spec, [s.name for s in specs])
 
 
 def encoded_benchmark(

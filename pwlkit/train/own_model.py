@@ -11,17 +11,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-import torch
 from torch import nn
 
 from ..benchmarks.base import Benchmark
 from ..checks import check, check_names
-from ..losses import parse_loss
-from ..predictors import encode
 from ..predictors.own import INPUTS, OwnModel
 from . import engine
-from .api import PARAMS, _check_jobs, _loss_groups, _scaled_targets
-from .config import resolve
+from .api import PARAMS
+from .prepare import prepare
 
 SETTINGS = ("batch_size", "lr", "weight_decay", "lr_min_ratio", "device", "train_dtype")
 """The training settings `fit_module` takes in ``**settings`` (defaults: the GCN's, see
@@ -76,30 +73,13 @@ def fit_module(
         raise ValueError(f"unknown inputs {inputs!r}. Valid inputs: {', '.join(INPUTS)}")
     if not callable(module_factory):
         raise TypeError("module_factory must be a zero-argument callable returning a module")
-    train_cfg, _ = resolve("gcn", epochs, settings)
-    idx = _check_jobs(benchmark, [train_idx], [loss], [seed])
-    schedule = parse_loss(loss)
-    truth = np.asarray(benchmark.val if signal == "val" else benchmark.test, dtype=np.float64)
-    targets = _scaled_targets(truth, idx, signal, benchmark.name)
-    device = torch.device(train_cfg["device"])
-    enc = encode(benchmark).to(device)
-    model = OwnModel(enc, module_factory(), inputs)
+    prep = prepare(
+        benchmark, [train_idx], [loss], [seed], epochs=epochs, signal=signal, settings=settings
+    )
+    model = OwnModel(prep.encoding(), module_factory(), inputs)
     model.reset([seed])
-    model.to(device)
-    opt = engine.Optim(
-        epochs=train_cfg["epochs"],
-        batch_size=train_cfg["batch_size"],
-        lr=train_cfg["lr"],
-        weight_decay=train_cfg["weight_decay"],
-        lr_min_ratio=train_cfg["lr_min_ratio"],
-        train_dtype=train_cfg["train_dtype"],
-    )
-    engine.train(
-        model,
-        torch.from_numpy(idx).to(device),
-        torch.from_numpy(targets).to(device),
-        _loss_groups([schedule], [seed], device),
-        [seed],
-        opt,
-    )
-    return engine.predict_all(model, benchmark.num_archs)[0].numpy().astype(np.float64)
+    model.to(prep.device)
+    prep.train(model)
+    scores = engine.predict_all(model, benchmark.num_archs).numpy().astype(np.float64)
+    engine.check_finite_scores(scores, prep.opt)
+    return scores[0]

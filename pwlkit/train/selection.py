@@ -29,246 +29,72 @@ which is what P@T and N@K measure on the whole space.
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ..benchmarks.base import Benchmark
-from ..checks import BadParameter
-from ..losses import LOSS_NAMES, parse_loss
-from ..losses.pw_pairs import pw_pair
-
-DEFAULT_FOLDS = 3
-HOLDOUT = 0.2
-CHECK_EVERY = 0.05
-PATIENCE = 3
-TOP_FRACTION = 0.1
-
-_AUTO_RE = re.compile(r"^auto(?:\((?P<args>.*)\))?$")
-_SWITCH_RE = re.compile(r"^(?P<warm>.+?)->(?P<focus>.+)@auto$")
-_SWITCH_WITH_ARGS_RE = re.compile(r"^.+->.+@auto\(.*\)$")
-SYNTAX = "auto, auto(folds=5), auto(candidates=hr|mape|lambdaloss), auto(keep=hr), WARM->FOCUS@auto"
-
-
-@dataclass(frozen=True)
-class Selection:
-    """A parsed selection spec: ``kind`` is ``"auto"`` or ``"switch"``."""
-
-    kind: str
-    folds: int = DEFAULT_FOLDS
-    candidates: tuple[str, ...] | None = None
-    keep: str | None = None
-    warm: str = ""
-    focus: str = ""
-
-    @property
-    def name(self) -> str:
-        """Canonical spec text (what studies store as the cell's loss)."""
-        if self.kind == "switch":
-            return f"{self.warm}->{self.focus}@auto"
-        args = []
-        if self.folds != DEFAULT_FOLDS:
-            args.append(f"folds={self.folds}")
-        if self.candidates is not None:
-            args.append("candidates=" + "|".join(self.candidates))
-        if self.keep is not None:
-            args.append(f"keep={self.keep}")
-        return f"auto({','.join(args)})" if args else "auto"
+from ..losses import Spec, parse_loss, parse_spec
+from ..losses.selection import Selection, default_candidates, held_out_ndcg, pick_candidate
+from .groups import fit_scores
+from .prepare import prepare
+from .switch_probe import probe_switches
 
 
 @dataclass(frozen=True)
 class Choice:
-    """What a selection decided for one training sample."""
+    """What a spec decided for one training sample."""
 
-    spec: str
-    loss: str
-    """The concrete loss or schedule spec that was trained on the whole sample."""
+    spec: Spec
+    """The spec as given (a selection, or the schedule itself)."""
+    loss: Spec
+    """The schedule that was trained on the whole sample (the spec itself for a schedule)."""
     scores: dict[str, float] = field(default_factory=dict)
     """``auto``: mean held-out score per candidate; ``@auto``: the switch fraction."""
     fold_scores: dict[str, list[float]] = field(default_factory=dict)
     """``auto``: the held-out score of each candidate on each fold, in fold order."""
 
 
-def parse_selection(spec: str) -> Selection | None:
-    """The `Selection` a spec asks for, or None for an ordinary loss spec.
-
-    Raises:
-        BadParameter: a malformed selection (bad folds, an unknown candidate loss).
-    """
-    text = re.sub(r"\s+", "", str(spec)).lower()
-    m = _SWITCH_RE.match(text)
-    if m:
-        warm, focus = (_canonical(m[g], spec) for g in ("warm", "focus"))
-        return Selection("switch", warm=warm, focus=focus)
-    if _SWITCH_WITH_ARGS_RE.match(text):
-        raise BadParameter(
-            f"bad loss selection {spec!r}: the @auto switch takes no options; forms: {SYNTAX}"
-        )
-    m = _AUTO_RE.match(text)
-    if not m:
-        return None
-    folds, candidates, keep = DEFAULT_FOLDS, None, None
-    seen: set[str] = set()
-    for part in filter(None, (m["args"] or "").split(",")):
-        key, _, value = part.partition("=")
-        if key in seen:
-            raise BadParameter(f"bad loss selection {spec!r}: option {key!r} given twice")
-        seen.add(key)
-        if key == "folds" and value.isdigit() and int(value) >= 2:
-            folds = int(value)
-        elif key == "candidates" and value:
-            candidates = tuple(dict.fromkeys(_canonical(c, spec) for c in value.split("|")))
-        elif key == "keep" and value:
-            keep = _canonical(value, spec)
-        else:
-            raise BadParameter(
-                f"bad loss selection {spec!r}: {part!r} is not folds=N (N >= 2), "
-                f"candidates=A|B|... or keep=LOSS; forms: {SYNTAX}"
-            )
-    if keep is not None and candidates is not None and keep not in candidates:
-        candidates = (*candidates, keep)
-    return Selection("auto", folds=folds, candidates=candidates, keep=keep)
-
-
-def _canonical(loss: str, spec: str) -> str:
-    try:
-        return parse_loss(loss).name
-    except ValueError as exc:
-        raise BadParameter(f"bad loss selection {spec!r}: {exc}") from None
-
-
-def default_candidates(benchmark: Benchmark) -> tuple[str, ...]:
-    """The 8 losses of the paper, the space's PW pair (switched half-way) and the NDCG losses."""
-    warm, focus = pw_pair(benchmark)
-    return _candidates_around(parse_loss(f"{warm}->{focus}").name)
-
-
-def _candidates_around(pw: str) -> tuple[str, ...]:
-    return (*LOSS_NAMES[:8], pw, *LOSS_NAMES[8:])
-
-
-def fits_per_cell(spec: str) -> float:
-    """Fits' worth of training that one cell of ``spec`` costs, for cost estimates: 1 for a
-    loss; ``auto``, candidates x folds fits on ``(folds - 1) / folds`` of the sample plus the
-    refit (12 x 3 x 2/3 + 1 = 25 with the defaults); ``warm->focus@auto``, the probe (at most
-    a fit on the ``1 - HOLDOUT`` it trains on) plus the fit."""
-    sel = parse_selection(spec)
-    if sel is None:
-        return 1.0
-    if sel.kind == "switch":
-        return 2.0 - HOLDOUT
-    candidates = sel.candidates or _candidates_around("the space's PW pair")
-    return len(candidates) * (sel.folds - 1) + 1.0
-
-
-def pick_candidate(fold_scores: Mapping[str, Sequence[float]], keep: str | None = None) -> str:
-    """The candidate ``auto`` refits, from each candidate's held-out score per fold.
-
-    Without ``keep``: the best mean (the earlier candidate of equal means). With ``keep``:
-    ``keep`` stays unless the best candidate's mean paired advantage over it exceeds one
-    standard error of the per-fold differences (the one-standard-error rule of model
-    selection, with ``keep`` as the default to be overturned)."""
-    means = {c: float(np.mean(v)) for c, v in fold_scores.items()}
-    best = max(means, key=means.get)
-    if keep is None or best == keep:
-        return best
-    if keep not in fold_scores:
-        raise BadParameter(f"keep={keep!r} is not a candidate; candidates: {sorted(means)}")
-    diff = np.asarray(fold_scores[best], float) - np.asarray(fold_scores[keep], float)
-    se = float(np.std(diff, ddof=1) / math.sqrt(len(diff))) if len(diff) > 1 else 0.0
-    return best if float(diff.mean()) > se else keep
-
-
-def held_out_ndcg(pred: np.ndarray, truth: np.ndarray, top: float = TOP_FRACTION) -> float:
-    """NDCG of the predicted top ``ceil(top * n)`` (at least 3) of a held-out fold, gains the
-    fold's min-max scaled truth (1 = best of the fold)."""
-    pred, truth = np.asarray(pred, np.float64), np.asarray(truth, np.float64)
-    k = min(len(truth), max(3, math.ceil(top * len(truth))))
-    span = truth.max() - truth.min()
-    gain = (truth - truth.min()) / span if span > 0 else np.ones_like(truth)
-    discount = 1.0 / np.log2(np.arange(2, k + 2))
-    dcg = gain[np.argsort(-pred, kind="stable")[:k]] @ discount
-    ideal = np.sort(gain)[::-1][:k] @ discount
-    return float(dcg / ideal) if ideal > 0 else 1.0
-
-
 def choose_losses(
     benchmark: Benchmark,
     train_sets: Sequence[np.ndarray],
-    specs: Sequence[str],
+    specs: Sequence[str | Spec],
     seeds: Sequence[int],
     **fit: Any,
 ) -> list[Choice]:
-    """Resolve every selection spec of a call to the loss it picks for its own sample;
-    ordinary specs pass through unchanged. ``fit`` holds the call's ``backbone``, ``epochs``,
-    ``signal`` and settings, used for every probe and fold fit."""
-    choices: list[Choice | None] = [None] * len(specs)
-    autos, switches = [], []
-    for m, spec in enumerate(specs):
-        sel = parse_selection(spec)
-        if sel is None:
-            choices[m] = Choice(spec, spec)
-        else:
-            (autos if sel.kind == "auto" else switches).append((m, sel))
-    truth = np.asarray(benchmark.val if fit.get("signal", "val") == "val" else benchmark.test)
+    """Resolve every selection of a call to the schedule it picks for its own sample;
+    schedules pass through unchanged, without a fit. ``fit`` holds the call's ``backbone``,
+    ``epochs``, ``signal`` and settings, used for every probe and fold fit."""
+    parsed = [parse_spec(s) for s in specs]
+    choices: list[Choice | None] = [Choice(p, p) if p.selection is None else None for p in parsed]
+    autos = [(m, p.selection) for m, p in enumerate(parsed) if p.selection is not None]
+    switches = [(m, sel) for m, sel in autos if sel.kind == "switch"]
+    autos = [(m, sel) for m, sel in autos if sel.kind == "auto"]
     if autos:
-        for m, choice in zip(
-            [m for m, _ in autos], _cross_validate(benchmark, truth, train_sets, seeds, autos, fit)
-        ):
+        truth = benchmark.values(fit.get("signal", "val"))
+        cross = _cross_validate(benchmark, truth, train_sets, seeds, autos, fit)
+        for (m, _sel), choice in zip(autos, cross):
             choices[m] = choice
     if switches:
-        from .switch_probe import probe_switches
-
         for (m, sel), frac in zip(
-            switches, probe_switches(benchmark, truth, train_sets, seeds, switches, fit)
+            switches, probe_switches(benchmark, train_sets, seeds, switches, fit)
         ):
-            loss = parse_loss(f"{sel.warm}->{sel.focus}@{frac:.2f}").name
-            choices[m] = Choice(sel.name, loss, {"switch": frac})
+            loss = parse_spec(parse_loss(f"{sel.warm}->{sel.focus}@{frac:.2f}"))
+            choices[m] = Choice(parsed[m], loss, {"switch": frac})
     return choices  # type: ignore[return-value]
 
 
 def resolve_selections(
     benchmark: Benchmark,
     train_sets: Sequence[np.ndarray],
-    specs: Sequence[str],
+    specs: Sequence[str | Spec],
     seeds: Sequence[int],
     **fit: Any,
-) -> list[str]:
-    """The specs with every selection replaced by the loss it chooses (`choose_losses`); the
-    specs themselves, without any fit, when none is a selection."""
-    if not any(parse_selection(s) for s in specs):
-        return [str(s) for s in specs]
+) -> list[Spec]:
+    """The specs with every selection replaced by the schedule it chooses (`choose_losses`)."""
     return [c.loss for c in choose_losses(benchmark, train_sets, specs, seeds, **fit)]
-
-
-def check_sample_size(sel: Selection, n: int) -> None:
-    """Refuse a sample too small for the selection's folds, before any fit.
-
-    Every held-out fold must hold an architecture and every fold's fit at least 2.
-
-    Raises:
-        BadParameter: the spec, the sample size and the folds that would fit.
-    """
-    if sel.kind != "auto" or (sel.folds <= n and n - math.ceil(n / sel.folds) >= 2):
-        return
-    fewest = next((f for f in range(2, n + 1) if n - math.ceil(n / f) >= 2), None)
-    valid = f"folds from {fewest} to {n}" if fewest else "a sample of at least 3"
-    raise BadParameter(
-        f"loss {sel.name!r}: a sample of {n} architectures cannot be cut into {sel.folds} "
-        f"folds (each held-out fold needs one, each fit at least 2); use {valid}"
-    )
-
-
-def check_sample_sizes(spec: str, sizes: Sequence[int]) -> None:
-    """`check_sample_size` of a spec at every sample size it will be fit on (a plain loss
-    passes)."""
-    if (sel := parse_selection(spec)) is not None:
-        for n in sizes:
-            check_sample_size(sel, n)
 
 
 def fold_split(n: int, folds: int, seed: int) -> list[np.ndarray]:
@@ -277,10 +103,15 @@ def fold_split(n: int, folds: int, seed: int) -> list[np.ndarray]:
     return np.array_split(order, folds)
 
 
-def _cross_validate(benchmark, truth, train_sets, seeds, autos, fit) -> list[Choice]:
+def _cross_validate(
+    benchmark: Benchmark,
+    truth: np.ndarray,
+    train_sets: Sequence[np.ndarray],
+    seeds: Sequence[int],
+    autos: list[tuple[int, Selection]],
+    fit: dict[str, Any],
+) -> list[Choice]:
     """One batched call of every (job, candidate, fold) fit on the sample rows only."""
-    from .api import fit_predict_many
-
     rows = np.unique(np.concatenate([np.asarray(train_sets[m]) for m, _ in autos]))
     sub = benchmark.rows(rows)
     plan, fit_sets, fit_losses, fit_seeds = [], [], [], []
@@ -289,7 +120,7 @@ def _cross_validate(benchmark, truth, train_sets, seeds, autos, fit) -> list[Cho
         cands = sel.candidates or default_candidates(benchmark)
         if sel.keep is not None and sel.keep not in cands:
             cands = (*cands, sel.keep)
-        check_sample_size(sel, len(sample))
+        sel.check_sample_size(len(sample))
         folds = fold_split(len(sample), sel.folds, seeds[m])
         size = len(sample) - max(len(f) for f in folds)
         for f, held in enumerate(folds):
@@ -299,7 +130,7 @@ def _cross_validate(benchmark, truth, train_sets, seeds, autos, fit) -> list[Cho
                 fit_sets.append(np.searchsorted(rows, sample[keep]))
                 fit_losses.append(cand)
                 fit_seeds.append(int(seeds[m]))
-    preds = fit_predict_many(sub, fit_sets, fit_losses, fit_seeds, **fit)
+    preds = fit_scores(prepare(sub, fit_sets, fit_losses, fit_seeds, **_prepare_args(fit)))
     scores: dict[int, dict[str, list[float]]] = {}
     for (m, cand, _f, held), pred in zip(plan, preds):
         held_rows = np.searchsorted(rows, np.asarray(train_sets[m])[held])
@@ -308,6 +139,15 @@ def _cross_validate(benchmark, truth, train_sets, seeds, autos, fit) -> list[Cho
     out = []
     for m, sel in autos:
         means = {c: float(np.mean(v)) for c, v in scores[m].items()}
-        loss = pick_candidate(scores[m], sel.keep)
-        out.append(Choice(sel.name, loss, means, scores[m]))
+        loss = parse_spec(pick_candidate(scores[m], sel.keep))
+        out.append(Choice(Spec(selection=sel), loss, means, scores[m]))
     return out
+
+
+def _prepare_args(fit: dict[str, Any]) -> dict[str, Any]:
+    """`prepare`'s keywords from a call's ``backbone, epochs, signal, **settings``."""
+    own = ("backbone", "epochs", "signal", "execution")
+    return {
+        **{k: fit[k] for k in own if k in fit},
+        "settings": {k: v for k, v in fit.items() if k not in own},
+    }

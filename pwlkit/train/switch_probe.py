@@ -17,27 +17,18 @@ import torch
 
 from ..benchmarks.base import Benchmark
 from ..checks import BadParameter
-from ..losses import parse_loss
-from ..predictors import build_predictor, encode
-from . import engine
-from .config import resolve
-from .selection import CHECK_EVERY, HOLDOUT, PATIENCE, Selection, held_out_ndcg
+from ..losses.selection import CHECK_EVERY, HOLDOUT, PATIENCE, Selection, held_out_ndcg
+from .prepare import prepare
 
 
 def probe_switches(
     benchmark: Benchmark,
-    truth: np.ndarray,
     train_sets: Sequence[np.ndarray],
     seeds: Sequence[int],
     switches: Sequence[tuple[int, Selection]],
     fit: dict[str, Any],
 ) -> list[float]:
     """The switch fraction (0.05 to 1.0, two decimals) of each ``(job, selection)``."""
-    from .api import _loss_groups, _scaled_targets
-
-    hparams = {k: v for k, v in fit.items() if k not in ("backbone", "epochs", "signal")}
-    cfg, arch = resolve(fit.get("backbone", "gcn"), fit.get("epochs"), hparams)
-    device = torch.device(cfg["device"])
     jobs = [m for m, _ in switches]
     samples = [np.asarray(train_sets[m]) for m in jobs]
     n = len(samples[0])
@@ -52,23 +43,25 @@ def probe_switches(
     orders = [np.random.default_rng([int(seeds[m]), 0x5A17]).permutation(n) for m in jobs]
     held = np.stack([np.searchsorted(rows, s[o[:held_n]]) for s, o in zip(samples, orders)])
     train = np.stack([np.searchsorted(rows, s[o[held_n:]]) for s, o in zip(samples, orders)])
-    sub_truth = np.asarray(truth, np.float64)[rows]
-    targets = _scaled_targets(sub_truth, train, fit.get("signal", "val"), benchmark.name)
-
-    job_seeds = [int(seeds[m]) for m in jobs]
-    model = build_predictor(fit.get("backbone", "gcn"), encode(sub).to(device), len(jobs), **arch)
-    model.reset(job_seeds)
-    model.to(device)
-    groups = _loss_groups([parse_loss(sel.warm) for _, sel in switches], job_seeds, device)
-    opt = engine.Optim.from_settings(cfg)
-    every = max(1, round(CHECK_EVERY * opt.epochs))
-    held_t = torch.from_numpy(held).to(device)
+    own = ("backbone", "epochs", "signal", "execution")
+    prep = prepare(
+        sub,
+        list(train),
+        [sel.warm for _, sel in switches],
+        [int(seeds[m]) for m in jobs],
+        **{k: fit[k] for k in own if k in fit},
+        settings={k: v for k, v in fit.items() if k not in own},
+    )
+    sub_truth = sub.values(prep.signal)
+    model = prep.model()
+    every = max(1, round(CHECK_EVERY * prep.opt.epochs))
+    held_t = torch.from_numpy(held).to(prep.device)
     best = np.full(len(jobs), -np.inf)
     best_epoch = np.zeros(len(jobs), dtype=int)
     stale = np.zeros(len(jobs), dtype=int)
 
     def check(epoch: int) -> bool:
-        if (epoch + 1) % every and epoch + 1 != opt.epochs:
+        if (epoch + 1) % every and epoch + 1 != prep.opt.epochs:
             return False
         model.eval()
         with torch.inference_mode():
@@ -82,13 +75,5 @@ def probe_switches(
                 stale[j] += 1
         return bool((stale >= PATIENCE).all())
 
-    engine.train(
-        model,
-        torch.from_numpy(train).to(device),
-        torch.from_numpy(targets).to(device),
-        groups,
-        job_seeds,
-        opt,
-        on_epoch=check,
-    )
-    return [max(0.05, round((e + 1) / opt.epochs, 2)) for e in best_epoch]
+    prep.train(model, on_epoch=check)
+    return [max(0.05, round((e + 1) / prep.opt.epochs, 2)) for e in best_epoch]
