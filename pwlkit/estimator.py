@@ -1,35 +1,56 @@
 """`Predictor`: a performance predictor for a user's own architectures, scikit-learn style.
 
-``Predictor(space="nb201", loss="hr").fit(archs, y).predict(new_archs)`` trains one predictor
-with pwlkit's engine (`pwlkit.train.models.fit_models`, the same steps as `fit_predict`) on
+``Predictor(space="nb201").fit(archs, y).predict(new_archs)`` trains one predictor with
+pwlkit's engine (`pwlkit.train.models.fit_models`, the same steps as `fit_predict`) on
 architectures the user measured, and scores any others. ``archs`` is a list of architecture
 strings of ``space`` (encoded by `pwlkit.spaces`) or an ``(ops, adj)`` pair of arrays; ``y`` is
 any higher-is-better score (min-max scaled inside, as the engine does).
 
 Conventions: ``__init__`` only stores its arguments; `fit` returns ``self``; fitted state ends
-in ``_``; `get_params` / `set_params` make ``sklearn.base.clone`` and grid searches work (no
-scikit-learn import is needed). `save` / `load` keep weights, settings and the encoding spec
-in a ``torch.save``'d plain dict, read back with ``weights_only=True``.
+in ``_``; `score` is one float (Kendall tau), `metrics` the full set; `get_params` /
+`set_params` / ``__sklearn_tags__`` make ``sklearn.base.clone``, ``cross_val_score`` and
+``GridSearchCV`` work (scikit-learn is imported only when it asks for the tags). `save` /
+`load` keep weights, settings and the encoding spec in a ``torch.save``'d plain dict, read back
+with ``weights_only=True``.
 
 `NASLibPredictor` wraps it in NASLib's ``fit(xtrain, ytrain)`` / ``query(xtest)`` interface.
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .checks import BadParameter
 from .spaces import Space, get_space
 
 FORMAT = "pwlkit.Predictor"
 VERSION = 1
+DEFAULT_LOSS = "hr"
+"""`Predictor`'s loss when none is given: HR alone, not the half-way switch ``hr->mape@0.5``,
+which HR beats on the shipped stores (the count and the command that gives it are in
+docs/own-space.md)."""
+
 _FIXED = ("space", "backbone", "loss", "epochs", "seed", "device")
+_FITTED = ("spec_", "weights_", "chosen_loss_", "space_name_")
+_SAVED_KEYS = ("params", "spec", "encoding", "chosen_loss", "weights")
 
 
 class NotFittedError(RuntimeError):
     """A `Predictor` used before `Predictor.fit` (or `Predictor.load`)."""
+
+
+def _nonfinite_weight(weights: dict[str, Any]) -> str | None:
+    """The name of the first weight holding a NaN or infinity (a diverged model), else None."""
+    import torch
+
+    for name, value in weights.items():
+        if torch.is_tensor(value) and value.is_floating_point() and not torch.isfinite(value).all():
+            return name
+    return None
 
 
 class Predictor:
@@ -38,8 +59,9 @@ class Predictor:
     Args:
         space: a space name (`pwlkit.spaces.SPACES`) or `Space`, needed for arch strings;
             None when ``archs`` are always ``(ops, adj)`` arrays.
-        backbone: ``gcn``, ``mlp`` or ``transformer``.
-        loss: any loss, schedule or selection spec (``hr``, ``hr->mape``, ``auto``, ...).
+        backbone: ``gcn``, ``gin``, ``mlp`` or ``transformer``.
+        loss: any loss, schedule or selection spec (``hr``, ``hr->mape``, ``auto``, ...);
+            default ``hr`` (`DEFAULT_LOSS`: it beats the half-way switch on the shipped stores).
         epochs: training epochs (None: the backbone's default).
         seed: seeds the weights, the epoch shuffles and the loss's draws.
         device: ``cpu``, ``cuda``, ``cuda:N`` or ``auto``.
@@ -48,13 +70,19 @@ class Predictor:
 
     Fitted attributes: ``spec_`` (`pwlkit.train.models.ModelSpec`), ``weights_`` (state
     dict), ``chosen_loss_`` (the loss trained; what ``auto`` chose), ``space_name_``.
+
+    scikit-learn: ``clone``, ``cross_val_score`` and ``GridSearchCV`` (e.g. over ``loss``)
+    work with ``archs`` as a list of strings, scored by `score` (Kendall tau). scikit-learn's
+    ``check_estimator`` cannot pass: its checks feed numeric 2-D arrays of random floats,
+    and an architecture here is a string of a space (or an integer ``(ops, adj)`` graph
+    encoding), so they fail at input, not at the conventions they check.
     """
 
     def __init__(
         self,
         space: str | Space | None = None,
         backbone: str = "gcn",
-        loss: str = "hr->mape",
+        loss: str = DEFAULT_LOSS,
         epochs: int | None = None,
         seed: int = 0,
         device: str = "cpu",
@@ -96,6 +124,22 @@ class Predictor:
             setattr(self, key, value)
         return self
 
+    def __sklearn_tags__(self) -> Any:
+        """What scikit-learn's meta-estimators read: a regressor (continuous ``y``) whose
+        ``X`` is a 1-D list of architecture strings, not a numeric 2-D array."""
+        from sklearn.utils import InputTags, RegressorTags, Tags, TargetTags
+
+        return Tags(
+            estimator_type="regressor",
+            target_tags=TargetTags(required=True),
+            regressor_tags=RegressorTags(),
+            input_tags=InputTags(one_d_array=True, two_d_array=False, string=True),
+        )
+
+    def __sklearn_is_fitted__(self) -> bool:
+        """Fitted means holding trained weights (`fit` or `load`)."""
+        return hasattr(self, "weights_")
+
     def __repr__(self) -> str:
         defaults = Predictor().get_params()
         shown = [
@@ -132,16 +176,25 @@ class Predictor:
         ops, adj = space.encode(archs)
         return ops, adj, archs
 
+    def _forget(self) -> None:
+        """Drop the fitted state, so a failed or diverged refit never leaves an earlier model
+        to predict or be saved."""
+        for name in _FITTED:
+            self.__dict__.pop(name, None)
+
     def fit(self, archs: Any, y: Any) -> Predictor:
         """Train on ``archs`` (strings of ``space`` or an ``(ops, adj)`` pair) with scores ``y``
-        (higher is better); returns ``self``.
+        (higher is better); returns ``self``. A fit that fails leaves the estimator unfitted.
 
         Raises:
             ValueError: malformed architectures (named), ``y`` of another length, NaN or
                 constant ``y``, fewer than 2 architectures, bad settings (BadParameter).
+            pwlkit.train.engine.TrainingDiverged: the loss or the weights stopped being finite
+                (a ``FloatingPointError`` naming the ``lr`` to lower); nothing is kept.
         """
         from .train.models import encoded_benchmark, fit_models
 
+        self._forget()
         space = self._space()
         ops, adj, names = self._arrays(archs, space)
         y = np.asarray(y, dtype=np.float64).reshape(-1)
@@ -172,9 +225,19 @@ class Predictor:
         return self
 
     def _check_fitted(self) -> None:
+        """Refuse an unfitted estimator, and one whose weights are not finite (a diverged
+        model must neither predict nor be saved)."""
+        from .train.engine import TrainingDiverged
+
         if not hasattr(self, "weights_"):
             raise NotFittedError(
                 "this Predictor is not fitted yet: call fit first (or Predictor.load a saved one)"
+            )
+        name = _nonfinite_weight(self.weights_)
+        if name is not None:
+            raise TrainingDiverged(
+                f"this Predictor's weight {name!r} is not finite (a diverged model): it cannot "
+                "predict or be saved; fit it again with a lower lr"
             )
 
     def predict(self, archs: Any) -> np.ndarray:
@@ -196,23 +259,75 @@ class Predictor:
         device = resolve_device(self.device, "device")
         return predict_encoded(self.spec_, self.weights_, ops, adj, device, threads)[0]
 
-    def score(self, archs: Any, y: Any) -> dict[str, Any]:
-        """`pwlkit.metrics.evaluate` of the predictions against ``y``: tau, Spearman,
-        Precision@T and N@K (the N@K cut-offs that fit ``len(y)``)."""
+    def _predict_against(self, archs: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        """The predictions of ``archs`` and ``y`` as float64, after checking their lengths."""
+        y = np.asarray(y, dtype=np.float64).reshape(-1)
+        pred = self.predict(archs)
+        if len(y) != len(pred):
+            raise ValueError(f"y has {len(y)} values for {len(pred)} architectures")
+        return pred, y
+
+    def score(self, archs: Any, y: Any) -> float:
+        """Kendall tau (tau-b, `pwlkit.metrics.kendall_tau`) of the predictions of ``archs``
+        against ``y``: one float in [-1, 1], higher is better, so scikit-learn's
+        ``cross_val_score`` and ``GridSearchCV`` rank predictors by it with no ``scoring=``.
+        Every other metric is in `metrics`.
+
+        Raises:
+            NotFittedError: before `fit`.
+            ValueError: ``y`` of another length, NaN in ``y``, fewer than 2 architectures.
+        """
+        from .metrics import kendall_tau
+
+        return float(kendall_tau(*self._predict_against(archs, y)))
+
+    def metrics(
+        self,
+        archs: Any,
+        y: Any,
+        ts: Any = None,
+        ks: Any = None,
+    ) -> dict[str, Any]:
+        """`pwlkit.metrics.evaluate` of the predictions against ``y``: ``{"tau", "spearman",
+        "precision_at": {t: ...}, "n_at_k": {k: ...}}``.
+
+        Args:
+            ts: Precision@T percentages (None: 0.5, 1, 5, 10).
+            ks: N@K cut-offs (None: those of 1, 5, 10, 50 that fit ``len(y)``).
+
+        Raises:
+            NotFittedError: before `fit`.
+            ValueError: ``y`` of another length, a bad ``t`` or ``k``.
+        """
         from .metrics import evaluate
 
-        pred = self.predict(archs)
-        ks = tuple(k for k in (1, 5, 10, 50) if k <= len(pred)) or (1,)
-        return evaluate(pred, np.asarray(y, dtype=np.float64), ks=ks)
+        return evaluate(*self._predict_against(archs, y), ts=ts, ks=ks)
 
     # --- saving ----------------------------------------------------------------------------------
 
     def save(self, path: str | Path) -> Path:
         """Write weights, settings and the encoding spec (space name, op vocabulary, node
-        count) to ``path`` as a ``torch.save``'d plain dict; returns the path."""
+        count) to ``path`` as a ``torch.save``'d plain dict; returns the path.
+
+        Raises:
+            NotFittedError: before `fit`.
+            TrainingDiverged: weights that are not finite (nothing is written).
+            BadParameter: ``path`` is an existing folder, or its folder does not exist.
+        """
         import torch
 
         self._check_fitted()
+        path = Path(path)
+        if path.is_dir():
+            raise BadParameter(
+                f"Predictor.save: path {str(path)!r} is an existing folder; give a file path, "
+                f"e.g. {str(path / 'predictor.pt')!r}"
+            )
+        if not path.parent.is_dir():
+            raise BadParameter(
+                f"Predictor.save: path {str(path)!r} is in a folder that does not exist "
+                f"({str(path.parent)!r}); create it first"
+            )
         params = self.get_params()
         params["space"] = self.space_name_
         data = {
@@ -228,7 +343,6 @@ class Predictor:
             "chosen_loss": self.chosen_loss_,
             "weights": self.weights_,
         }
-        path = Path(path)
         torch.save(data, path)
         return path
 
@@ -236,23 +350,72 @@ class Predictor:
     def load(cls, path: str | Path) -> Predictor:
         """A fitted `Predictor` from a file `save` wrote; it predicts bit-identically.
 
+        The file is read with ``weights_only=True``: anything else (a pickled object, a text
+        file, random bytes) is refused, never run.
+
         Raises:
-            ValueError: a file that is not a saved Predictor.
+            BadParameter: ``path`` is a folder, or not a pwlkit Predictor file (one line
+                saying which: unreadable as plain values, another kind of torch file, another
+                format version, missing fields, or weights that are not finite).
+            FileNotFoundError: no file at ``path``.
         """
         import torch
 
         from .train.models import ModelSpec
 
-        data = torch.load(Path(path), map_location="cpu", weights_only=True)
+        path = Path(path)
+        where = f"Predictor.load: {str(path)!r}"
+        if path.is_dir():
+            raise BadParameter(f"{where} is a folder, not a pwlkit Predictor file")
+        try:
+            with warnings.catch_warnings():  # torch's notes on odd pickle protocols
+                warnings.simplefilter("ignore")
+                data = torch.load(path, map_location="cpu", weights_only=True)
+        except OSError:
+            raise
+        # random bytes fail in any way, and torch's own text suggests an unsafe load: one line
+        except Exception as exc:  # noqa: BLE001
+            raise BadParameter(
+                f"{where} is not a pwlkit Predictor file (it does not load as a torch file of "
+                f"plain values: {type(exc).__name__}); give a file written by Predictor.save"
+            ) from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise ValueError(f"{path}: not a file written by pwlkit.Predictor.save")
+            kind = f"a dict without format {FORMAT!r}" if isinstance(data, dict) else None
+            kind = kind or f"a torch file of {type(data).__name__}"
+            raise BadParameter(
+                f"{where} is not a pwlkit Predictor file ({kind}); give a file written by "
+                "Predictor.save"
+            )
         if data.get("version") != VERSION:
-            raise ValueError(f"{path}: format version {data.get('version')!r}, need {VERSION}")
-        est = cls(**data["params"])
-        est.spec_ = ModelSpec.from_dict(data["spec"])
-        est.weights_ = dict(data["weights"])
-        est.chosen_loss_ = str(data["chosen_loss"])
-        est.space_name_ = data["encoding"]["space"]
+            raise BadParameter(
+                f"{where}: pwlkit Predictor file of format version {data.get('version')!r}; "
+                f"this pwlkit reads version {VERSION}"
+            )
+        try:
+            missing = [k for k in _SAVED_KEYS if k not in data]
+            if missing:
+                raise KeyError(missing[0])
+            est = cls(**data["params"])
+            est.spec_ = ModelSpec.from_dict(data["spec"])
+            est.weights_ = dict(data["weights"])
+            est.chosen_loss_ = str(data["chosen_loss"])
+            est.space_name_ = data["encoding"]["space"]
+        except KeyError as exc:
+            raise BadParameter(
+                f"{where} is a damaged pwlkit Predictor file (field {exc.args[0]!r} missing); "
+                "save the predictor again"
+            ) from None
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise BadParameter(
+                f"{where} is a damaged pwlkit Predictor file (a malformed field: "
+                f"{type(exc).__name__}); save the predictor again"
+            ) from None
+        name = _nonfinite_weight(est.weights_)
+        if name is not None:
+            raise BadParameter(
+                f"{where} holds a diverged model (weight {name!r} is not finite); fit with a "
+                "lower lr and save again"
+            )
         return est
 
 
@@ -261,10 +424,11 @@ class NASLibPredictor:
 
     ``xtrain`` / ``xtest`` are architecture strings of ``space`` (turn NASLib graphs into them
     first, e.g. an NB201 graph's cell string) or ``(ops, adj)`` pairs; ``ytrain`` accuracies.
-    ``**params`` go to `Predictor`.
+    ``**params`` go to `Predictor`, with its defaults (loss ``hr``); its errors pass through,
+    a diverged fit included.
 
     Example:
-        >>> p = NASLibPredictor("nb201", loss="hr", epochs=2)
+        >>> p = NASLibPredictor("nb201", epochs=2)
         >>> cells = get_space("nb201").sample(8, rng=0)
         >>> p.fit(cells, np.arange(8.0)).query(cells).shape
         (8,)

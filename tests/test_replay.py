@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from pwlkit.claims import replay_auto
-from pwlkit.study import load_results, run_study
 from pwlkit.losses import pick_candidate
+from pwlkit.study import load_results, run_study
 
 
 @pytest.fixture(scope="module")

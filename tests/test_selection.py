@@ -13,11 +13,11 @@ import pytest
 from pwlkit.benchmarks import load_benchmark
 from pwlkit.checks import BadParameter
 from pwlkit.cli import main
+from pwlkit.losses import default_candidates, parse_selection, parse_spec, pick_candidate
+from pwlkit.losses.selection import held_out_ndcg
 from pwlkit.search import run_searches
 from pwlkit.study import load_results, run_study
 from pwlkit.train import fit_predict, sample_train
-from pwlkit.losses import default_candidates, parse_selection, parse_spec, pick_candidate
-from pwlkit.losses.selection import held_out_ndcg
 from pwlkit.train.selection import choose_losses, fold_split
 
 FAST = {"backbone": "mlp", "epochs": 4, "signal": "val"}

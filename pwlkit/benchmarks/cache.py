@@ -22,7 +22,7 @@ import platformdirs
 from .base import Benchmark
 
 ENV_CACHE = "PWLKIT_CACHE"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 """Bump when an encoding or a loader changes what it produces: every old entry is then stale."""
 
 

@@ -25,11 +25,14 @@ Reader = Callable[[Path], dict[str, Benchmark]]
 
 @dataclass(frozen=True)
 class Source:
-    """One accepted file (or folder) name and the reader for it; ``fmt`` describes the format."""
+    """One accepted file (or folder) name and the reader for it; ``fmt`` describes the format;
+    ``lacks(path)`` says cheaply why the file does not hold the benchmark ("" when it does),
+    so a listing does not offer a task whose column the table lacks."""
 
     file: str
     read: Reader
     fmt: str
+    lacks: Callable[[Path], str] | None = None
 
 
 READ_ERRORS = (
@@ -66,15 +69,30 @@ def _read_all(name: str, path: Path, read: Reader, fmt: str) -> dict[str, Benchm
     return produced
 
 
+MIN_ARCHS = 2
+"""Fewest architectures a benchmark may hold: a predictor is trained on at least two and the
+metrics rank the space, which one architecture cannot do."""
+
+
+def _big_enough(bench: Benchmark, path: Path) -> Benchmark:
+    if bench.num_archs < MIN_ARCHS:
+        raise DataFormatError(
+            f"{path}: benchmark {bench.name!r} has {bench.num_archs} architecture(s), too small "
+            f"to train and rank: a table needs at least {MIN_ARCHS} different architectures"
+        )
+    return bench
+
+
 def load_cached(name: str, path: Path, read: Reader, fmt: str) -> Benchmark:
-    """Read ``name`` from the cache for ``path``, else parse ``path`` and cache what it gives."""
+    """Read ``name`` from the cache for ``path``, else parse ``path`` and cache what it gives;
+    a benchmark of fewer than `MIN_ARCHS` architectures is refused either way."""
     cached = read_cached(name, path)
     if cached is not None:
-        return cached
+        return _big_enough(cached, path)
     produced = _read_all(name, path, read, fmt)
     for bench in produced.values():
         write_cached(bench, path)
-    return produced[name]
+    return _big_enough(produced[name], path)
 
 
 def file_spec(
@@ -88,6 +106,10 @@ def file_spec(
         src = by_file[path.name]
         return load_cached(spec.name, path, src.read, src.fmt)
 
+    def lacks(path: Path) -> str:
+        src = by_file.get(path.name)
+        return src.lacks(path) if src is not None and src.lacks is not None else ""
+
     return BenchmarkSpec(
         name=name,
         family=family,
@@ -95,6 +117,7 @@ def file_spec(
         load=load,
         files=tuple(s.file for s in sources),
         get_from=get_from,
+        lacks=lacks,
     )
 
 

@@ -24,7 +24,9 @@ class BenchmarkSpec:
     ``load(spec, data_dir)`` returns the `Benchmark`; ``files`` are the file (or folder) names it
     accepts, in order of preference (empty for benchmarks embedded in an installed package);
     ``get_from`` tells a user where to obtain those files; ``package`` is the import name of the
-    package that embeds the data.
+    package that embeds the data. ``lacks(path)`` says why a found file does not hold this
+    benchmark ("" when it does, or cannot tell without loading it): a task table may have the
+    columns of some tasks only.
     """
 
     name: str
@@ -35,6 +37,7 @@ class BenchmarkSpec:
     embedded: bool = False
     get_from: str = ""
     package: str = ""
+    lacks: Callable[[Path], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -103,12 +106,15 @@ def list_benchmarks(data_dir: str | Path | None = None) -> list[BenchmarkSpec]:
 
 
 def find_source(name: str, data_dir: str | Path | None = None) -> str | None:
-    """Where ``name`` would be loaded from: a file path, ``package NAME``, or None if absent."""
+    """Where ``name`` would be loaded from: a file path, ``package NAME``, or None if absent
+    (also when the file it would read lacks it, `BenchmarkSpec.lacks`)."""
     spec = get_spec(name)
     if spec.embedded:
         return f"package {spec.package}" if importlib.util.find_spec(spec.package) else None
     found = find_file(spec.files, data_dir)
-    return str(found) if found is not None else None
+    if found is None or (spec.lacks is not None and spec.lacks(found)):
+        return None
+    return str(found)
 
 
 def is_available(name: str, data_dir: str | Path | None = None) -> bool:

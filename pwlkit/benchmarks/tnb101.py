@@ -42,7 +42,7 @@ from . import cell201
 from .base import PAD, Benchmark
 from .loading import Source, file_spec, torch_load_data
 from .registry import register
-from .tables import numeric_column, read_table
+from .tables import lacks_column, numeric_column, read_table
 
 TASKS = {
     "class_scene": ("valid_top1", "test_top1", "scene classification top-1 (%)"),
@@ -252,12 +252,13 @@ def _register() -> None:
     for task, (_, _, metric) in TASKS.items():
         table_fmt = f"a CSV/parquet table with columns arch_code (6 digits) and {task}"
         macro_fmt = f"a CSV/parquet table with columns arch_code (4 to 6 digits 1-4) and {task}"
+        lacks = lacks_column(task)  # a table may hold some tasks only
         register(
             file_spec(
                 f"tnb101-micro-{task}",
                 "tnb101",
                 f"TransNAS-Bench-101 micro cells, task {task}: {metric}",
-                [Source(f, read_micro_table, table_fmt) for f in MICRO_TABLES]
+                [Source(f, read_micro_table, table_fmt, lacks) for f in MICRO_TABLES]
                 + [Source(PTH, read_pth, pth_fmt)],
                 GET_FROM,
             )
@@ -268,7 +269,7 @@ def _register() -> None:
                 "tnb101",
                 f"TransNAS-Bench-101 macro skeletons, task {task}: {metric}",
                 [Source(PTH, read_pth, pth_fmt)]
-                + [Source(f, read_macro_table, macro_fmt) for f in MACRO_TABLES],
+                + [Source(f, read_macro_table, macro_fmt, lacks) for f in MACRO_TABLES],
                 GET_FROM,
             )
         )

@@ -14,13 +14,16 @@ parameter; every entry point that takes the parameter checks it against that dec
   list of one);
 - ``Text()`` (non-empty text, stripped), ``Pattern(regex, description)``, ``Folder()`` (a
   folder that exists or can be made) and ``Folder(exists=True)``;
-- ``None`` (the value ``None``), a type (``isinstance``), or a list of constraints (any one
-  may pass).
+- ``None`` (the value ``None``, also written as the text ``None``, ``none`` or ``null``: a
+  command line or a YAML file can only give it as text), a type (``isinstance``), or a list
+  of constraints (any one may pass).
 
 ``check(name, value, constraint)`` returns the value in canonical form or raises
 `BadParameter`; ``check_params(values, constraints, names=...)`` checks a mapping of values,
 naming each one as the user typed it (``names=cli_option`` names ``train_size``
-``--train-size``); ``check_names`` rejects unknown names with the closest valid one.
+``--train-size``); ``check_names`` rejects unknown names with the closest valid one;
+``read_value`` and ``split_list`` read a command-line value (or a comma-separated list of
+them) for a check.
 
 Every error is a `BadParameter`, a `ValueError` whose message is one line: the parameter as the
 user typed it, the bad value, and what is valid.
@@ -59,7 +62,7 @@ from .constraints import (
     as_constraint,
     did_you_mean,
 )
-from .validate import check, check_names, check_params, cli_option
+from .validate import check, check_names, check_params, cli_option, read_value, split_list
 
 BadParameter.__module__ = __name__  # shown as pwlkit.checks.BadParameter
 
@@ -82,4 +85,6 @@ __all__ = [
     "check_params",
     "cli_option",
     "did_you_mean",
+    "read_value",
+    "split_list",
 ]

@@ -56,7 +56,8 @@ class Constraint:
 class Interval(Constraint):
     """Integers (``kind=int``) or finite numbers (``kind=float``) between ``low`` and ``high``
     (``None``: unbounded); ``closed`` is "both", "left", "right" or "neither". ``noun``
-    replaces "integer" / "number" in the message ("a percent in (0, 100]")."""
+    replaces "integer" / "number" in the message ("a percent in (0, 100]"); ``note`` follows
+    the rejected value, for a bound the reader cannot guess ("(the table has 18 rows)")."""
 
     def __init__(
         self,
@@ -66,12 +67,17 @@ class Interval(Constraint):
         *,
         closed: str = "both",
         noun: str | None = None,
+        note: str = "",
     ) -> None:
         if kind not in (int, float):
             raise TypeError(f"Interval kind must be int or float, got {kind!r}")
         if closed not in ("both", "left", "right", "neither"):
             raise ValueError(f"closed must be one of both, left, right, neither, got {closed!r}")
         self.kind, self.low, self.high, self.closed, self.noun = kind, low, high, closed, noun
+        self.note = note
+
+    def hint(self, value: Any) -> str:
+        return f" ({self.note})" if self.note else ""
 
     def accepts(self, value: Any) -> bool:
         if isinstance(value, bool):
@@ -254,15 +260,30 @@ class _Type(Constraint):
         return " or ".join(_TYPE_WORDS.get(k, f"a {k.__name__}") for k in kinds)
 
 
+NONE_WORDS = ("None", "none", "null")
+"""Text read as ``None`` where a constraint allows ``None``: a command line (``--set
+max_models=None``) or a YAML file (``None`` is text there) can only give it as text, and the
+message offers "None"."""
+
+
+def _none_word(value: Any) -> bool:
+    return isinstance(value, str) and value.strip() in NONE_WORDS
+
+
 class _NoneValue(Constraint):
     def accepts(self, value: Any) -> bool:
-        return value is None
+        return value is None or _none_word(value)
+
+    def canonical(self, value: Any) -> Any:
+        return None
 
     def describe(self) -> str:
         return "None"
 
 
-class _AnyOf(Constraint):
+class AnyOf(Constraint):
+    """A value any one of several constraints accepts (a list in a declaration)."""
+
     def __init__(self, members: list) -> None:
         self.members = [as_constraint(m) for m in members]
 
@@ -270,6 +291,8 @@ class _AnyOf(Constraint):
         return any(m.accepts(value) for m in self.members)
 
     def canonical(self, value: Any) -> Any:
+        if _none_word(value) and any(isinstance(m, _NoneValue) for m in self.members):
+            return None  # "None" is None here, even where text would pass too
         return next(m for m in self.members if m.accepts(value)).canonical(value)
 
     def describe(self) -> str:
@@ -277,7 +300,7 @@ class _AnyOf(Constraint):
 
     def without_none(self) -> Constraint:
         rest = [m for m in self.members if not isinstance(m, _NoneValue)]
-        return rest[0] if len(rest) == 1 else _AnyOf(rest)
+        return rest[0] if len(rest) == 1 else AnyOf(rest)
 
 
 def as_constraint(spec: Any) -> Constraint:
@@ -291,7 +314,7 @@ def as_constraint(spec: Any) -> Constraint:
     ):
         return _Type(spec)
     if isinstance(spec, list) and spec:
-        return _AnyOf(spec) if len(spec) > 1 else as_constraint(spec[0])
+        return AnyOf(spec) if len(spec) > 1 else as_constraint(spec[0])
     raise TypeError(f"not a constraint: {spec!r}")
 
 

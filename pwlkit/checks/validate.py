@@ -3,15 +3,43 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from .constraints import BadParameter, _AnyOf, as_constraint, did_you_mean
+from .constraints import AnyOf, BadParameter, as_constraint, did_you_mean
 
 
 def cli_option(key: str) -> str:
     """The command-line spelling of a parameter: ``train_size`` -> ``--train-size``."""
     return "--" + key.replace("_", "-")
+
+
+def read_value(text: str) -> Any:
+    """A command-line value for a declared check: JSON (``3``, ``0.5``, ``true``) when it reads
+    as such, else the text itself, so a bad value reaches the constraint, whose message is one
+    line, rather than argparse's usage error.
+
+    Example:
+        >>> read_value("3"), read_value("2.5"), read_value("abc")
+        (3, 2.5, 'abc')
+    """
+    text = text.strip()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def split_list(text: str) -> list:
+    """Comma-separated command-line values (``"1, 5,10"``) as a list for a `ListOf` check,
+    each read by `read_value`.
+
+    Example:
+        >>> split_list("1, 5,0.5,x")
+        [1, 5, 0.5, 'x']
+    """
+    return [read_value(item) for item in text.split(",") if item.strip()]
 
 
 def check(name: str, value: Any, constraint: Any, *, error: type[Exception] = BadParameter):
@@ -59,7 +87,7 @@ def check_params(
             if value is None:
                 out[key] = None
                 continue
-            if isinstance(constraint, _AnyOf):
+            if isinstance(constraint, AnyOf):
                 constraint = constraint.without_none()
         out[key] = constraint.validate(label(key), value, error)
     return out

@@ -30,6 +30,17 @@ def _check_data_dir(args: argparse.Namespace) -> None:
     check_options({"data_dir": args.data_dir}, {"data_dir": DATA_DIR})
 
 
+def _missing(spec, data_dir: str | None) -> str:
+    """Why a benchmark has no data here: no file, or a file without it (a TransNAS task table
+    lacking the task's column)."""
+    from pwlkit.benchmarks.datadir import find_file
+
+    found = find_file(spec.files, data_dir) if spec.files else None
+    if found is not None and spec.lacks is not None and spec.lacks(found):
+        return f"missing ({spec.lacks(found)})"
+    return f"missing ({', '.join(spec.files[:2])}...)"
+
+
 def run_benchmarks(args: argparse.Namespace) -> int:
     from pwlkit.benchmarks import cache_dir, families, find_source, list_benchmarks, search_dirs
 
@@ -41,7 +52,7 @@ def run_benchmarks(args: argparse.Namespace) -> int:
     for spec in specs:
         source = find_source(spec.name, args.data_dir)
         n_here += source is not None
-        where = source if source is not None else f"missing ({', '.join(spec.files[:2])}...)"
+        where = source if source is not None else _missing(spec, args.data_dir)
         print(f"{spec.name:<{width}}  {'yes' if source else 'no ':<4}  {where}")
         print(f"{'':<{width}}        {spec.description}")
     for fam in families():

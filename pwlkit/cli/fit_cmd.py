@@ -9,6 +9,7 @@ import time
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``fit`` sub-command."""
+    from pwlkit.checks import split_list
     from pwlkit.cli import add_device_option
 
     p = subparsers.add_parser(
@@ -36,6 +37,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         metavar="KEY=VALUE",
         help="training or backbone setting, e.g. --set lr=0.003 --set hidden=64",
+    )
+    p.add_argument(
+        "--ks",
+        type=split_list,
+        default=None,
+        metavar="K,K",
+        help="N@K cut-offs, comma-separated, each at most the table's size (default: those of "
+        "1,5,10,50 up to the table's size)",
+    )
+    p.add_argument(
+        "--ts",
+        type=split_list,
+        default=None,
+        metavar="T,T",
+        help="Precision@T percentages, comma-separated (default 0.5,1,5,10)",
     )
     p.add_argument("--data-dir", help="folder with benchmark files")
     add_device_option(p)
@@ -80,12 +96,14 @@ def _parse_settings(items: list[str]) -> dict:
     return out
 
 
-def _check(args: argparse.Namespace, settings: dict) -> None:
-    """Every option, before the benchmark is loaded or anything trains."""
+def _check(args: argparse.Namespace, settings: dict):
+    """Every option, before the benchmark is loaded or anything trains; returns the parsed
+    ``--loss`` (`pwlkit.losses.Spec`), the one place it is read."""
+    from pwlkit.checks import check_params
     from pwlkit.cli import DATA_DIR, UserError, check_options
-    from pwlkit.losses import parse_loss
+    from pwlkit.losses import parse_spec
     from pwlkit.train.api import PARAMS
-    from pwlkit.train.config import resolve
+    from pwlkit.train.config import SETTINGS, resolve
 
     check_options(
         {
@@ -103,24 +121,21 @@ def _check(args: argparse.Namespace, settings: dict) -> None:
         names=lambda key: _OWN_OPTIONS.get(key, f"--set {key}"),
         where="--set",
     )
-    from pwlkit.train.selection import check_sample_size, parse_selection
-
+    # the values as the engine reads them (``None`` typed as text is None), for --json too
+    settings.update(check_params(settings, SETTINGS, names=lambda key: f"--set {key}"))
     try:
-        selection = parse_selection(args.loss)
-        if selection is None:
-            parse_loss(args.loss)
-        else:
-            check_sample_size(selection, args.train_size)
+        spec = parse_spec(args.loss)
+        spec.check_sample_sizes([args.train_size])
     except ValueError as exc:
         raise UserError(f"--loss: {exc}") from None
+    return spec
 
 
 def run_fit(args: argparse.Namespace) -> int:
     from pwlkit.benchmarks import load_benchmark
     from pwlkit.checks import Interval
     from pwlkit.cli import check_options, warn
-    from pwlkit.losses import parse_loss
-    from pwlkit.metrics import evaluate, top1_test
+    from pwlkit.metrics import cutoff_checks, evaluate, top1_test
     from pwlkit.train import TRAIN_DEFAULTS, fit_predict, sample_train
 
     settings = _parse_settings(args.settings)
@@ -128,14 +143,18 @@ def run_fit(args: argparse.Namespace) -> int:
         from pwlkit.cli import check_device
 
         settings["device"] = check_device(args.device)
-    _check(args, settings)
-    from pwlkit.train.selection import choose_losses, parse_selection
+    spec = _check(args, settings)
+    from pwlkit.train.selection import choose_losses
 
-    selection = parse_selection(args.loss)
-    loss_name = selection.name if selection else parse_loss(args.loss).name
+    selection = spec.selection is not None
+    loss_name = spec.name
     bench = load_benchmark(args.benchmark, args.data_dir)
     check_options(
-        {"train_size": args.train_size}, {"train_size": Interval(int, 2, bench.num_archs)}
+        {"train_size": args.train_size, "ks": args.ks, "ts": args.ts},
+        {
+            "train_size": Interval(int, 2, bench.num_archs),
+            **cutoff_checks(bench.num_archs, f"benchmark {bench.name!r}"),
+        },
     )
     if args.signal == "test" and bench.test_is_val:
         warn(
@@ -146,7 +165,7 @@ def run_fit(args: argparse.Namespace) -> int:
     idx = sample_train(bench, args.train_size, args.seed)
     start = time.perf_counter()
     fit = {"backbone": args.backbone, "epochs": args.epochs, "signal": args.signal, **settings}
-    (choice,) = choose_losses(bench, [idx], [args.loss], [args.seed], **fit)
+    (choice,) = choose_losses(bench, [idx], [spec], [args.seed], **fit)
     pred = fit_predict(
         bench,
         idx,
@@ -158,13 +177,13 @@ def run_fit(args: argparse.Namespace) -> int:
         **settings,
     )
     seconds = time.perf_counter() - start
-    true = bench.val if args.signal == "val" else bench.test
-    scores = evaluate(pred, true)
+    true = bench.values(args.signal)
+    scores = evaluate(pred, true, ts=args.ts, ks=args.ks)
     epochs = args.epochs if args.epochs is not None else TRAIN_DEFAULTS[args.backbone]["epochs"]
     result = {
         "benchmark": bench.name,
         "loss": loss_name,
-        "chosen_loss": parse_loss(choice.loss).name,
+        "chosen_loss": choice.loss.name,
         "backbone": args.backbone,
         "train_size": args.train_size,
         "seed": args.seed,

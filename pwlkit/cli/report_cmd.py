@@ -19,6 +19,8 @@ DESCRIPTION = (
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from pwlkit.checks import read_value
+
     p = subparsers.add_parser(
         "report",
         help="run the notebooks with papermill and write an HTML report",
@@ -80,12 +82,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--list", action="store_true", help="print the planned runs and stop")
     p.add_argument(
         "--cell-timeout",
-        type=int,
+        type=read_value,
         default=1800,
         metavar="S",
         help="seconds one cell may run before its notebook fails (default 1800)",
     )
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, kept=_kept)
+
+
+def _kept(args: argparse.Namespace) -> str | None:
+    """What a stopped report keeps (`pwlkit.cli.main` says it): the index lists the notebook
+    runs finished so far, and the studies they ran keep their finished jobs."""
+    if args.list:
+        return None
+    return (
+        f"notebook runs finished so far are in {Path(args.out) / 'index.html'}, and the "
+        "studies they ran keep their finished jobs; run the same command again to go on"
+    )
 
 
 def _check_folder(option: str, value: str, expected: str) -> None:
@@ -97,7 +110,10 @@ def _check_folder(option: str, value: str, expected: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from pwlkit import report
+    from pwlkit.checks import POSITIVE
+    from pwlkit.cli import check_options
 
+    check_options({"cell_timeout": args.cell_timeout}, {"cell_timeout": POSITIVE})
     params = None if args.no_params else args.params
     if args.jobs < 1:
         raise UserError(f"--jobs must be at least 1, got {args.jobs}")

@@ -98,7 +98,22 @@ def register(subparsers) -> None:
     p.add_argument("--population", type=int, help="evolution population (default 20)")
     p.add_argument("--sample", type=int, help="evolution tournament size (default 5)")
     add_device_option(p)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, kept=_kept)
+
+
+def _kept(args: argparse.Namespace) -> str:
+    """What a stopped search keeps (`pwlkit.cli.main` says it)."""
+    again = "run the same command again to resume"
+    if args.space is not None:
+        if args.checkpoint is None:
+            return "nothing is kept (--checkpoint FILE makes a --space search resumable)"
+        return f"every finished evaluation is in {args.checkpoint}; {again}"
+    if args.study is not None:
+        return f"finished search runs are stored; {again}"
+    if args.no_store:
+        return "nothing is kept (--no-store)"
+    where = os.path.join(args.output_dir, args.benchmark or "")
+    return f"finished search runs are stored in {where}; {again}"
 
 
 def _check_run_options(args: argparse.Namespace) -> None:
@@ -119,7 +134,7 @@ def _check_run_options(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from pwlkit.checks import cli_option
-    from pwlkit.cli import UserError
+    from pwlkit.cli import CommandFailed, UserError
 
     _check_run_options(args)
     if args.study:
@@ -163,23 +178,28 @@ def run(args: argparse.Namespace) -> int:
     options = {k: getattr(args, k) for k in _OPTIONS if getattr(args, k) is not None}
     check_options(options, OPTIONS)
     check_strategy(args.strategy, "--strategy", first_fit=make_config(**options).n_init)
-    summary = summarize_search(
-        args.benchmark,
-        args.strategy,
-        args.budget,
-        args.runs,
-        args.signal,
-        first_seed=args.first_seed,
-        data_dir=args.data_dir,
-        executor=args.executor,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        output_dir=None if args.no_store else args.output_dir,
-        runs_per_job=args.runs_per_job,
-        progress=not args.json,
-        device=args.device,
-        **options,
-    )
+    try:
+        summary = summarize_search(
+            args.benchmark,
+            args.strategy,
+            args.budget,
+            args.runs,
+            args.signal,
+            first_seed=args.first_seed,
+            data_dir=args.data_dir,
+            executor=args.executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            output_dir=None if args.no_store else args.output_dir,
+            runs_per_job=args.runs_per_job,
+            progress=not args.json,
+            device=args.device,
+            **options,
+        )
+    except RuntimeError as exc:
+        if not str(exc).startswith("search runs failed"):  # summarize_search's failed jobs
+            raise
+        raise CommandFailed(str(exc)) from None
     if args.json:
         print(json.dumps(summary, indent=2))
     else:

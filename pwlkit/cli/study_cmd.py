@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--retries", type=int, default=2, help="retries of a job whose worker died")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_device_option(run)
-    run.set_defaults(func=_run)
+    run.set_defaults(func=_run, kept=_kept)
 
     status = sub.add_parser("status", help="cells done / total")
     status.add_argument("file", help="study file (YAML)")
@@ -84,28 +84,24 @@ def _run(args: argparse.Namespace) -> int:
         {**PARAMS, "data_dir": DATA_DIR},
     )
     device = check_device(args.device)
-    try:
-        report = run_study(
-            args.file,
-            executor=args.executor,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            data_dir=args.data_dir,
-            threads=args.threads,
-            retries=args.retries,
-            progress=not args.no_progress,
-            device=device,
-        )
-    except KeyboardInterrupt:
-        print(
-            "interrupted: finished jobs are stored; run the same command again to resume",
-            file=sys.stderr,
-        )
-        return 130
-    except (PermissionError, ConnectionError) as exc:
-        raise ValueError(str(exc)) from None
+    report = run_study(
+        args.file,
+        executor=args.executor,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        data_dir=args.data_dir,
+        threads=args.threads,
+        retries=args.retries,
+        progress=not args.no_progress,
+        device=device,
+    )
     print(report)
     return 0 if report.ok else 1
+
+
+def _kept(args: argparse.Namespace) -> str:
+    """What a stopped ``study run`` keeps (`pwlkit.cli.main` says it)."""
+    return "finished jobs are stored; run the same command again to resume"
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -141,8 +137,10 @@ def _summary(args: argparse.Namespace) -> int:
 
     study = load_study(args.file)
     df = load_results(study)
+    by, metrics = _split(args.by), _split(args.metrics)
+    _check_columns(df, {"--by": (args.by, by), "--metrics": (args.metrics, metrics)})
     rc = _warn_incomplete(args.file, df, study.num_cells)
-    table = summarize(df, by=_split(args.by), metrics=_split(args.metrics))
+    table = summarize(df, by=by, metrics=metrics)
     if args.json:
         records = [
             {k: _plain(v) for k, v in row.items()} for row in table.to_dict(orient="records")
@@ -174,19 +172,44 @@ def _summary(args: argparse.Namespace) -> int:
     return rc
 
 
+def _check_columns(df, options: dict[str, tuple[str | None, list[str] | None]]) -> None:
+    """``--by`` and ``--metrics`` name columns the results have, before anything prints."""
+    from pwlkit.checks import check_names
+    from pwlkit.cli import UserError
+    from pwlkit.metrics import is_metric_column
+    from pwlkit.study.results import group_columns
+
+    valid = {
+        "--by": ("column", group_columns(df)),
+        "--metrics": ("metric column", [c for c in df.columns if is_metric_column(c)]),
+    }
+    for option, (text, names) in options.items():
+        what, choices = valid[option]
+        if text is not None and not names:
+            raise UserError(
+                f"{option} {text!r} names no {what}. Valid {what}s: {', '.join(sorted(choices))}"
+            )
+        check_names(names or [], choices, what=what, where=option, error=UserError)
+
+
 def _warn_incomplete(file: str, df, total: int) -> int:
-    """One stderr line when stored parts could not be used; exit status 1 then (the summary
-    still prints, over the cells that were read)."""
+    """One stderr line per stored part that could not be used, then what is missing; exit
+    status 1 then (the summary still prints, over the cells that were read). The same rule as
+    ``pwlkit findings`` and ``pwlkit study verify``."""
     skipped = df.attrs.get("skipped_parts", [])
     if not skipped:
         return 0
-    first = skipped[0]
-    print(
-        f"pwlkit study: warning: {len(skipped)} stored part(s) could not be used (first: "
-        f"{first['part']}: {first['why']}); {total - len(df)} of {total} cells are missing: "
-        f"run `pwlkit study run {file}` again to recompute them",
-        file=sys.stderr,
+    missing = (
+        f"{total - len(df)} of {total} cells are missing: run `pwlkit study run {file}` again "
+        "to recompute them"
     )
+    for i, part in enumerate(skipped):
+        tail = f"; {missing}" if i == len(skipped) - 1 else ""
+        print(
+            f"pwlkit study: warning: stored part {part['part']} could not be used: "
+            f"{part['why']}{tail}",
+            file=sys.stderr,
+        )
     return 1
 
 

@@ -6,7 +6,12 @@ t-interval and the bootstrap interval of a mean over seeds, clipped to the metri
 """
 
 from .functions import (
+    DEFAULT_KS,
+    DEFAULT_TS,
+    T_PERCENT,
     check_scores,
+    cutoff_checks,
+    default_ks,
     evaluate,
     kendall_tau,
     n_at_k,
@@ -35,14 +40,19 @@ from .names import (
 )
 
 __all__ = [
+    "DEFAULT_KS",
+    "DEFAULT_TS",
     "N_AT_PREFIX",
     "PRECISION_PREFIX",
     "RANK_CORRELATIONS",
     "TOP1_TEST",
+    "T_PERCENT",
     "best_of",
     "bootstrap_interval",
     "check_scores",
     "clip_interval",
+    "cutoff_checks",
+    "default_ks",
     "evaluate",
     "flatten_metrics",
     "is_metric_column",

@@ -24,8 +24,15 @@ from typing import Any
 
 import numpy as np
 
+from pwlkit.checks import Interval, ListOf
+
 __all__ = [
+    "DEFAULT_KS",
+    "DEFAULT_TS",
+    "T_PERCENT",
     "check_scores",
+    "cutoff_checks",
+    "default_ks",
     "evaluate",
     "kendall_tau",
     "n_at_k",
@@ -35,6 +42,42 @@ __all__ = [
     "top_count",
     "true_rank",
 ]
+
+
+DEFAULT_TS: tuple[float, ...] = (0.5, 1, 5, 10)
+"""Precision@T percentages `evaluate` reports when none are given."""
+
+DEFAULT_KS: tuple[int, ...] = (1, 5, 10, 50)
+"""N@K cut-offs `evaluate` reports when none are given, those up to the space's size
+(`default_ks`): a user table of 30 architectures has no N@50."""
+
+T_PERCENT = Interval(float, 0, 100, closed="right", noun="percent")
+"""A Precision@T percentage of the space."""
+
+
+def default_ks(n: int) -> tuple[int, ...]:
+    """The `DEFAULT_KS` that fit a space of ``n`` architectures (cut-offs above ``n`` are
+    dropped: N@K of the whole space is N@n).
+
+    Example:
+        >>> default_ks(30)
+        (1, 5, 10)
+    """
+    return tuple(k for k in DEFAULT_KS if k <= n)
+
+
+def cutoff_checks(n: int, space: str = "the space") -> dict[str, ListOf]:
+    """Declared checks of ``ts`` and ``ks`` for a space of ``n`` architectures (a command's
+    options, checked before any fit); a cut-off above ``n`` is refused with the space's size.
+
+    Example:
+        >>> cutoff_checks(30, "graph-x")["ks"].item.problem("--ks", 50)
+        '--ks must be an integer in [1, 30], got 50 (graph-x has 30 architectures)'
+    """
+    return {
+        "ts": ListOf(T_PERCENT),
+        "ks": ListOf(Interval(int, 1, n, note=f"{space} has {n} architectures")),
+    }
 
 
 def _as_1d(x: Any, name: str) -> np.ndarray:
@@ -252,16 +295,17 @@ def top1_test(pred: Any, test: Any) -> float:
 def evaluate(
     pred: Any,
     true: Any,
-    ts: Iterable[float] = (0.5, 1, 5, 10),
-    ks: Iterable[int] = (1, 5, 10, 50),
+    ts: Iterable[float] | None = None,
+    ks: Iterable[int] | None = None,
 ) -> dict[str, Any]:
     """Every metric at once, sorting each input only once.
 
     Args:
         pred: predicted scores, one per architecture.
         true: ground truth, same length.
-        ts: percentages for Precision@T, each in (0, 100].
-        ks: cut-offs for N@K, each in [1, N].
+        ts: percentages for Precision@T, each in (0, 100] (None: `DEFAULT_TS`).
+        ks: cut-offs for N@K, each in [1, N] (None: the `DEFAULT_KS` up to N, `default_ks`,
+            so a small table is scored too).
 
     Returns:
         ``{"tau": float, "spearman": float, "precision_at": {t: float}, "n_at_k": {k: int}}``
@@ -276,7 +320,8 @@ def evaluate(
         ({50: 0.5}, {1: 2, 2: 2})
     """
     p, y = check_scores(pred, true)
-    ts, ks = list(ts), list(ks)
+    ts = list(DEFAULT_TS if ts is None else ts)
+    ks = list(default_ks(p.shape[0]) if ks is None else ks)
     checked_t = [_check_t(t) for t in ts]
     checked_k = [_check_k(k, p.shape[0]) for k in ks]
     order = _pred_order(p, y)

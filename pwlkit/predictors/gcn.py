@@ -57,8 +57,38 @@ class GCN(BatchedModule):
 
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
         m, b = idx.shape
+        h, pool, prop_shape = self._layers(idx, self.enc.prop_ops[idx])
+        pooled = torch.bmm(pool, h.view(prop_shape)).view(m, b, self.hidden)
+        hidden = torch.baddbmm(self.head1.bias, pooled, self.head1.weight).relu_()
+        return affine(self.head2.bias, hidden, self.head2.weight).view(m, b)
+
+    def node_states(
+        self, idx: torch.Tensor, onehot: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``([M, B, n, hidden] node states, [M, B, hidden] pooled)`` before the head, from the
+        architectures' operations or from ``onehot`` ``[M, B, n, num_ops]`` standing in for
+        them (a zero row: an operation hidden from the model, as pretraining masks it)."""
+        m, b = idx.shape
+        px = self.enc.prop_ops[idx] if onehot is None else self._propagate(idx, onehot)
+        h, pool, prop_shape = self._layers(idx, px)
+        pooled = torch.bmm(pool, h.view(prop_shape)).view(m, b, self.hidden)
+        n = px.shape[2]
+        if self.enc.shared_graph:
+            nodes = h.view(m, n, b, self.hidden).transpose(1, 2)
+        else:
+            nodes = h.view(m, b, n, self.hidden)
+        return nodes, pooled
+
+    def _propagate(self, idx: torch.Tensor, onehot: torch.Tensor) -> torch.Tensor:
+        prop = self.enc.adj[0] if self.enc.shared_graph else self.enc.adj[idx]
+        return torch.matmul(prop, onehot)
+
+    def _layers(self, idx: torch.Tensor, px: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """The graph-convolution stack on the propagated first-layer input ``px``
+        ``[M, B, n, K]``: node states in the layout the products use, the pooling weights and
+        the propagation view."""
+        m, b = idx.shape
         enc, h_dim = self.enc, self.hidden
-        px = enc.prop_ops[idx]  # [M, B, n, K]
         n, k = px.shape[2], px.shape[3]
         # Each layer is relu(P @ H @ W + bias), propagated first: the bias then broadcasts
         # over rows inside the weight product (baddbmm), and the relu is in place. Activations
@@ -74,15 +104,13 @@ class GCN(BatchedModule):
             # Cell-major [M, B*n, H], viewed as [M*B, n, H] for per-cell propagation.
             prop = enc.adj[idx].view(m * b, n, n)
             rows, prop_shape = (m, b * n, h_dim), (m * b, n, h_dim)
-            px = px.view(m, b * n, k)
+            px = px.reshape(m, b * n, k)
             pool = enc.pool[idx].view(m * b, 1, n)
         h = torch.baddbmm(self.biases[0].weight.view(m, 1, h_dim), px, self.embed.weight).relu_()
         for conv, bias in zip(self.convs, self.biases[1:]):
             u = torch.bmm(prop, h.view(prop_shape)).view(rows)
             h = torch.baddbmm(bias.weight.view(m, 1, h_dim), u, conv.weight).relu_()
-        pooled = torch.bmm(pool, h.view(prop_shape)).view(m, b, h_dim)
-        hidden = torch.baddbmm(self.head1.bias, pooled, self.head1.weight).relu_()
-        return affine(self.head2.bias, hidden, self.head2.weight).view(m, b)
+        return h, pool, prop_shape
 
     def output_layer(self, m: int) -> tuple[torch.Tensor, torch.Tensor]:
         return self.head2.weight[m], self.head2.bias[m]

@@ -1,9 +1,11 @@
 """One run loop for studies and searches: skip what is stored, compute the rest, store jobs
 as they end.
 
-The store is held for the run (`ResultStore.hold`): a second run of the same grid started
-meanwhile waits, then finds the cells done and computes nothing twice; a run of another grid
-under the same name is refused while the first one runs.
+The store is held for the run, so two runs never compute the same cells: a second run of the
+same cells started meanwhile waits, then finds them done. A run that writes ``study.yaml``
+(``parameters``: a study) holds the whole store (`ResultStore.hold`), and a run of another
+grid under the same name is refused while it runs; a run without (a search) holds only its
+cells (`ResultStore.claim`), so searches of other cells in the same store run at once.
 """
 
 from __future__ import annotations
@@ -44,13 +46,16 @@ def run_jobs(
     **run_kwargs)`` on ``executor``; store each job's rows as it finishes.
 
     ``before_compute(pending)`` runs once there is work to do, before any job starts (data
-    checks); ``parameters`` are then written to ``study.yaml`` for people to read.
+    checks); ``parameters`` are then written to ``study.yaml`` for people to read (a run
+    with parameters holds the whole store, one without only its cells).
     """
     check_params({"workers": workers, "threads": threads, "retries": retries}, PARAMS)
     started = time.perf_counter()
     store = ResultStore(store_dir)
     store.prepare()
-    with store.hold(grid=digest(sorted(c.cell_id for c in cells))) as waited:
+    ids = [c.cell_id for c in cells]
+    held = store.hold(grid=digest(sorted(ids))) if parameters is not None else store.claim(ids)
+    with held as waited:
         done_before = store.done_ids()
         todo = pending_jobs(jobs, done_before)
         record = RunRecord(

@@ -37,6 +37,9 @@ PARAMS: dict[str, Any] = {
 """What the executor arguments of a run accept (`pwlkit.checks` constraints); ``None``: the
 executor's default. Executor names go through `resolve_executor` (aliases)."""
 
+SCHEDULER_TIMEOUT = "20s"
+"""How long a run tries to reach a running Dask scheduler before it stops with one line."""
+
 Outcome = Iterator[tuple[Job, "pd.DataFrame | BaseException"]]
 JobFn = Callable[..., "pd.DataFrame"]
 
@@ -187,11 +190,13 @@ def iter_dask(
     cluster = None
     if scheduler:
         try:
-            client = Client(scheduler, timeout="20s")
-        except OSError as exc:
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+        except (OSError, TimeoutError) as exc:
+            reason = " ".join(str(exc).split()) or type(exc).__name__
             raise ConnectionError(
-                f"cannot reach the Dask scheduler at {scheduler!r}: {exc}. Start one with "
-                "`dask scheduler` and workers with `dask worker ADDR`."
+                f"cannot reach the Dask scheduler at {scheduler!r} within "
+                f"{SCHEDULER_TIMEOUT}: {reason}. Start one with `dask scheduler` and workers "
+                "with `dask worker ADDR`, or leave out --scheduler to run on this machine"
             ) from None
     else:
         n, per_worker = split_cores(workers, len(jobs))

@@ -57,7 +57,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 def read_mapping(path: Path, what: str, keys: Sequence[str] | None, error: type[Exception]) -> dict:
     """The YAML mapping in ``path`` (``keys``: the valid ones, for the message; None: any);
-    bad YAML, and a key written twice, name the line and column."""
+    bad YAML, and a key written twice, name the line and column; text that is not UTF-8
+    names the file and the first bad byte."""
     if path.is_dir():
         found = sorted(p.name for p in path.glob("*.yaml"))
         shown = ", ".join(found[:8]) + (f" and {len(found) - 8} more" if len(found) > 8 else "")
@@ -66,13 +67,20 @@ def read_mapping(path: Path, what: str, keys: Sequence[str] | None, error: type[
     if not path.is_file():
         raise FileNotFoundError(f"{what} file {str(path)!r} not found")
     try:
-        raw = yaml.load(path.read_text(), Loader=_UniqueKeyLoader)
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:  # a binary file, or text saved in another encoding
+        raise error(
+            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at position "
+            f"{exc.start}); save the {what} file as UTF-8 YAML"
+        ) from None
+    try:
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         where = ""
         mark = getattr(exc, "problem_mark", None)
         if mark is not None:
             where = f" (line {mark.line + 1}, column {mark.column + 1})"
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
         raise error(f"{path}: not valid YAML{where}: {problem}") from None
     if raw is None:
         raw = {}

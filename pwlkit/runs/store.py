@@ -7,11 +7,20 @@ Layout of ``<output_dir>/<study name>/``::
     failures.jsonl                  one line per failed job (id, cells, error)
 
 A part is written to a temporary name in the same folder, flushed to disk and renamed with
-``os.replace``, so a killed run leaves either a whole part or none. Stored parts are never
-rewritten or deleted by pwlkit; a cell is done when its id is in some part. A run holds the
-store's ``.lock`` (an advisory ``flock``, released by the OS when the process dies) while it
-computes, so two runs of one store never compute the same cells; a run of another grid is
-refused while the store is held (it would overwrite ``study.yaml`` under the first run).
+``os.replace``, so a killed run leaves either a whole part or none, and a write that fails (a
+full disk, no permission) removes its temporary file. Stored parts are never rewritten or
+deleted by pwlkit; a cell is done when its id is in some part.
+
+Runs hold the store while they compute (advisory ``flock`` locks, released by the OS when a
+process dies), so two runs of one store never compute the same cells:
+
+- a study (`hold`) holds the store's ``.lock``: a second run of the same grid waits for it; a
+  run of another grid is refused while the store is held (it would overwrite ``study.yaml``
+  under the first run);
+- a search (`claim`) writes no ``study.yaml`` and holds only its cells, in a
+  ``.lock-run-*`` file listing them: searches of other cells (two strategies on one
+  benchmark) run at once in the benchmark's store; one whose cells overlap a running one's
+  waits for it, then finds those cells done.
 """
 
 from __future__ import annotations
@@ -21,7 +30,8 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +43,8 @@ _PART_PREFIX = "part-"
 _TMP_PREFIX = ".tmp-"
 _STALE_TMP_SECONDS = 3600.0
 _LOCK_NAME = ".lock"
+_CLAIMS_LOCK = ".lock-claims"
+_RUN_LOCK_PREFIX = ".lock-run-"
 
 
 class StoreBusyError(ValueError):
@@ -56,16 +68,18 @@ class ResultStore:
 
     def prepare(self, parameters: dict[str, Any] | None = None) -> None:
         """Create the folders and check they are writable, before any fit starts."""
+        probe = self.results_dir / f"{_TMP_PREFIX}probe-{os.getpid()}"
         try:
             self.results_dir.mkdir(parents=True, exist_ok=True)
-            probe = self.results_dir / f"{_TMP_PREFIX}probe-{os.getpid()}"
-            probe.write_bytes(b"")
-            probe.unlink()
+            try:
+                probe.write_bytes(b"")
+            finally:
+                _remove(probe)
         except OSError as exc:
             raise PermissionError(
-                f"cannot write the study store {str(self.root)!r}: {exc.strerror or exc}. "
-                "Choose another output_dir (study key or notebook parameter) or fix its "
-                "permissions."
+                f"cannot write the store {str(self.root)!r}: {exc.strerror or exc}. Choose "
+                "another output folder (--output-dir of `pwlkit search`, output_dir in a study "
+                "file or notebook parameters) or fix its permissions."
             ) from None
         self._remove_stale_temporaries()
         if parameters is not None:
@@ -99,14 +113,14 @@ class ResultStore:
                 if held_grid and grid and held_grid != grid:
                     raise StoreBusyError(
                         f"store {str(self.root)!r} is being computed by another run (pid "
-                        f"{holder}) of a different grid with the same name; give this one "
-                        "another name (or output_dir), or wait until that run ends"
+                        f"{holder}) of a different grid with the same name; give this study "
+                        "another name (or output_dir) in its file, or wait until that run ends"
                     ) from None
                 message = (
                     f"another run (pid {holder}) is computing {self.root}; waiting for it to "
                     "finish, then running what is left"
                 )
-                (notify or (lambda m: print(m, file=sys.stderr, flush=True)))(message)
+                (notify or _say)(message)
                 start = time.perf_counter()
                 fcntl.flock(fh, fcntl.LOCK_EX)
                 waited = time.perf_counter() - start
@@ -121,13 +135,92 @@ class ResultStore:
                 fh.truncate()
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
+    @contextlib.contextmanager
+    def claim(
+        self, cells: Iterable[str], notify: Callable[[str], None] | None = None
+    ) -> Iterator[float]:
+        """Hold ``cells`` of the store for one run that writes no ``study.yaml`` (a search);
+        yields the seconds spent waiting for other runs.
+
+        Runs of disjoint cells share the store and run at once. A run whose cells overlap
+        those of a running one waits for it (saying so once on stderr, or through ``notify``),
+        then sees those cells as done.
+        """
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - no flock (Windows): runs are not serialized
+            yield 0.0
+            return
+        mine = set(cells)
+        self.root.mkdir(parents=True, exist_ok=True)
+        own = self.root / f"{_RUN_LOCK_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        with open(self.root / _CLAIMS_LOCK, "a") as registry:
+            fcntl.flock(registry, fcntl.LOCK_EX)  # held only while a run registers
+            busy = self._running_claims(mine)
+            fh = open(own, "w")  # noqa: SIM115 - held open (and locked) for the whole run
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                fh.write(json.dumps({"pid": os.getpid(), "cells": sorted(mine)}))
+                fh.flush()
+            except BaseException:
+                fh.close()
+                _remove(own)
+                raise
+        try:
+            start = time.perf_counter()
+            if busy:
+                pids = ", ".join(sorted({pid for _, pid in busy}))
+                (notify or _say)(
+                    f"another run (pid {pids}) is computing some of the same cells in "
+                    f"{self.root}; waiting for it to finish, then running what is left"
+                )
+            for path, _ in busy:
+                try:
+                    with open(path) as other:
+                        fcntl.flock(other, fcntl.LOCK_SH)  # returns when that run ends
+                except FileNotFoundError:
+                    pass  # it ended meanwhile
+            yield time.perf_counter() - start if busy else 0.0
+        finally:
+            _remove(own)
+            fh.close()
+
+    def _running_claims(self, cells: set[str]) -> list[tuple[Path, str]]:
+        """(lock file, pid) of the running claims that share a cell with ``cells``; the files
+        of runs that died are removed."""
+        import fcntl
+
+        busy = []
+        for path in sorted(self.root.glob(f"{_RUN_LOCK_PREFIX}*")):
+            try:
+                fh = open(path)  # noqa: SIM115 - closed below
+            except FileNotFoundError:
+                continue
+            with fh:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except BlockingIOError:  # its run is alive
+                    try:
+                        held = json.loads(fh.read() or "{}")
+                    except ValueError:
+                        held = {}
+                    if cells.intersection(held.get("cells", ())) or not held:
+                        busy.append((path, str(held.get("pid", "unknown"))))
+                    continue
+                _remove(path)  # its run died without removing it
+        return busy
+
     def write_part(self, job_id: str, rows: pd.DataFrame) -> Path:
         """Store a finished job's rows atomically; returns the part's path."""
         final = self.results_dir / f"{_PART_PREFIX}{job_id}.parquet"
         tmp = self.results_dir / f"{_TMP_PREFIX}{job_id}-{os.getpid()}.parquet"
-        rows.to_parquet(tmp, index=False)
-        _fsync_file(tmp)
-        os.replace(tmp, final)
+        try:
+            rows.to_parquet(tmp, index=False)
+            _fsync_file(tmp)
+            os.replace(tmp, final)
+        except BaseException:  # a full disk, no permission, an interrupt: no temporary left
+            _remove(tmp)
+            raise
         _fsync_dir(self.results_dir)
         return final
 
@@ -139,8 +232,12 @@ class ResultStore:
 
     def _atomic_write_bytes(self, path: Path, data: bytes) -> None:
         tmp = path.with_name(f"{_TMP_PREFIX}{path.name}-{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        try:
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        except BaseException:
+            _remove(tmp)
+            raise
 
     def _remove_stale_temporaries(self) -> None:
         """Drop temporaries left by killed runs (old enough that no live run owns them)."""
@@ -241,6 +338,16 @@ class ResultStore:
             except json.JSONDecodeError:
                 continue  # a line cut by a kill; the others still count
         return out
+
+
+def _remove(path: Path) -> None:
+    """Delete a temporary file if it is there (cleaning up after a failed write)."""
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def _fsync_file(path: Path) -> None:

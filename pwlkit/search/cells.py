@@ -16,7 +16,7 @@ from typing import Any
 from pwlkit.benchmarks.base import Benchmark
 from pwlkit.losses import parse_spec
 from pwlkit.runs.jobs import Cell, Job, group_jobs
-from pwlkit.train.execution import EXECUTION_KEYS
+from pwlkit.train.config import identity_settings
 
 from .loop import SEARCH_EPOCHS, SearchConfig
 from .strategies import resolve_strategy
@@ -41,7 +41,7 @@ def strategy_settings(kind: str, config: SearchConfig) -> dict[str, Any]:
         "epochs": config.epochs if config.epochs is not None else SEARCH_EPOCHS,
         "backbone": config.backbone,
         # how the predictors run (device, threads) is no part of the search's identity
-        "hparams": {k: v for k, v in config.hparams.items() if k not in EXECUTION_KEYS},
+        "hparams": identity_settings(config.hparams),
     }
 
 

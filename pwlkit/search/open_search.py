@@ -18,15 +18,24 @@ Higher is better.
 
 Every run is deterministic for a seed, given the scores ``evaluate`` returns. An evaluation
 that raises is, with ``on_error="record"``, kept in ``failed`` (and the checkpoint) and does
-not count against the budget; that architecture is never asked for again. A search stops with
-an error once as many evaluations failed as the budget allows. `pwlkit.search.checkpoint`
+not count against the budget; that architecture is never asked for again. A return that is not
+a finite number (a bool, a string, None, NaN, infinity) is such a failure too. A search stops
+with `SearchStopped` once as many evaluations failed as the budget. `pwlkit.search.checkpoint`
 describes the checkpoint file and how a rerun resumes.
+
+``parallel=N`` starts spawned worker processes, which import the script that started the
+search: a script must call `open_search` under ``if __name__ == "__main__":``. A call at the
+top level of a script is refused before any work, and a worker that imports such a script
+stops with that one line instead of starting a search of its own.
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import dataclasses
+import multiprocessing
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +49,7 @@ from pwlkit.spaces import Space, get_space
 
 from .api import make_config
 from .candidates import SpaceCandidates
-from .checkpoint import Checkpoint, Evaluations, submitter
+from .checkpoint import MAIN_GUARD, Checkpoint, Evaluations, submitter
 from .loop import SearchConfig, run_strategy
 from .strategies import BASELINES, PW_SWITCH, Strategy, check_strategy
 
@@ -55,7 +64,8 @@ class SearchResult:
         archs, scores: the successfully evaluated architectures and their scores, in query
             order (``len(archs)`` is the budget once a search completes).
         best_arch, best_score: the best of them (the earlier query on a tie).
-        failed: architecture -> error text, for evaluations that raised, in query order.
+        failed: architecture -> error text, for evaluations that raised or returned no finite
+            number, in query order.
         strategy: the spec as given; ``loss`` what a guided strategy trained with (``pw``
             resolved, e.g. ``hr->mape@20``; empty for random and evolution).
         seed, space, budget: the search's arguments (``space`` by name).
@@ -143,6 +153,52 @@ def _check_checkpoint(checkpoint: str | Path | None) -> Path | None:
     return path
 
 
+def _unguarded_script_line() -> int | None:
+    """The line of the running script that calls `open_search` outside ``if __name__ ==
+    "__main__":``, or None (guarded, not a script, or unknown). Spawned workers re-run such a
+    line, as `multiprocessing.spawn` re-imports the main module: a file run as a script or a
+    module run with ``-m`` (a package's ``__main__`` is not re-run)."""
+    main = sys.modules.get("__main__")
+    name = getattr(getattr(main, "__spec__", None), "name", None)
+    if main is None or name == "__main__" or str(name).endswith(".__main__"):
+        return None
+    frame = sys._getframe(1)
+    while frame is not None and not (
+        frame.f_globals is vars(main) and frame.f_code.co_name == "<module>"
+    ):
+        frame = frame.f_back
+    if frame is None or frame.f_code.co_filename != getattr(main, "__file__", None):
+        return None
+    try:
+        tree = ast.parse(Path(frame.f_code.co_filename).read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return None
+    line = frame.f_lineno
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.If)
+            and node.lineno <= line <= (node.end_lineno or node.lineno)
+            and any(isinstance(n, ast.Name) and n.id == "__name__" for n in ast.walk(node.test))
+        ):
+            return None
+    return line
+
+
+def _check_main_guard(parallel: Any) -> None:
+    """A worker process importing a script without the main guard stops here, in one line; a
+    script that would make its workers do so is refused before any work."""
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        # multiprocessing's own sign of a spawned process still importing the main module
+        raise SystemExit(f"pwlkit open_search in a worker process: {MAIN_GUARD}")
+    if isinstance(parallel, (int, np.integer)) and not isinstance(parallel, bool):
+        line = _unguarded_script_line()
+        if line is not None:
+            raise BadParameter(
+                f"parallel={int(parallel)}: open_search is called at line {line} of "
+                f"{sys.modules['__main__'].__file__} outside the main guard; {MAIN_GUARD}"
+            )
+
+
 def open_search(
     space: str | Space,
     evaluate: Callable[[str], float],
@@ -166,8 +222,8 @@ def open_search(
             (``mse``, ``hr->mape@20``, ``auto``) for a predictor-guided search.
         seed: seeds the samples, mutations and predictors.
         checkpoint: a JSON-lines file storing each evaluation as it returns; rerunning with the
-            same arguments resumes without evaluating anything twice
-            (`pwlkit.search.checkpoint`).
+            same arguments resumes without evaluating anything twice, also on another device
+            or thread count (`pwlkit.search.checkpoint`).
         on_error: ``record`` (keep the error in ``failed`` and go on; a failed evaluation does
             not count against the budget) or ``raise`` (stop; the failed evaluation is not
             stored, so a rerun on the checkpoint tries it again).
@@ -182,9 +238,12 @@ def open_search(
 
     Raises:
         BadParameter: bad arguments (named), a checkpoint of another search (naming the
-            argument that differs) or one in use by another process.
-        RuntimeError: as many evaluations failed as the budget.
+            argument that differs) or one in use by another process, ``parallel=N`` called
+            outside a script's ``if __name__ == "__main__":``.
+        SearchStopped: as many evaluations failed as the budget, or a worker process died
+            (a `RuntimeError`).
     """
+    _check_main_guard(parallel)
     space = get_space(space)
     if not callable(evaluate):
         raise BadParameter(

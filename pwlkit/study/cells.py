@@ -26,13 +26,9 @@ RESULT_FORMAT = 1
 def _result_settings(text: str) -> dict[str, Any]:
     """Settings that identify a cell: execution settings dropped, and later settings at the
     value earlier stores were computed with (`pwlkit.train.config.LATER_SETTINGS`)."""
-    from pwlkit.train.config import EXECUTION_SETTINGS, LATER_SETTINGS
+    from pwlkit.train.config import identity_settings
 
-    return {
-        k: v
-        for k, v in json.loads(text).items()
-        if k not in EXECUTION_SETTINGS and not (k in LATER_SETTINGS and v == LATER_SETTINGS[k])
-    }
+    return identity_settings(json.loads(text))
 
 
 @dataclass(frozen=True)

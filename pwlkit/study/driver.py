@@ -16,7 +16,7 @@ from pwlkit.runs.store import ResultStore
 
 from .cells import expand_cells, study_jobs
 from .job import run_fit_job
-from .schema import Study, StudyError, load_study
+from .schema import Study, StudyError, check_cutoffs, load_study
 
 
 def check_data(study: Study, jobs: list[Job], data_dir: str | Path | None) -> None:
@@ -41,6 +41,7 @@ def check_data(study: Study, jobs: list[Job], data_dir: str | Path | None) -> No
                 f"{name!r}, which has {bench.num_archs} architectures (valid: 2 to "
                 f"{bench.num_archs})"
             )
+        check_cutoffs(study, name, bench.num_archs)
 
 
 def run_study(

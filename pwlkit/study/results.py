@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from pwlkit.checks import did_you_mean
 from pwlkit.metrics import clip_interval, is_metric_column, metric_columns, t_half_width
 from pwlkit.runs.store import ResultStore
 
@@ -18,6 +19,8 @@ from .schema import Study, load_study
 DEFAULT_BY = ("benchmark", "backbone", "train_size", "loss")
 TAIL = ("chosen_loss", "fold_scores", "fit_seconds", "settings", "cell_id", "job_id")
 """The columns after the metrics, in this order."""
+PER_CELL = ("fold_scores", "fit_seconds", "cell_id", "job_id")
+"""Columns that differ from cell to cell: grouping by them gives groups of one."""
 
 
 def load_results(
@@ -35,19 +38,25 @@ def load_results(
     ``settings`` (every engine setting, defaults filled, JSON), ``cell_id``, ``job_id``. Only
     the cells of the study's current settings are returned (rows of earlier settings stay
     stored; ``include_other_settings=True`` returns them too). ``df.attrs["skipped_parts"]``
-    lists stored parts that could not be used (damaged, or another layout), with the reason.
+    lists stored parts that could not be used (damaged, or another layout), with the reason;
+    ``df.attrs["other_cells"]`` counts the stored cells left out as not of this grid (earlier
+    settings, or another grid written under the same name), so a reader can say they exist.
     """
     study = load_study(study)
     store = ResultStore(study.store_dir)
     cells = expand_cells(study)
     order = {c.cell_id: i for i, c in enumerate(cells)}
-    df = store.read(None if include_other_settings else order, required=CONFIG_COLUMNS)
-    skipped = [{"part": str(p), "why": why} for p, why in store.skipped]
+    df = store.read(required=CONFIG_COLUMNS)
+    attrs = {"skipped_parts": [{"part": str(p), "why": why} for p, why in store.skipped]}
+    mine = df["cell_id"].isin(order) if not df.empty else pd.Series(dtype=bool)
+    attrs["other_cells"] = 0 if include_other_settings else int((~mine).sum())
+    if not include_other_settings and not df.empty:
+        df = df[mine].copy()
     metrics = metric_columns(study.ts, study.ks)
     head = ["study", *CONFIG_COLUMNS]
     if df.empty:
         df = pd.DataFrame(columns=[*head, *metrics, *TAIL])
-        df.attrs["skipped_parts"] = skipped
+        df.attrs.update(attrs)
         return df
     df.insert(0, "study", study.name)
     # parts written before selections existed have no chosen_loss: they trained their loss
@@ -62,8 +71,14 @@ def load_results(
     extra = [c for c in other if c not in tail]  # metrics of earlier settings
     cols = head + [m for m in metrics if m in df.columns] + extra + tail
     df = df[cols].reset_index(drop=True)
-    df.attrs["skipped_parts"] = skipped
+    df.attrs.update(attrs)
     return df
+
+
+def group_columns(df: pd.DataFrame) -> list[str]:
+    """The columns of `load_results` rows that `summarize` can group by: the configuration
+    (study, benchmark, loss, ... settings), not the metrics or what differs per cell."""
+    return [c for c in df.columns if not is_metric_column(c) and c not in PER_CELL]
 
 
 def summarize(
@@ -85,6 +100,10 @@ def summarize(
         ddof=1), ``ci`` (half width), ``ci_low``, ``ci_high`` (the t-interval clipped to the
         metric's bounds, `clip_interval`: no rank below 1, no precision below 0). With n = 1
         std and the interval are NaN.
+
+    Raises:
+        KeyError: a ``by`` column that is not a grouping column (`group_columns`) or a
+            ``metrics`` column that is not a metric of ``df``; the message lists the valid ones.
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
@@ -93,15 +112,23 @@ def summarize(
     elif isinstance(by, str):
         by = [by]
     by = list(by)
-    missing = [c for c in by if c not in df.columns]
+    valid_by = group_columns(df)
+    missing = [c for c in by if c not in valid_by]
     if missing:
-        raise KeyError(f"cannot group by {missing}: columns are {', '.join(df.columns)}")
+        raise KeyError(
+            f"cannot group by {missing}{did_you_mean(missing[0], valid_by)}: the grouping "
+            f"columns are {', '.join(valid_by)}"
+        )
     if metrics is None:
         metrics = [c for c in df.columns if is_metric_column(c)]
     metrics = list(metrics)
-    bad = [m for m in metrics if m not in df.columns]
+    valid_metrics = [c for c in df.columns if is_metric_column(c)]
+    bad = [m for m in metrics if m not in valid_metrics]
     if bad:
-        raise KeyError(f"unknown metric column(s) {bad}: columns are {', '.join(df.columns)}")
+        raise KeyError(
+            f"unknown metric column(s) {bad}{did_you_mean(bad[0], valid_metrics)}: the metric "
+            f"columns are {', '.join(valid_metrics)}"
+        )
     out_cols = [*by, "metric", "n", "mean", "std", "ci", "ci_low", "ci_high"]
     if df.empty or not metrics:
         return pd.DataFrame(columns=out_cols)

@@ -22,6 +22,7 @@ from pwlkit.checks import (
     Options,
     check_params,
 )
+from pwlkit.metrics import DEFAULT_KS  # one list of default cut-offs, with `evaluate`'s
 from pwlkit.runs.fields import (
     FOLDER_NAME,
     NAMES,
@@ -33,7 +34,6 @@ from pwlkit.runs.fields import (
 )
 
 DEFAULT_TS: tuple[float, ...] = (0.5, 1.0, 5.0, 10.0)
-DEFAULT_KS: tuple[int, ...] = (1, 5, 10, 50)
 DEFAULT_OUTPUT_DIR = "outputs/studies"
 DEFAULT_CELLS_PER_JOB = 16
 
@@ -55,7 +55,8 @@ KEYS: dict[str, str] = {
     "signal": "what predictors train on and are scored against: val (default) or test",
     "hyperparameters": "extra training settings passed to the engine, e.g. {lr: 0.001}",
     "cells_per_job": f"fits trained together in one batched job (default {DEFAULT_CELLS_PER_JOB})",
-    "data_dir": "folder with benchmark tables (overridden by --data-dir)",
+    "data_dir": "folder with benchmark tables, user tables (graph-<name>, darts-<name>) "
+    "included (overridden by --data-dir)",
 }
 REQUIRED = ("name", "benchmarks", "losses", "train_sizes", "seeds", "epochs")
 
@@ -72,7 +73,7 @@ CHECKS: dict[str, Any] = {
     "output_dir": Folder(),
     "signal": Options(SIGNALS, what="signal"),
     "cells_per_job": POSITIVE,
-    "data_dir": (str, Path),
+    "data_dir": Folder(),
 }
 """What each key of a study file accepts (`pwlkit.checks` constraints); ``seeds`` and
 ``hyperparameters`` have checks of their own; benchmark and loss names are looked up."""
@@ -201,16 +202,35 @@ def _from_mapping(raw: dict[str, Any], src: str) -> Study:
 
 
 def _check_benchmarks(names: tuple[str, ...], fail) -> None:
-    from pwlkit.benchmarks import list_benchmarks
+    """Registered names, and user-table names (``graph-<name>``, ``darts-<name>``) by their
+    form only: the table is looked for when the study runs, in its ``data_dir`` or
+    ``--data-dir``, which a study file read here cannot know about."""
+    from pwlkit.benchmarks import get_spec
 
-    valid = [spec.name for spec in list_benchmarks()]
     for name in names:
-        if name not in valid:
-            import difflib
+        try:
+            get_spec(name)
+        except KeyError as exc:
+            raise fail("benchmarks", str(exc.args[0] if exc.args else exc)) from None
 
-            close = difflib.get_close_matches(name, valid, n=3)
-            hint = f" Did you mean {', '.join(close)}?" if close else ""
-            raise fail("benchmarks", f"unknown benchmark {name!r}.{hint} Valid: {', '.join(valid)}")
+
+def check_cutoffs(study: Study, name: str, num_archs: int) -> None:
+    """The study's N@K cut-offs (``ks``) fit benchmark ``name`` of ``num_archs``
+    architectures. Called once the benchmark is loaded, before any fit: a cut-off past the
+    space would fail every job after its training.
+
+    Raises:
+        StudyError: one line naming the file, the key, the cut-off and the space's size.
+    """
+    note = f"benchmark {name!r} has {num_archs} architectures"
+    if tuple(study.ks) == DEFAULT_KS:
+        note += f"; ks defaults to {list(DEFAULT_KS)}: set ks to cut-offs that fit"
+    check_params(
+        {"ks": study.ks},
+        {"ks": ListOf(Interval(int, 1, num_archs, note=note))},
+        names=key_names(study.source),
+        error=StudyError,
+    )
 
 
 def _backbones() -> tuple[str, ...]:
@@ -220,15 +240,13 @@ def _backbones() -> tuple[str, ...]:
 
 
 def _canonical_losses(specs: tuple[str, ...], fail) -> tuple[str, ...]:
-    from pwlkit.losses import parse_loss
-    from pwlkit.train.selection import parse_selection
+    from pwlkit.losses import spec_name
 
     out: list[str] = []
     first_spelling: dict[str, str] = {}
     for spec in specs:
         try:
-            selection = parse_selection(spec)
-            canonical = selection.name if selection else parse_loss(spec).name
+            canonical = spec_name(spec)
         except (ValueError, KeyError, TypeError) as exc:
             msg = exc.args[0] if exc.args else exc
             raise fail("losses", f"{spec!r}: {msg}") from None
@@ -244,11 +262,11 @@ def _canonical_losses(specs: tuple[str, ...], fail) -> tuple[str, ...]:
 
 def _check_selection_sizes(losses: tuple[str, ...], sizes: tuple[int, ...], fail) -> None:
     """Every selection's folds fit every train size (`auto(folds=K)` needs K folds of a sample)."""
-    from pwlkit.train.selection import check_sample_sizes
+    from pwlkit.losses import parse_spec
 
     for spec in losses:
         try:
-            check_sample_sizes(spec, sizes)
+            parse_spec(spec).check_sample_sizes(sizes)
         except ValueError as exc:
             raise fail("losses", str(exc)) from None
 

@@ -52,14 +52,34 @@ class JobCheck:
         return f"job {self.job_id} ({self.cells} cells): {state} (largest differences: {worst})"
 
 
+@dataclass
+class DamagedPart:
+    """A stored part that cannot be read: its job cannot be checked, so the store does not
+    pass (as `pwlkit study summary` exits 1 on it)."""
+
+    part: str
+    why: str
+    ok = False
+
+    def __str__(self) -> str:
+        why = " ".join(self.why.split())
+        return (
+            f"part {self.part}: DAMAGED, left out ({why}); its job cannot be checked: run the "
+            "study again to recompute its cells"
+        )
+
+
 def verify_store(
     store: str | Path,
     jobs: int = 2,
     max_cost: float = 2e6,
     seed: int | None = None,
     data_dir: str | Path | None = None,
-) -> list[JobCheck]:
+) -> list[JobCheck | DamagedPart]:
     """Re-run ``jobs`` stored jobs picked at random and compare them with the store.
+
+    Every stored part that cannot be used (damaged, or another layout) comes first in the
+    list, as a `DamagedPart` (never ``ok``); the checks of the re-run jobs follow.
 
     Args:
         store: a study store folder (holding ``study.yaml`` and ``results/``).
@@ -78,9 +98,12 @@ def verify_store(
         raise BadParameter(f"store: {str(root)!r} not found (a study store folder or study file)")
     if not (root / "study.yaml").is_file():
         raise BadParameter(f"store: {str(root)!r} holds no study.yaml (not a study store)")
-    stored = ResultStore(root).read()
+    reader = ResultStore(root)
+    stored = reader.read()
+    damaged = [DamagedPart(str(part), why) for part, why in reader.skipped]
     if stored.empty:
-        raise BadParameter(f"store: {str(root)!r} holds no finished job")
+        unread = f" it can read ({len(damaged)} damaged part(s), first {damaged[0].part})"
+        raise BadParameter(f"store: {str(root)!r} holds no finished job{unread if damaged else ''}")
     done = stored_jobs(stored, load_study(root / "study.yaml"))
     if not done:
         raise BadParameter(f"store: {str(root)!r} holds no job of its study.yaml's cells")
@@ -92,7 +115,7 @@ def verify_store(
         )
     rng = np.random.default_rng(seed)
     picks = rng.choice(len(cheap), size=min(jobs, len(cheap)), replace=False)
-    return [_check_job(cheap[i], stored, data_dir) for i in sorted(picks)]
+    return [*damaged, *(_check_job(cheap[i], stored, data_dir) for i in sorted(picks))]
 
 
 def stored_jobs(stored: pd.DataFrame, study: Study) -> list[FitJob]:

@@ -6,7 +6,7 @@ metrics of several losses; the README section *Predictors and training* has the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
@@ -23,6 +23,7 @@ from ..checks import (
 )
 from ..predictors import ARCH_PARAMS
 from .device import resolve_device
+from .execution import EXECUTION_KEYS
 
 TRAIN_DTYPES: dict[str, Any] = {"float32": None, "bfloat16": torch.bfloat16}
 """The ``train_dtype`` setting: the autocast dtype of the training forward (None: no autocast).
@@ -90,14 +91,22 @@ HYPERPARAMETERS: tuple[str, ...] = tuple(
 )
 """Every keyword `fit_predict` / `fit_predict_many` accept in ``**hparams`` (for some backbone)."""
 
-EXECUTION_SETTINGS = frozenset({"threads", "device"})
-"""Settings that change where and how fast a fit runs, not what it computes (beyond
-floating-point summation order): left out of stored cell ids."""
-
 LATER_SETTINGS: dict[str, Any] = {"train_dtype": "float32"}
 """Settings added after the first stores were written, with the value every earlier cell was
 computed with: at that value they are left out of stored cell ids, so those stores stay valid;
 any other value makes new cells."""
+
+
+def identity_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings that identify a fit's result: without how it runs
+    (`pwlkit.train.execution.EXECUTION_KEYS`) and without later settings at the value earlier
+    results were computed with (`LATER_SETTINGS`). Cell ids and search checkpoints use it."""
+    return {
+        k: v
+        for k, v in settings.items()
+        if k not in EXECUTION_KEYS and not (k in LATER_SETTINGS and v == LATER_SETTINGS[k])
+    }
+
 
 BF16_GROUP_STEP_FLOPS = 3.5e9
 """`GROUP_STEP_FLOPS` for ``train_dtype="bfloat16"``: bfloat16 products are several times faster
