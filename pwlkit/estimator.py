@@ -73,9 +73,10 @@ class Predictor:
 
     scikit-learn: ``clone``, ``cross_val_score`` and ``GridSearchCV`` (e.g. over ``loss``)
     work with ``archs`` as a list of strings, scored by `score` (Kendall tau). scikit-learn's
-    ``check_estimator`` cannot pass: its checks feed numeric 2-D arrays of random floats,
+    ``check_estimator`` does not apply: its checks fit numeric 2-D arrays of random floats,
     and an architecture here is a string of a space (or an integer ``(ops, adj)`` graph
-    encoding), so they fail at input, not at the conventions they check.
+    encoding). Told so by the tags (no 2-D input), it skips them and only checks that the
+    estimator clones; tagged as taking 2-D arrays, its checks stop at the input.
     """
 
     def __init__(

@@ -97,6 +97,17 @@ def test_sklearn_clone(fitted):
     assert is_regressor(p)
 
 
+def test_check_estimator_skips_what_needs_numeric_arrays():
+    from sklearn.exceptions import SkipTestWarning
+    from sklearn.utils.estimator_checks import check_estimator
+
+    with pytest.warns(SkipTestWarning, match="Can't test estimator Predictor"):
+        results = check_estimator(Predictor(), on_fail=None)
+    assert [(r["check_name"], r["status"]) for r in results] == [
+        ("check_estimator_cloneable", "passed")
+    ]
+
+
 @pytest.fixture(scope="module")
 def folds(cora):
     """60 measured architectures as sklearn sees them: a list of strings and their scores."""
