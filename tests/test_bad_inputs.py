@@ -218,7 +218,7 @@ def no_work(monkeypatch):
     def started(*args, **kwargs):
         raise AssertionError("work started")
 
-    import pwlkit.search.study
+    import pwlkit.search.grid
     import pwlkit.search.summary
     import pwlkit.study.driver
     import pwlkit.train
@@ -228,7 +228,7 @@ def no_work(monkeypatch):
     monkeypatch.setattr(pwlkit.train.api, "fit_predict_many", started)
     monkeypatch.setattr(pwlkit.study.driver, "run_jobs", started)
     monkeypatch.setattr(pwlkit.search.summary, "run_cells", started)
-    monkeypatch.setattr(pwlkit.search.study, "run_cells", started)
+    monkeypatch.setattr(pwlkit.search.grid, "run_cells", started)
 
 
 def cli_error(capsys, *argv: str, parts: tuple[str, ...] = ()) -> str:
@@ -541,7 +541,7 @@ def test_search_study_strategy_names(no_work, capsys, tmp_path):
         parts=("key 'strategies'", "'rnadom'", "did you mean 'random'?"),
     )
     cli_error(capsys, "search", "--study", str(tmp_path), parts=("is a folder", "s.yaml"))
-    from pwlkit.search.study import load_search_study
+    from pwlkit.search.grid import load_search_study
 
     raw = {"name": "s", "benchmarks": ["nbgraph-cora"], "strategies": ["mse"], "budgets": [20]}
     with pytest.raises(BadParameter, match=r"key 'runs' must be an integer in \[0, 4294967295\]"):

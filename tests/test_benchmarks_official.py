@@ -264,11 +264,11 @@ def test_darts_table(tmp_path):
     from pwlkit.benchmarks import list_benchmarks
 
     assert "darts-mine" in {s.name for s in list_benchmarks(tmp_path)}
-    pd.DataFrame({"genotype": [GENOTYPE], "val_acc": [1.0], "test_acc": [2.0]}).to_parquet(
-        tmp_path / "darts-withtest.parquet"
-    )
+    pd.DataFrame(
+        {"genotype": [GENOTYPE, other], "val_acc": [1.0, 3.0], "test_acc": [2.0, 4.0]}
+    ).to_parquet(tmp_path / "darts-withtest.parquet")
     t = load_benchmark("darts-withtest", tmp_path)
-    assert not t.test_is_val and t.test[0] == 2.0
+    assert not t.test_is_val and t.test[t.index_of(GENOTYPE)] == 2.0
 
 
 def test_nb101_hash_is_invariant_to_node_order():

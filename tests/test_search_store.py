@@ -13,7 +13,7 @@ from pwlkit.cli import main
 from pwlkit.search import SEARCH_HPARAMS, SearchConfig, make_config, run_searches
 from pwlkit.search.cells import group_search_jobs, search_cells
 from pwlkit.search.driver import read_cells, run_cells
-from pwlkit.search.study import load_search_results, load_search_study, run_search_study
+from pwlkit.search.grid import load_search_results, load_search_study, run_search_study
 from pwlkit.search.summary import paper_table, summarize_rows, summarize_search
 from pwlkit.search.toy import make_toy_benchmark
 
@@ -174,7 +174,7 @@ def test_search_study_files_load():
 @pytest.mark.parametrize(
     "raw, match",
     [
-        ({"strategies": ["mse"], "budgets": [5]}, "budgets.*smaller than n_init=10"),
+        ({"strategies": ["mse"], "budgets": [5]}, "budgets.*smaller than the 10 random initial"),
         ({"strategies": ["bananas"]}, "strategies.*unknown strategy 'bananas'"),
         ({"signals": ["train"]}, "unknown signal 'train'"),
         ({"budget": [50]}, "unknown key"),

@@ -9,6 +9,7 @@ import importlib
 import json
 import os
 import sys
+import warnings
 
 from pwlkit.search.cells import DEFAULT_RUNS_PER_JOB
 from pwlkit.search.driver import DEFAULT_OUTPUT_DIR
@@ -161,7 +162,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"missing {', '.join(missing)} (or give --study FILE)")
     from pwlkit.cli import check_options
     from pwlkit.search.api import OPTIONS, make_config
-    from pwlkit.search.strategies import check_strategy
+    from pwlkit.search.budget import check_budget
+    from pwlkit.search.strategies import check_strategy, strategy_kind
     from pwlkit.search.summary import check_search_args, summarize_search
 
     check_search_args(
@@ -177,7 +179,9 @@ def run(args: argparse.Namespace) -> int:
     )
     options = {k: getattr(args, k) for k in _OPTIONS if getattr(args, k) is not None}
     check_options(options, OPTIONS)
-    check_strategy(args.strategy, "--strategy", first_fit=make_config(**options).n_init)
+    config = make_config(**options)
+    strategy = check_strategy(args.strategy, "--strategy", first_fit=config.n_init)
+    check_budget(args.budget, strategy_kind(strategy), config)  # the space's size: once loaded
     try:
         summary = summarize_search(
             args.benchmark,
@@ -327,10 +331,13 @@ def format_summary(s: dict) -> str:
 
 
 def _run_study(args: argparse.Namespace) -> int:
-    from pwlkit.search.study import load_search_results, load_search_study, run_search_study
+    from pwlkit.search.grid import load_search_results, load_search_study, run_search_study
     from pwlkit.search.summary import paper_table, summarize_rows
 
-    study = load_search_study(args.study)
+    with warnings.catch_warnings(record=True) as notes:
+        warnings.simplefilter("always", FutureWarning)
+        study = load_search_study(args.study)
+    _say(notes)
     report = run_search_study(
         study,
         args.executor,
@@ -351,3 +358,15 @@ def _run_study(args: argparse.Namespace) -> int:
             print(f"\nbudget {budget}: test error, mean ± std over {len(study.seeds)} runs")
             print(paper_table(summary, budget).to_string())
     return 0 if report.ok else 1
+
+
+def _say(notes: list[warnings.WarningMessage]) -> None:
+    """A search-study file's notes (an old key name) as one ``pwlkit search: warning:`` line
+    each; other warnings go on as Python shows them."""
+    from pwlkit.cli import warn
+
+    for note in notes:
+        if issubclass(note.category, FutureWarning):
+            warn("search", str(note.message))
+        else:
+            warnings.showwarning(note.message, note.category, note.filename, note.lineno)

@@ -6,7 +6,8 @@ point) and the parsed value is passed down, so nothing below parses text again.
 
 - a loss with options: ``hr``, ``warp(weights=rank)`` (`pwlkit.losses.make_loss`);
 - a schedule: ``hr->mape@0.5``, ``hr->mape@200``, ``hr~>mape`` (`pwlkit.losses.parse_loss`);
-- a selection: ``auto``, ``auto(folds=5)``, ``hr->mape@auto`` (`pwlkit.losses.selection`).
+- a selection: ``auto``, ``auto(folds=5)``, ``hr->mape@auto`` (`pwlkit.losses.selection`);
+- an ensemble: ``ens(hr,mape,listmle)``, ``ens(hr)x5`` (`pwlkit.losses.ensemble`).
 """
 
 from __future__ import annotations
@@ -15,39 +16,48 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .ensemble import SYNTAX as ENSEMBLE_SYNTAX
+from .ensemble import Ensemble, parse_ensemble
 from .schedule import SYNTAX as SCHEDULE_SYNTAX
 from .schedule import Schedule, parse_loss
 from .selection import SYNTAX as SELECTION_SYNTAX
 from .selection import Selection, parse_selection
 
-SYNTAX = f"{SCHEDULE_SYNTAX}; selections: {SELECTION_SYNTAX}"
+SYNTAX = f"{SCHEDULE_SYNTAX}; selections: {SELECTION_SYNTAX}; ensembles: {ENSEMBLE_SYNTAX}"
 
 
 @dataclass(frozen=True)
 class Spec:
     """A parsed spec: exactly one of ``schedule`` (a loss or a schedule of losses, trained as
-    given) and ``selection`` (decided from the training sample first)."""
+    given), ``selection`` (decided from the training sample first) and ``ensemble`` (several
+    predictors, their scores combined)."""
 
     schedule: Schedule | None = None
     selection: Selection | None = None
+    ensemble: Ensemble | None = None
 
     def __post_init__(self) -> None:
-        if (self.schedule is None) == (self.selection is None):
-            raise ValueError("a Spec holds exactly one of a schedule and a selection")
+        if sum(x is not None for x in (self.schedule, self.selection, self.ensemble)) != 1:
+            raise ValueError("a Spec holds exactly one of a schedule, a selection, an ensemble")
 
     @property
     def name(self) -> str:
         """The canonical spelling: two specs that mean the same have the same name."""
-        return self.schedule.name if self.schedule is not None else self.selection.name  # type: ignore[union-attr]
+        return next(x for x in (self.schedule, self.selection, self.ensemble) if x).name
 
     @property
     def kind(self) -> str:
-        """``"schedule"`` or ``"selection"``."""
-        return "schedule" if self.schedule is not None else "selection"
+        """``"schedule"``, ``"selection"`` or ``"ensemble"``."""
+        if self.schedule is not None:
+            return "schedule"
+        return "selection" if self.selection is not None else "ensemble"
 
     @property
     def fits(self) -> float:
-        """Fits' worth of training one sample costs (1 for a schedule; see `Selection.fits`)."""
+        """Fits' worth of training one sample costs (1 for a schedule, the members for an
+        ensemble; see `Selection.fits`)."""
+        if self.ensemble is not None:
+            return float(len(self.ensemble.members))
         return 1.0 if self.selection is None else self.selection.fits
 
     def check_sample_sizes(self, sizes: Sequence[int]) -> None:
@@ -89,6 +99,9 @@ def parse_spec(spec: str | Spec | Schedule) -> Spec:
 
 @lru_cache(maxsize=4096)
 def _parse_text(text: str) -> Spec:
+    ensemble = parse_ensemble(text)
+    if ensemble is not None:
+        return Spec(ensemble=ensemble)
     selection = parse_selection(text)
     if selection is not None:
         return Spec(selection=selection)

@@ -58,6 +58,15 @@ class Transformer(BatchedModule):
         self._mask_t = torch.zeros(allowed_t.shape).masked_fill_(~allowed_t, float("-inf"))
 
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        _, pooled = self.node_states(idx)
+        return self.head2(F.relu(self.head1(pooled))).squeeze(-1)
+
+    def node_states(
+        self, idx: torch.Tensor, onehot: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``([M, B, n, dim] token states, [M, B, dim] pooled)`` before the head, from the
+        architectures' operations or from ``onehot`` ``[M, B, n, num_ops]`` standing in for
+        them (a zero row: an operation hidden from the model, as pretraining masks it)."""
         m, b = idx.shape
         enc, d, nh = self.enc, self.dim, self.heads
         n = enc.n_nodes
@@ -68,7 +77,11 @@ class Transformer(BatchedModule):
             mask_t = self._mask_t[idx].view(m * b, 1, n, n)
             pool = enc.pool[idx]
         scale = (d // nh) ** -0.5
-        x = self.embed(enc.ops[idx]) + self.position.weight  # [M, B, n, d]
+        if onehot is None:
+            tokens = self.embed(enc.ops[idx])
+        else:
+            tokens = torch.matmul(onehot.reshape(m, b * n, -1), self.embed.weight).view(m, b, n, d)
+        x = tokens + self.position.weight  # [M, B, n, d]
         for qkv, proj, ff1, ff2 in zip(self.qkv, self.proj, self.ff1, self.ff2):
             h = F.layer_norm(x, (d,))
             q, k, v = (
@@ -89,7 +102,7 @@ class Transformer(BatchedModule):
             x = x + ff2(F.gelu(ff1(F.layer_norm(x, (d,)))))
         x = F.layer_norm(x, (d,))
         pooled = torch.matmul(pool.unsqueeze(-2), x).squeeze(-2)  # [M, B, d]
-        return self.head2(F.relu(self.head1(pooled))).squeeze(-1)
+        return x, pooled
 
     def output_layer(self, m: int) -> tuple[torch.Tensor, torch.Tensor]:
         return self.head2.weight[m], self.head2.bias[m]

@@ -56,11 +56,12 @@ def notebook_parameters(notebook: str | Path) -> dict[str, Any]:
 
 
 def _schema_keys() -> set[str]:
-    """Keys of study and search-study files (`pwlkit.study.KEYS`, `pwlkit.search.study.KEYS`)."""
-    from pwlkit.search.study import KEYS as SEARCH_KEYS
-    from pwlkit.study import KEYS as STUDY_KEYS
+    """Keys of study and search-study files, old names still read included (a notebook that
+    declares ``runs`` gets None when its file says ``seeds``)."""
+    from pwlkit.search.grid import SEARCH_FILES
+    from pwlkit.study.schema import STUDY_FILES
 
-    return set(STUDY_KEYS) | set(SEARCH_KEYS)
+    return set(STUDY_FILES.accepted_keys) | set(SEARCH_FILES.accepted_keys)
 
 
 def run_parameters(

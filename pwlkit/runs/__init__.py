@@ -1,6 +1,7 @@
 """The run layer studies and searches share: cells and jobs, the results store, executors
 (inline / local pool / Dask), the run loop and its record, per-process benchmark cache,
-thread shares, and the checks of parameter files.
+thread shares, grid files (the keys both kinds share, read and checked once) and the notebook
+runner.
 
 Studies (`pwlkit.study`) and searches (`pwlkit.search`) build on this package and never import
 each other.
@@ -9,6 +10,7 @@ each other.
 from .benchmark_cache import load_benchmark_cached
 from .driver import run_jobs
 from .executors import EXECUTORS, iter_outcomes, resolve_executor
+from .gridfile import GridFileError
 from .jobs import Cell, Job, digest, group_jobs, pending_jobs
 from .record import RunRecord, describe_error, store_outcomes
 from .store import ResultStore
@@ -17,6 +19,7 @@ from .threads import set_task_threads, worker_host
 __all__ = [
     "EXECUTORS",
     "Cell",
+    "GridFileError",
     "Job",
     "ResultStore",
     "RunRecord",

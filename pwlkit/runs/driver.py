@@ -17,10 +17,22 @@ from typing import Any
 
 from pwlkit.checks import check_params
 
-from .executors import PARAMS, iter_outcomes
+from .executors import PARAMS, iter_outcomes, resolve_executor
 from .jobs import Cell, Job, digest, pending_jobs
 from .record import RunRecord, store_outcomes
 from .store import ResultStore
+
+
+def run_target(executor: str, scheduler: str | None, device: str | None) -> tuple[str, str | None]:
+    """Where a study or search computes: its executor (a ``scheduler`` address means Dask) and
+    its device resolved (`pwlkit.train.device`; None: the engine's default), both checked
+    before anything runs. The device is not part of any cell."""
+    executor = resolve_executor("dask" if scheduler else executor)
+    if device is not None:
+        from pwlkit.train.device import resolve_device
+
+        device = str(resolve_device(device))
+    return executor, device
 
 
 def run_jobs(

@@ -1,9 +1,10 @@
-"""Checks shared by study and search-study files: the YAML mapping, its keys, typed values.
+"""The pieces grid files are checked with: the YAML mapping, its keys, typed values.
 
 Every error names the file, the key and what would be accepted, so a typo in a parameter set
 fails before any work starts. Values are checked with `pwlkit.checks` constraints, named
-``"<file>: key '<key>'"`` (`key_names`); the caller passes its own error type (`StudyError`
-for studies, `BadParameter` for search studies).
+``"<file>: key '<key>'"`` (`key_names`); the caller passes its error type
+(`pwlkit.runs.gridfile.GridFileError` for grid files, `ValueError` for the report's parameter
+files).
 """
 
 from __future__ import annotations

@@ -13,12 +13,12 @@ with the user's ``evaluate(arch) -> float``:
 
 from .api import make_config, run_search, run_searches
 from .checkpoint import CheckpointError, read_checkpoint
+from .grid import SearchStudy, load_search_results, load_search_study, run_search_study
 from .loop import SEARCH_EPOCHS, SEARCH_HPARAMS, SIGNALS, SearchConfig, signal_view
 from .notebook import run_notebook_search
 from .open_search import SearchResult, open_search, resolve_space_strategy
 from .outcome import error_of, oracle, summarize_runs
 from .strategies import PW_PAIRS, PW_SWITCH, Strategy, pw_spec, resolve_strategy
-from .study import load_search_results, load_search_study, run_search_study
 from .summary import paper_table, summarize_rows, summarize_search
 from .toy import make_toy_benchmark
 
@@ -31,6 +31,7 @@ __all__ = [
     "CheckpointError",
     "SearchConfig",
     "SearchResult",
+    "SearchStudy",
     "Strategy",
     "error_of",
     "load_search_results",

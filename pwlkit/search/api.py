@@ -11,7 +11,8 @@ import numpy as np
 from pwlkit.benchmarks.base import Benchmark
 from pwlkit.checks import POSITIVE, SEED, Options, check, check_names, check_params
 
-from .loop import SEARCH_HPARAMS, SearchConfig, check_budget, search_queries, signal_view
+from .budget import check_budget
+from .loop import SEARCH_HPARAMS, SearchConfig, search_queries, signal_view
 from .outcome import run_outcome
 from .strategies import resolve_strategy
 
@@ -82,11 +83,13 @@ def run_searches(
     if not seeds:
         raise ValueError("seeds is empty: pass at least one seed")
     strat = resolve_strategy(strategy, benchmark)
-    check_budget(benchmark, strat, budget, cfg)
+    budget = check_budget(
+        budget, strat.kind, cfg, size=benchmark.num_archs, space=repr(benchmark.name)
+    )
     view = signal_view(benchmark, signal)
     start = time.perf_counter()
     chosen: list[list[str]] = [[] for _ in seeds]
-    orders = search_queries(view, strat, int(budget), seeds, cfg, fit_fn, chosen)
+    orders = search_queries(view, strat, budget, seeds, cfg, fit_fn, chosen)
     seconds = (time.perf_counter() - start) / len(seeds)
     results = []
     for seed, order, losses in zip(seeds, orders, chosen):

@@ -14,8 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from pwlkit.benchmarks.base import Benchmark
-from pwlkit.runs.driver import run_jobs
-from pwlkit.runs.executors import resolve_executor
+from pwlkit.runs.driver import run_jobs, run_target
 from pwlkit.runs.record import RunRecord
 from pwlkit.runs.store import ResultStore
 
@@ -48,11 +47,7 @@ def run_cells(
     benchmark by name from ``data_dir``); ``fit_fn`` replaces the training engine; ``device``
     is where the predictors train (``cpu``, ``cuda``, ``auto``; not part of the stored cells).
     """
-    executor = resolve_executor("dask" if scheduler else executor)
-    if device is not None:
-        from pwlkit.train.device import resolve_device
-
-        device = str(resolve_device(device))
+    executor, device = run_target(executor, scheduler, device)
     if executor == "local" and all(not c.loss for c in cells):
         executor = "inline"  # random / evolution take milliseconds: no worker start-up
     return run_jobs(

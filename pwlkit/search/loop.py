@@ -25,7 +25,6 @@ from typing import Protocol
 import numpy as np
 
 from pwlkit.benchmarks.base import SIGNALS, Benchmark
-from pwlkit.checks import POSITIVE, check
 
 from .candidates import CandidateSource, TableRows
 from .strategies import Strategy
@@ -85,42 +84,6 @@ def signal_view(benchmark: Benchmark, signal: str) -> Benchmark:
     return dataclasses.replace(
         benchmark, val=np.asarray(values, dtype=np.float64), test=blank, test_is_val=False
     )
-
-
-def check_budget(
-    benchmark: Benchmark, strategy: Strategy, budget: int, config: SearchConfig
-) -> None:
-    """Reject budgets the strategy cannot spend, naming the limit and the fix."""
-    check("budget", budget, POSITIVE)
-    if budget > benchmark.num_archs:
-        raise ValueError(
-            f"budget {budget} exceeds the {benchmark.num_archs} architectures of "
-            f"{benchmark.name!r}: use a budget of at most {benchmark.num_archs}"
-        )
-    if strategy.kind == "guided":
-        if config.n_init < 2:
-            raise ValueError(f"n_init must be at least 2 to train a predictor, got {config.n_init}")
-        if budget < config.n_init:
-            raise ValueError(
-                f"budget {budget} is smaller than the {config.n_init} random initial "
-                f"architectures of a guided search: raise the budget or lower n_init"
-            )
-        if config.top_k < 1 or config.pool_size < config.top_k:
-            raise ValueError(
-                f"need 1 <= top_k <= pool_size, got top_k={config.top_k}, "
-                f"pool_size={config.pool_size}"
-            )
-    if strategy.kind == "evolution":
-        if not 1 <= config.sample <= config.population:
-            raise ValueError(
-                f"need 1 <= sample <= population, got sample={config.sample}, "
-                f"population={config.population}"
-            )
-        if budget < config.population:
-            raise ValueError(
-                f"budget {budget} is smaller than the evolution population "
-                f"{config.population}: raise the budget or lower the population"
-            )
 
 
 class Run(Protocol):

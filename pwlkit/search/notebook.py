@@ -10,18 +10,26 @@ from typing import Any
 
 import pandas as pd
 
-from pwlkit.runs.fields import notebook_keys
+from pwlkit.runs.notebook import grid_parameters, run_notebook_grid
 
-from .study import KEYS, SearchStudy, load_search_results, load_search_study, run_search_study
+from .grid import (
+    SEARCH_FILES,
+    SearchStudy,
+    load_search_results,
+    load_search_study,
+    run_search_study,
+)
 
 
 def search_parameters(names: Mapping[str, Any]) -> dict[str, Any]:
-    """The search-study keys among a notebook's names (see `pwlkit.runs.fields.notebook_keys`)."""
-    return notebook_keys(names, KEYS)
+    """The search-study keys among a notebook's names, the old ``runs`` included
+    (`pwlkit.runs.notebook.grid_parameters`)."""
+    return grid_parameters(names, SEARCH_FILES)
 
 
 def run_notebook_search(names: Mapping[str, Any]) -> tuple[SearchStudy, pd.DataFrame]:
-    """Load the search study a notebook's parameters describe, run what is not stored, read it.
+    """Load the search study a notebook's parameters describe, run what is not stored, read it
+    (`pwlkit.runs.notebook.run_notebook_grid`).
 
     Args:
         names: the notebook's ``globals()``: the search-study keys of its parameters cell,
@@ -31,22 +39,20 @@ def run_notebook_search(names: Mapping[str, Any]) -> tuple[SearchStudy, pd.DataF
         The `SearchStudy` and one row per search (`load_search_results`, with ``strategy`` as
         text). The run record and a one-line summary are printed.
     """
-    data_dir = names.get("data_dir")
-    study = load_search_study(search_parameters(names))
-    print(
-        run_search_study(
-            study,
-            executor=names.get("executor", "local"),
-            workers=names.get("workers"),
-            data_dir=data_dir,
-            progress=False,
-        )
+    return run_notebook_grid(
+        names, SEARCH_FILES, load_search_study, run_search_study, _read, _describe
     )
+
+
+def _read(study: SearchStudy, data_dir: Any) -> pd.DataFrame:
     final = load_search_results(study, data_dir)
     final["strategy"] = final["strategy"].astype(str)
-    print(
+    return final
+
+
+def _describe(final: pd.DataFrame) -> str:
+    return (
         f"{len(final)} searches: {final.benchmark.nunique()} benchmark(s), "
         f"{final.strategy.nunique()} strategies, budgets {sorted(final.budget.unique().tolist())}, "
         f"{final.seed.nunique()} run(s) each"
     )
-    return study, final

@@ -43,14 +43,15 @@ from typing import Any
 
 import numpy as np
 
-from pwlkit.checks import POSITIVE, SEED, BadParameter, Options, check
+from pwlkit.checks import SEED, BadParameter, Options, check
 from pwlkit.losses.pw_pairs import PW_DEFAULT_PAIR, PW_PAIRS
 from pwlkit.spaces import Space, get_space
 
 from .api import make_config
+from .budget import check_budget
 from .candidates import SpaceCandidates
 from .checkpoint import MAIN_GUARD, Checkpoint, Evaluations, submitter
-from .loop import SearchConfig, run_strategy
+from .loop import run_strategy
 from .strategies import BASELINES, PW_SWITCH, Strategy, check_strategy
 
 ON_ERROR = ("record", "raise")
@@ -104,40 +105,6 @@ def resolve_space_strategy(spec: str, space: Space) -> Strategy:
         warm, focus = PW_PAIRS.get(space.name, PW_DEFAULT_PAIR)
         return Strategy("pw", "guided", parse_loss(f"{warm}->{focus}@{PW_SWITCH}").name)
     return Strategy(str(spec).strip(), "guided", text)
-
-
-def _check_budget(space: Space, strategy: Strategy, budget: int, config: SearchConfig) -> int:
-    budget = check("budget", budget, POSITIVE)
-    if space.size is not None and budget > space.size:
-        raise BadParameter(
-            f"budget {budget} exceeds the {space.size} architectures of space {space.name!r}"
-        )
-    if strategy.kind == "guided":
-        if config.n_init < 2:
-            raise BadParameter(
-                f"n_init must be at least 2 to train a predictor, got {config.n_init}"
-            )
-        if budget < config.n_init:
-            raise BadParameter(
-                f"budget {budget} is smaller than the {config.n_init} random initial "
-                "architectures of a guided search: raise the budget or lower n_init"
-            )
-        if config.pool_size < config.top_k:
-            raise BadParameter(
-                f"need top_k <= pool_size, got top_k={config.top_k}, pool_size={config.pool_size}"
-            )
-    if strategy.kind == "evolution":
-        if not 1 <= config.sample <= config.population:
-            raise BadParameter(
-                f"need 1 <= sample <= population, got sample={config.sample}, "
-                f"population={config.population}"
-            )
-        if budget < config.population:
-            raise BadParameter(
-                f"budget {budget} is smaller than the evolution population "
-                f"{config.population}: raise the budget or lower the population"
-            )
-    return budget
 
 
 def _check_checkpoint(checkpoint: str | Path | None) -> Path | None:
@@ -253,7 +220,7 @@ def open_search(
     on_error = check("on_error", on_error, Options(ON_ERROR, what="on_error mode"))
     cfg = make_config(**config)
     strat = resolve_space_strategy(strategy, space)
-    budget = _check_budget(space, strat, budget, cfg)
+    budget = check_budget(budget, strat.kind, cfg, size=space.size, space=f"space {space.name!r}")
     path = _check_checkpoint(checkpoint)
     header = {
         "space": space.name,

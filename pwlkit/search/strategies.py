@@ -43,6 +43,12 @@ class Strategy:
         return f"{self.spec} ({self.loss})" if self.spec == "pw" else self.spec
 
 
+def strategy_kind(spec: str) -> str:
+    """The `Strategy.kind` of a checked spec (`check_strategy`) without its benchmark: the
+    baselines are their own kind, every other strategy trains a predictor (``guided``)."""
+    return spec if spec in BASELINES else "guided"
+
+
 def pw_spec(benchmark: Benchmark, switch: int = PW_SWITCH) -> str:
     """The PW schedule spec for a benchmark, e.g. ``"hr->mape@20"`` on NB201."""
     warm, focus = pw_pair(benchmark)

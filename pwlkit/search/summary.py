@@ -20,10 +20,12 @@ from pwlkit.runs import executors
 from pwlkit.runs.benchmark_cache import load_benchmark_cached
 
 from .api import make_config
+from .budget import check_budget
 from .cells import DEFAULT_RUNS_PER_JOB, search_cells
 from .driver import DEFAULT_OUTPUT_DIR, read_cells, rows_to_runs, run_cells
 from .loop import SearchConfig
 from .outcome import summarize_runs
+from .strategies import resolve_strategy
 
 PARAMS: dict = {
     "budget": POSITIVE,
@@ -95,11 +97,8 @@ def summarize_search(
     )
     cfg = make_config(config, **options)
     seeds = list(range(int(first_seed), int(first_seed) + runs))
-    from .loop import check_budget
-    from .strategies import resolve_strategy
-
     strat = resolve_strategy(strategy, bench)
-    check_budget(bench, strat, budget, cfg)
+    check_budget(budget, strat.kind, cfg, size=bench.num_archs, space=repr(bench.name))
     cells = search_cells(bench, strategy, budget, signal, seeds, cfg)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="pwlkit-search-") as tmp:

@@ -49,6 +49,9 @@ class FitCell(Cell):
     settings: str = "{}"
     """Every engine setting with defaults filled in (canonical JSON): a changed default of
     the engine changes the cell, so stored rows never mix two trainings."""
+    sampling: str = "random"
+    """How the training sample is drawn (`pwlkit.train.sample_train`); ``random`` is left
+    out of the id, so cells stored before strategies existed stay valid."""
 
     def config(self) -> dict[str, Any]:
         """Everything that determines this cell's numbers."""
@@ -65,6 +68,7 @@ class FitCell(Cell):
             "ts": [float(t) for t in self.ts],
             "ks": [int(k) for k in self.ks],
             "format": RESULT_FORMAT,
+            **({"sampling": self.sampling} if self.sampling != "random" else {}),
         }
 
     @property
@@ -106,32 +110,41 @@ def engine_settings(backbone: str, epochs: int, hparams: dict[str, Any]) -> dict
 
 
 def expand_cells(study: Study) -> list[FitCell]:
-    """Every cell of a study, in a fixed order (benchmark, backbone, size, loss, seed)."""
-    hparams = json.dumps(dict(study.hyperparameters), sort_keys=True)
-    settings = {
-        bb: json.dumps(
-            engine_settings(bb, study.epochs, dict(study.hyperparameters)), sort_keys=True
-        )
-        for bb in study.backbones
-    }
-    return [
-        FitCell(
-            benchmark=b,
-            signal=study.signal,
-            loss=loss,
-            train_size=n,
-            backbone=bb,
-            seed=s,
-            epochs=study.epochs,
-            hparams=hparams,
-            ts=tuple(float(t) for t in study.ts),
-            ks=tuple(int(k) for k in study.ks),
-            settings=settings[bb],
-        )
-        for b, bb, n, loss, s in product(
-            study.benchmarks, study.backbones, study.train_sizes, study.losses, study.seeds
-        )
-    ]
+    """Every cell of a study, in a fixed order (axis point, sampling, benchmark, backbone,
+    size, loss, seed)."""
+    cells = []
+    for point in study.axis_points():
+        fixed = {**dict(study.hyperparameters), **point}
+        hparams = json.dumps(fixed, sort_keys=True)
+        settings = {
+            bb: json.dumps(engine_settings(bb, study.epochs, fixed), sort_keys=True)
+            for bb in study.backbones
+        }
+        cells += [
+            FitCell(
+                benchmark=b,
+                signal=study.signal,
+                loss=loss,
+                train_size=n,
+                backbone=bb,
+                seed=s,
+                epochs=study.epochs,
+                hparams=hparams,
+                ts=tuple(float(t) for t in study.ts),
+                ks=tuple(int(k) for k in study.ks),
+                settings=settings[bb],
+                sampling=sampling,
+            )
+            for sampling, b, bb, n, loss, s in product(
+                study.samplings,
+                study.benchmarks,
+                study.backbones,
+                study.train_sizes,
+                study.losses,
+                study.seeds,
+            )
+        ]
+    return cells
 
 
 def group_fit_jobs(cells: list[FitCell], cells_per_job: int) -> list[FitJob]:

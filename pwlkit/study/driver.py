@@ -8,15 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from pwlkit.runs.benchmark_cache import load_benchmark_cached
-from pwlkit.runs.driver import run_jobs
-from pwlkit.runs.executors import resolve_executor
+from pwlkit.runs.driver import run_jobs, run_target
+from pwlkit.runs.gridfile import GridFileError
 from pwlkit.runs.jobs import Job
 from pwlkit.runs.record import RunRecord
 from pwlkit.runs.store import ResultStore
 
 from .cells import expand_cells, study_jobs
 from .job import run_fit_job
-from .schema import Study, StudyError, check_cutoffs, load_study
+from .schema import Study, check_cutoffs, load_study
 
 
 def check_data(study: Study, jobs: list[Job], data_dir: str | Path | None) -> None:
@@ -36,7 +36,7 @@ def check_data(study: Study, jobs: list[Job], data_dir: str | Path | None) -> No
             ) from None
         too_big = sorted(n for n in ns if n > bench.num_archs)
         if too_big:
-            raise StudyError(
+            raise GridFileError(
                 f"{study.source}: key 'train_sizes': {too_big} larger than benchmark "
                 f"{name!r}, which has {bench.num_archs} architectures (valid: 2 to "
                 f"{bench.num_archs})"
@@ -81,12 +81,8 @@ def run_study(
         jobs' results are stored.
     """
     study = load_study(study)
-    kind = resolve_executor("dask" if scheduler else executor)
+    kind, device = run_target(executor, scheduler, device)
     data_dir = data_dir if data_dir is not None else study.data_dir
-    if device is not None:
-        from pwlkit.train.device import resolve_device
-
-        device = str(resolve_device(device))
     return run_jobs(
         expand_cells(study),
         study_jobs(study),

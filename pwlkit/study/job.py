@@ -67,7 +67,14 @@ def run_fit_job(
     first = job.cells[0]
     bench = load_benchmark_cached(first.benchmark, data_dir)
     true = bench.values(first.signal)
-    train_sets = [np.asarray(sample_fn(bench, c.train_size, c.seed)) for c in job.cells]
+    train_sets = [
+        np.asarray(
+            sample_fn(bench, c.train_size, c.seed)
+            if c.sampling == "random"
+            else sample_fn(bench, c.train_size, c.seed, strategy=c.sampling)
+        )
+        for c in job.cells
+    ]
 
     fit = {
         "backbone": first.backbone,
@@ -77,6 +84,9 @@ def run_fit_job(
         **({"device": device} if device is not None else {}),
     }
     seeds = [c.seed for c in job.cells]
+    from pwlkit.train.device import kernel_fingerprint, resolve_device
+
+    machine = kernel_fingerprint(resolve_device(fit.get("device")))
     start = time.perf_counter()
     # selections (auto, warm->focus@auto) are decided here so the rows can say what was chosen
     # and, for auto, keep the per-fold scores a different selection rule can be replayed on
@@ -115,6 +125,8 @@ def run_fit_job(
         row["fold_scores"] = json.dumps(choice.fold_scores) if choice.fold_scores else None
         row["fit_seconds"] = seconds / len(job.cells)
         row["settings"] = cell.settings
+        row["machine"] = machine
+        row["sampling"] = cell.sampling
         rows.append(row)
     return pd.DataFrame(rows)
 

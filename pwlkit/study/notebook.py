@@ -10,20 +10,21 @@ from typing import Any
 
 import pandas as pd
 
-from pwlkit.runs.fields import notebook_keys
+from pwlkit.runs.notebook import grid_parameters, run_notebook_grid
 
 from .driver import run_study
 from .results import load_results
-from .schema import KEYS, Study, load_study
+from .schema import STUDY_FILES, Study, load_study
 
 
 def study_parameters(names: Mapping[str, Any]) -> dict[str, Any]:
-    """The study keys among a notebook's names (see `pwlkit.runs.fields.notebook_keys`)."""
-    return notebook_keys(names, KEYS)
+    """The study keys among a notebook's names (`pwlkit.runs.notebook.grid_parameters`)."""
+    return grid_parameters(names, STUDY_FILES)
 
 
 def run_notebook_study(names: Mapping[str, Any]) -> tuple[Study, pd.DataFrame]:
-    """Load the study a notebook's parameters describe, train what is not stored, read it.
+    """Load the study a notebook's parameters describe, train what is not stored, read it
+    (`pwlkit.runs.notebook.run_notebook_grid`).
 
     Args:
         names: the notebook's ``globals()``: the study keys of its parameters cell, plus
@@ -33,20 +34,19 @@ def run_notebook_study(names: Mapping[str, Any]) -> tuple[Study, pd.DataFrame]:
         The `Study` and its results (`load_results`). The run record and a one-line summary of
         the results are printed, so the executed notebook shows what was trained.
     """
-    study = load_study(study_parameters(names))
-    print(
-        run_study(
-            study,
-            executor=names.get("executor", "local"),
-            workers=names.get("workers"),
-            data_dir=names.get("data_dir"),
-            progress=False,
-        )
+    return run_notebook_grid(
+        names,
+        STUDY_FILES,
+        load_study,
+        run_study,
+        lambda study, data_dir: load_results(study),
+        _describe,
     )
-    df = load_results(study)
-    print(
+
+
+def _describe(df: pd.DataFrame) -> str:
+    return (
         f"{len(df)} trained predictors: {df.benchmark.nunique()} benchmark(s), "
         f"{df.loss.nunique()} loss(es), train sizes {sorted(df.train_size.unique().tolist())}, "
         f"{df.seed.nunique()} seed(s)"
     )
-    return study, df

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,12 @@ def load_results(
     df["chosen_loss"] = chosen.where(chosen.notna(), df["loss"])
     if "fold_scores" not in df.columns:
         df["fold_scores"] = None
+    # parts written before training samples had strategies drew them at random
+    sampling = df["sampling"] if "sampling" in df.columns else pd.Series(None, index=df.index)
+    df["sampling"] = sampling.where(sampling.notna(), "random")
+    for key in study.axes:  # an axis of settings is a column of its own, read from hparams
+        default = _engine_default(key)
+        df[key] = [json.loads(h).get(key, default) for h in df["hparams"]]
     df["_order"] = df["cell_id"].map(order).fillna(len(order)).astype(int)
     df = df.sort_values(["_order", "cell_id"], kind="stable").drop(columns="_order")
     other = [c for c in df.columns if c not in head and c not in metrics]
@@ -73,6 +80,12 @@ def load_results(
     df = df[cols].reset_index(drop=True)
     df.attrs.update(attrs)
     return df
+
+
+def _engine_default(key: str) -> Any:
+    from pwlkit.train.config import ENGINE_DEFAULTS
+
+    return ENGINE_DEFAULTS.get(key)
 
 
 def group_columns(df: pd.DataFrame) -> list[str]:

@@ -1,8 +1,10 @@
-"""Study files: the YAML schema, checked in full before any fit starts.
+"""Study files: the keys a study adds to a grid file, checked in full before any fit starts.
 
 A study file holds the same keys a notebook's ``parameters`` cell takes, so a notebook and
-``pwlkit study run`` describe one grid the same way. Every problem is reported with the file,
-the key and the valid choices, because a typo found after an hour of fits costs that hour.
+``pwlkit study run`` describe one grid the same way. The keys every grid file has (name,
+benchmarks, seeds, hyperparameters, ...) are read by `pwlkit.runs.gridfile`; this module
+declares the study's own (losses, train sizes, backbones, ...) and the checks that need
+several keys (a selection's folds against the train sizes, engine settings per backbone).
 """
 
 from __future__ import annotations
@@ -15,72 +17,62 @@ from typing import Any
 from pwlkit.benchmarks.base import SIGNALS
 from pwlkit.checks import (
     POSITIVE,
-    BadParameter,
-    Folder,
     Interval,
     ListOf,
     Options,
     check_params,
 )
 from pwlkit.metrics import DEFAULT_KS  # one list of default cut-offs, with `evaluate`'s
-from pwlkit.runs.fields import (
-    FOLDER_NAME,
-    NAMES,
-    check_keys,
-    key_names,
-    read_mapping,
-    seed_list,
-    setting_map,
-)
+from pwlkit.runs.fields import NAMES, key_names
+from pwlkit.runs.gridfile import MAPPING_SOURCE, GridFile, GridFileError, GridKind, read_grid
 
 DEFAULT_TS: tuple[float, ...] = (0.5, 1.0, 5.0, 10.0)
 DEFAULT_OUTPUT_DIR = "outputs/studies"
 DEFAULT_CELLS_PER_JOB = 16
 
-_RESERVED = ("benchmark", "train_sets", "losses", "seeds", "backbone", "epochs", "signal")
-"""Engine arguments a study sets through keys of its own, never through ``hyperparameters``."""
+STUDY_FILES = GridKind(
+    what="study",
+    keys={
+        "losses": "loss or schedule specs: mse, hr(margin=0.2), hr->mape@0.5, hr~>mape, ...",
+        "train_sizes": "numbers of training architectures (integers >= 2)",
+        "backbones": "predictor backbones (default [gcn])",
+        "epochs": "training epochs of every predictor",
+        "ts": "Precision@T values, percent of the space (default [0.5, 1, 5, 10])",
+        "ks": "N@K values (default [1, 5, 10, 50])",
+        "signal": "what predictors train on and are scored against: val (default) or test",
+        "cells_per_job": "fits trained together in one batched job "
+        f"(default {DEFAULT_CELLS_PER_JOB})",
+        "axes": "engine settings that take several values, each an axis of the grid, e.g. "
+        "{pretrain: [none, flow]} (default: none)",
+        "samplings": "how training samples are drawn, an axis of the grid: random (default), "
+        "diverse, stratified (`pwlkit.train.SAMPLINGS`)",
+    },
+    checks={
+        "losses": NAMES,
+        "train_sizes": ListOf(Interval(int, 2, None)),
+        "backbones": ListOf(Options(lambda: _backbones(), what="backbone")),
+        "epochs": POSITIVE,
+        "ts": ListOf(Interval(float, 0, 100, closed="right", noun="percent")),
+        "ks": ListOf(POSITIVE),
+        "signal": Options(SIGNALS, what="signal"),
+        "cells_per_job": POSITIVE,
+        "samplings": ListOf(Options(lambda: _samplings(), what="sampling")),
+        "axes": dict,
+    },
+    required=("losses", "train_sizes", "epochs"),
+    output_dir=DEFAULT_OUTPUT_DIR,
+    reserved=("benchmark", "train_sets", "losses", "seeds", "backbone", "epochs", "signal"),
+)
+"""A study file's own keys (`pwlkit.runs.gridfile` reads the shared ones): what each means,
+what it accepts (loss names are parsed), and the engine arguments a study sets through keys
+of its own, never through ``hyperparameters``."""
 
-KEYS: dict[str, str] = {
-    "name": "study name; results go to <output_dir>/<name>/ (letters, digits, _ . -)",
-    "description": "free text shown by `pwlkit study status`",
-    "benchmarks": "benchmark names (see `pwlkit benchmarks`)",
-    "losses": "loss or schedule specs: mse, hr(margin=0.2), hr->mape@0.5, hr~>mape, ...",
-    "train_sizes": "numbers of training architectures (integers >= 2)",
-    "backbones": "predictor backbones (default [gcn])",
-    "seeds": "a count n (seeds 0..n-1) or a list of integer seeds",
-    "epochs": "training epochs of every predictor",
-    "ts": "Precision@T values, percent of the space (default [0.5, 1, 5, 10])",
-    "ks": "N@K values (default [1, 5, 10, 50])",
-    "output_dir": f"folder holding study stores (default {DEFAULT_OUTPUT_DIR})",
-    "signal": "what predictors train on and are scored against: val (default) or test",
-    "hyperparameters": "extra training settings passed to the engine, e.g. {lr: 0.001}",
-    "cells_per_job": f"fits trained together in one batched job (default {DEFAULT_CELLS_PER_JOB})",
-    "data_dir": "folder with benchmark tables, user tables (graph-<name>, darts-<name>) "
-    "included (overridden by --data-dir)",
-}
-REQUIRED = ("name", "benchmarks", "losses", "train_sizes", "seeds", "epochs")
+KEYS: dict[str, str] = STUDY_FILES.all_keys
+"""Every key of a study file, shared ones included, with what it means."""
 
-CHECKS: dict[str, Any] = {
-    "name": FOLDER_NAME,
-    "description": str,
-    "benchmarks": NAMES,
-    "losses": NAMES,
-    "train_sizes": ListOf(Interval(int, 2, None)),
-    "backbones": ListOf(Options(lambda: _backbones(), what="backbone")),
-    "epochs": POSITIVE,
-    "ts": ListOf(Interval(float, 0, 100, closed="right", noun="percent")),
-    "ks": ListOf(POSITIVE),
-    "output_dir": Folder(),
-    "signal": Options(SIGNALS, what="signal"),
-    "cells_per_job": POSITIVE,
-    "data_dir": Folder(),
-}
-"""What each key of a study file accepts (`pwlkit.checks` constraints); ``seeds`` and
-``hyperparameters`` have checks of their own; benchmark and loss names are looked up."""
-
-
-class StudyError(BadParameter):
-    """A study file or parameter dict that cannot be run; the message says where and why."""
+StudyError = GridFileError
+"""The error of a study file: `pwlkit.runs.gridfile.GridFileError` (one error type for every
+grid file); this name stays for code written before the two kinds shared a reader."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,7 +98,17 @@ class Study:
     cells_per_job: int = DEFAULT_CELLS_PER_JOB
     data_dir: str | None = None
     description: str = ""
-    source: str = "<dict>"
+    source: str = MAPPING_SOURCE
+    axes: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    """Engine settings with several values: every combination is a grid point."""
+    samplings: tuple[str, ...] = ("random",)
+
+    def axis_points(self) -> list[dict[str, Any]]:
+        """Every combination of the `axes` values (one empty point without axes)."""
+        points: list[dict[str, Any]] = [{}]
+        for key, values in self.axes.items():
+            points = [{**p, key: v} for p in points for v in values]
+        return points
 
     @property
     def store_dir(self) -> Path:
@@ -121,6 +123,8 @@ class Study:
             * len(self.train_sizes)
             * len(self.backbones)
             * len(self.seeds)
+            * len(self.axis_points())
+            * len(self.samplings)
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -141,6 +145,8 @@ class Study:
             "hyperparameters": dict(self.hyperparameters),
             "cells_per_job": self.cells_per_job,
             "data_dir": self.data_dir,
+            "axes": {k: list(v) for k, v in self.axes.items()},
+            "samplings": list(self.samplings),
         }
 
 
@@ -148,70 +154,43 @@ def load_study(source: str | Path | Mapping[str, Any] | Study) -> Study:
     """Read and validate a study file (or a notebook's parameter dict) before any work starts.
 
     Raises:
-        StudyError: malformed YAML, unknown or missing keys, unknown benchmark / loss /
-            backbone, bad numbers. The message names the file, the key and the valid choices.
+        GridFileError: (also named `StudyError`) malformed YAML, unknown or missing keys, unknown
+            benchmark / loss / backbone, bad numbers. The message names the file, the key and
+            the valid choices.
         FileNotFoundError: the file does not exist.
     """
     if isinstance(source, Study):
         return source
-    if isinstance(source, Mapping):
-        return _from_mapping(dict(source), "<parameters>")
-    path = Path(source)
-    return _from_mapping(read_mapping(path, "study", list(KEYS), StudyError), str(path))
-
-
-def _from_mapping(raw: dict[str, Any], src: str) -> Study:
-    def fail(key: str, msg: str) -> StudyError:
-        return StudyError(f"{src}: key {key!r}: {msg}")
-
-    names = key_names(src)
-    check_keys(raw, KEYS, REQUIRED, src, StudyError)
-    given = {k: v for k, v in raw.items() if k in CHECKS and v is not None}
-    p = check_params(given, CHECKS, names=names, error=StudyError)
-    _check_benchmarks(p["benchmarks"], fail)
-    losses = _canonical_losses(p["losses"], fail)
-    _check_selection_sizes(losses, p["train_sizes"], fail)
-    backbones = p.get("backbones", ("gcn",))
-    seeds = seed_list(raw["seeds"], names("seeds"), StudyError)
-    hparams = setting_map(
-        raw.get("hyperparameters") or {}, names("hyperparameters"), StudyError, _RESERVED
-    )
-    _check_engine_settings(backbones, p["epochs"], hparams, fail)
-    data_dir = p.get("data_dir")
+    grid = read_grid(source, STUDY_FILES)
+    own = grid.own
+    losses = _canonical_losses(own["losses"], grid)
+    _check_selection_sizes(losses, own["train_sizes"], grid)
+    backbones = own.get("backbones", ("gcn",))
+    axes = _axes(own.get("axes") or {}, grid)
+    _check_engine_settings(backbones, own["epochs"], grid, axes)
     return Study(
-        name=p["name"],
-        benchmarks=p["benchmarks"],
+        name=grid.name,
+        benchmarks=grid.benchmarks,
         losses=losses,
-        train_sizes=p["train_sizes"],
+        train_sizes=own["train_sizes"],
         backbones=backbones,
-        seeds=seeds,
-        epochs=p["epochs"],
-        ts=p.get("ts", DEFAULT_TS),
-        ks=p.get("ks", DEFAULT_KS),
-        output_dir=Path(p.get("output_dir", DEFAULT_OUTPUT_DIR)),
-        signal=p.get("signal", "val"),
-        hyperparameters=hparams,
-        cells_per_job=p.get("cells_per_job", DEFAULT_CELLS_PER_JOB),
-        data_dir=str(data_dir) if data_dir is not None else None,
-        description=p.get("description", ""),
-        source=src,
+        seeds=grid.seeds,
+        epochs=own["epochs"],
+        ts=own.get("ts", DEFAULT_TS),
+        ks=own.get("ks", DEFAULT_KS),
+        output_dir=grid.output_dir,
+        signal=own.get("signal", "val"),
+        hyperparameters=grid.hyperparameters,
+        cells_per_job=own.get("cells_per_job", DEFAULT_CELLS_PER_JOB),
+        data_dir=grid.data_dir,
+        description=grid.description,
+        source=grid.source,
+        axes=axes,
+        samplings=own.get("samplings", ("random",)),
     )
 
 
 # ----------------------------------------------------------------------------- value checks
-
-
-def _check_benchmarks(names: tuple[str, ...], fail) -> None:
-    """Registered names, and user-table names (``graph-<name>``, ``darts-<name>``) by their
-    form only: the table is looked for when the study runs, in its ``data_dir`` or
-    ``--data-dir``, which a study file read here cannot know about."""
-    from pwlkit.benchmarks import get_spec
-
-    for name in names:
-        try:
-            get_spec(name)
-        except KeyError as exc:
-            raise fail("benchmarks", str(exc.args[0] if exc.args else exc)) from None
 
 
 def check_cutoffs(study: Study, name: str, num_archs: int) -> None:
@@ -220,7 +199,7 @@ def check_cutoffs(study: Study, name: str, num_archs: int) -> None:
     space would fail every job after its training.
 
     Raises:
-        StudyError: one line naming the file, the key, the cut-off and the space's size.
+        GridFileError: one line naming the file, the key, the cut-off and the space's size.
     """
     note = f"benchmark {name!r} has {num_archs} architectures"
     if tuple(study.ks) == DEFAULT_KS:
@@ -229,7 +208,7 @@ def check_cutoffs(study: Study, name: str, num_archs: int) -> None:
         {"ks": study.ks},
         {"ks": ListOf(Interval(int, 1, num_archs, note=note))},
         names=key_names(study.source),
-        error=StudyError,
+        error=GridFileError,
     )
 
 
@@ -239,7 +218,7 @@ def _backbones() -> tuple[str, ...]:
     return BACKBONES
 
 
-def _canonical_losses(specs: tuple[str, ...], fail) -> tuple[str, ...]:
+def _canonical_losses(specs: tuple[str, ...], grid: GridFile) -> tuple[str, ...]:
     from pwlkit.losses import spec_name
 
     out: list[str] = []
@@ -249,9 +228,9 @@ def _canonical_losses(specs: tuple[str, ...], fail) -> tuple[str, ...]:
             canonical = spec_name(spec)
         except (ValueError, KeyError, TypeError) as exc:
             msg = exc.args[0] if exc.args else exc
-            raise fail("losses", f"{spec!r}: {msg}") from None
+            raise grid.fail("losses", f"{spec!r}: {msg}") from None
         if canonical in first_spelling:
-            raise fail(
+            raise grid.fail(
                 "losses",
                 f"{spec!r} and {first_spelling[canonical]!r} are the same loss ({canonical})",
             )
@@ -260,7 +239,7 @@ def _canonical_losses(specs: tuple[str, ...], fail) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _check_selection_sizes(losses: tuple[str, ...], sizes: tuple[int, ...], fail) -> None:
+def _check_selection_sizes(losses: tuple[str, ...], sizes: tuple[int, ...], grid: GridFile) -> None:
     """Every selection's folds fit every train size (`auto(folds=K)` needs K folds of a sample)."""
     from pwlkit.losses import parse_spec
 
@@ -268,17 +247,48 @@ def _check_selection_sizes(losses: tuple[str, ...], sizes: tuple[int, ...], fail
         try:
             parse_spec(spec).check_sample_sizes(sizes)
         except ValueError as exc:
-            raise fail("losses", str(exc)) from None
+            raise grid.fail("losses", str(exc)) from None
 
 
 def _check_engine_settings(
-    backbones: tuple[str, ...], epochs: int, hparams: dict[str, Any], fail
+    backbones: tuple[str, ...], epochs: int, grid: GridFile, axes: Mapping[str, tuple]
 ) -> None:
-    """Reject settings the training engine does not take for some backbone of the study."""
+    """Reject settings the training engine does not take for some backbone of the study, at
+    every point of the axes."""
     from pwlkit.train.config import resolve
 
+    points: list[dict[str, Any]] = [{}]
+    for key, values in axes.items():
+        points = [{**p, key: v} for p in points for v in values]
     for backbone in backbones:
-        try:
-            resolve(backbone, epochs, dict(hparams))
-        except (ValueError, TypeError) as exc:
-            raise fail("hyperparameters", str(exc.args[0] if exc.args else exc)) from None
+        for point in points:
+            key = "axes" if point else "hyperparameters"
+            try:
+                resolve(backbone, epochs, {**dict(grid.hyperparameters), **point})
+            except (ValueError, TypeError) as exc:
+                raise grid.fail(key, str(exc.args[0] if exc.args else exc)) from None
+
+
+def _axes(raw: Any, grid: GridFile) -> dict[str, tuple[Any, ...]]:
+    """``{setting: [values]}``: settings of the engine, none also fixed in
+    ``hyperparameters``, each with a non-empty list of distinct values."""
+    if not isinstance(raw, Mapping):
+        raise grid.fail("axes", f"expected a mapping of setting -> list of values, got {raw!r}")
+    out: dict[str, tuple[Any, ...]] = {}
+    for key, values in raw.items():
+        if key in grid.hyperparameters:
+            raise grid.fail("axes", f"{key!r} is also fixed in hyperparameters; keep one")
+        if key in STUDY_FILES.reserved:
+            raise grid.fail("axes", f"{key!r} has a key of its own in a study file")
+        if not isinstance(values, list) or not values:
+            raise grid.fail("axes", f"{key}: expected a non-empty list of values, got {values!r}")
+        if len({repr(v) for v in values}) != len(values):
+            raise grid.fail("axes", f"{key}: a value is given twice in {values!r}")
+        out[str(key)] = tuple(values)
+    return out
+
+
+def _samplings() -> tuple[str, ...]:
+    from pwlkit.train import SAMPLINGS
+
+    return SAMPLINGS

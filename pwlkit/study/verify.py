@@ -4,8 +4,13 @@ A shipped store saves a newcomer hours of compute only if its numbers are what t
 today. `verify_store` picks stored jobs at random (among those cheap enough to re-run), trains
 each again exactly as `pwlkit study run` did (same cells in the same batch, so the engine's
 summation order is the same) and compares every metric of every cell. On the machine that
-made the store the numbers repeat bit for bit; elsewhere (another CPU, another math library)
-the dense products may sum in another order, so the comparison allows `TOLERANCE`.
+made the store the numbers repeat bit for bit, and the comparison is cell by cell within
+`TOLERANCE`. On another machine (another CPU vendor or vector unit, another torch: the rows'
+``machine`` column, `pwlkit.train.device.kernel_fingerprint`) the products round differently in
+the last bit and a 300-epoch fit grows that into differences the size of seed noise, so the
+job is compared in distribution instead: the mean difference over its ``n`` cells within
+four standard errors of that noise (`CELL_NOISE` / sqrt(n)), no cell beyond `CELL_BOUND`. Rows stored before the column existed
+count as made on another machine.
 """
 
 from __future__ import annotations
@@ -34,13 +39,16 @@ when the best cell moves by one place, so it has no meaningful tolerance."""
 
 @dataclass
 class JobCheck:
-    """One re-run job: its cells, the largest difference per metric, and what went wrong."""
+    """One re-run job: its cells, the largest difference per metric, and what went wrong.
+    ``mode`` is ``"exact"`` (same machine kind: cell by cell) or ``"distribution"``."""
 
     job_id: str
     cells: int
     cost: float
     max_diff: dict[str, float] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    mode: str = "exact"
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -49,7 +57,12 @@ class JobCheck:
     def __str__(self) -> str:
         worst = ", ".join(f"{k} {v:.2g}" for k, v in self.max_diff.items())
         state = "reproduces" if self.ok else "DIFFERS: " + "; ".join(self.problems)
-        return f"job {self.job_id} ({self.cells} cells): {state} (largest differences: {worst})"
+        how = "" if self.mode == "exact" else ", in distribution: made on another machine"
+        notes = "".join(f"; {n}" for n in self.notes)
+        return (
+            f"job {self.job_id} ({self.cells} cells{how}): {state} "
+            f"(largest differences: {worst}){notes}"
+        )
 
 
 @dataclass
@@ -140,6 +153,10 @@ def _check_job(job: FitJob, stored: pd.DataFrame, data_dir) -> JobCheck:
     if len(before) != len(again):
         result.problems.append(f"{len(again) - len(before)} of the job's cells are not stored")
     before = before.reindex(again.index)
+    made_on = set(before["machine"].dropna()) if "machine" in before else set()
+    if made_on != set(again["machine"]):
+        result.mode = "distribution"
+        return _compare_in_distribution(result, before, again)
     precision = [c for c in again.columns if c.startswith("precision_at_")]
     for metric in ("tau", "spearman", TOP1_TEST, *precision):
         limit = TOLERANCE["precision_at" if metric in precision else metric]
@@ -159,4 +176,45 @@ def _check_job(job: FitJob, stored: pd.DataFrame, data_dir) -> JobCheck:
     changed = again["chosen_loss"] != before["chosen_loss"]
     if changed.any():
         result.problems.append(f"chosen_loss differs on {int(changed.sum())} cells")
+    return result
+
+
+CELL_NOISE = {"tau": 0.015, "spearman": 0.015, "precision_at": 0.05}
+"""The spread of one cell's metric when a fit is re-run with other rounding: it lands at the
+same expected metrics with trajectory noise. On NB201 CIFAR-10 (N = 469, 16 cells, an AMD EPYC
+against the Intel Xeon that made the store) the cells' tau moved by up to 0.023, with a
+standard deviation of about 0.01. A job passes when its mean difference is within four
+standard errors, ``4 * CELL_NOISE / sqrt(n)``: 0.015 in tau for 16 cells, far below what a
+changed loss or protocol moves."""
+
+CELL_BOUND = {"tau": 0.1, "spearman": 0.1, "precision_at": 0.4}
+"""Largest single-cell difference accepted on another machine (a cell off by more is a
+broken fit, not rounding)."""
+
+
+def _compare_in_distribution(result: JobCheck, before: pd.DataFrame, again: pd.DataFrame):
+    """Mean and largest difference per metric over the cells whose loss choice agrees (a
+    selection may pick another loss when its fold scores round differently: noted, left out)."""
+    same = pd.Series(True, index=again.index)
+    if "chosen_loss" in before:
+        same = again["chosen_loss"] == before["chosen_loss"]
+        if (~same).any():
+            result.notes.append(f"{int((~same).sum())} cell(s) chose another loss (left out)")
+        if same.sum() < max(1, len(same) // 2):
+            result.problems.append(f"chosen_loss differs on {int((~same).sum())} cells")
+            return result
+    precision = [c for c in again.columns if c.startswith("precision_at_")]
+    for metric in ("tau", "spearman", *precision):
+        kind = "precision_at" if metric in precision else metric
+        diff = again.loc[same, metric].to_numpy() - before.loc[same, metric].to_numpy()
+        result.max_diff[metric] = float(np.nanmax(np.abs(diff)))
+        mean = float(np.nanmean(diff))
+        limit = 4 * CELL_NOISE[kind] / np.sqrt(max(1, int(np.isfinite(diff).sum())))
+        if not abs(mean) <= limit:
+            result.problems.append(f"{metric} differs by {mean:+.3g} on average (> {limit:.3g})")
+        if not result.max_diff[metric] <= CELL_BOUND[kind]:
+            result.problems.append(
+                f"{metric} differs by {result.max_diff[metric]:.3g} on one cell "
+                f"(> {CELL_BOUND[kind]:g})"
+            )
     return result

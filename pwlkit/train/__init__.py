@@ -6,17 +6,19 @@ weights (the fast path for grids and searches). Defaults: `TRAIN_DEFAULTS`, `ENG
 `pwlkit.predictors.ARCH_PARAMS`.
 """
 
-from .api import SIGNALS, fit_predict, fit_predict_many
+from .api import SIGNALS, fit_ensembles, fit_predict, fit_predict_many
 from .config import BACKBONES, ENGINE_DEFAULTS, HYPERPARAMETERS, TRAIN_DEFAULTS
 from .own_model import fit_module
-from .sampling import sample_train
+from .sampling import SAMPLINGS, sample_train
 
 __all__ = [
     "BACKBONES",
     "ENGINE_DEFAULTS",
     "HYPERPARAMETERS",
+    "SAMPLINGS",
     "SIGNALS",
     "TRAIN_DEFAULTS",
+    "fit_ensembles",
     "fit_module",
     "fit_predict",
     "fit_predict_many",

@@ -15,6 +15,7 @@ from ..benchmarks.base import SIGNALS, Benchmark
 from ..checks import SEED, Interval, Options, check
 from ..losses import Spec, parse_spec
 from .config import resolve
+from .ensemble import EnsembleScores, fit_members
 from .execution import split_execution
 from .groups import fit_scores
 from .prepare import check_jobs, prepare
@@ -81,6 +82,7 @@ def fit_predict_many(
     backbone: str = "gcn",
     epochs: int | None = None,
     signal: str = "val",
+    pretrain_on: Benchmark | None = None,
     **hparams: Any,
 ) -> np.ndarray:
     """Train ``M`` independent predictors at once (stacked weights) and score the whole space.
@@ -97,6 +99,9 @@ def fit_predict_many(
         losses: ``M`` loss specs.
         seeds: ``M`` integer seeds.
         backbone, epochs, signal, **hparams: as in `fit_predict`, shared by all jobs.
+        pretrain_on: the unlabeled cells the ``pretrain`` setting pretrains on, when
+            ``benchmark`` holds only some rows of the space (a search's sub-table); the
+            benchmark itself by default.
 
     Returns:
         ``[M, num_archs]`` float64 predicted scores.
@@ -113,8 +118,22 @@ def fit_predict_many(
     check("signal", signal, PARAMS["signal"])
     check_jobs(benchmark, train_sets, losses, seeds)
     specs = [parse_spec(s) for s in losses]  # a bad spec fails here, before any training
+    if any(s.ensemble is not None for s in specs):
+        scores = fit_ensembles(
+            benchmark,
+            train_sets,
+            specs,
+            seeds,
+            backbone=backbone,
+            epochs=epochs,
+            signal=signal,
+            pretrain_on=pretrain_on,
+            **hparams,
+        )
+        return np.stack([e.combined for e in scores])
     if any(s.selection is not None for s in specs):
         fit = {"backbone": backbone, "epochs": epochs, "signal": signal, **settings}
+        fit["pretrain_on"] = pretrain_on or benchmark
         specs = resolve_selections(benchmark, train_sets, specs, seeds, execution=execution, **fit)
     prep = prepare(
         benchmark,
@@ -126,5 +145,48 @@ def fit_predict_many(
         signal=signal,
         settings=settings,
         execution=execution,
+        pretrain_on=pretrain_on,
     )
     return fit_scores(prep)
+
+
+def fit_ensembles(
+    benchmark: Benchmark,
+    train_sets: Sequence[Sequence[int] | np.ndarray],
+    losses: Sequence[str | Spec],
+    seeds: Sequence[int],
+    backbone: str = "gcn",
+    epochs: int | None = None,
+    signal: str = "val",
+    pretrain_on: Benchmark | None = None,
+    **hparams: Any,
+) -> list[EnsembleScores]:
+    """`fit_predict_many` that keeps what an ensemble's members said: per job, the combined
+    scores, each member's scores and their spread (`pwlkit.train.ensemble.EnsembleScores`).
+    A job whose spec is no ensemble is a one-member ensemble of itself (spread 0).
+
+    Every member backbone's settings are checked before any member trains.
+    """
+    settings, _ = split_execution(hparams)
+    specs = [parse_spec(s) for s in losses]
+    check_jobs(benchmark, train_sets, specs, seeds)
+    used = {backbone} | {
+        m.backbone for s in specs if s.ensemble for m in s.ensemble.members if m.backbone
+    }
+    for bb in sorted(used):
+        resolve(bb, epochs, settings)
+
+    def fit(bb: str, sets: list[np.ndarray], member_specs: list[Spec], member_seeds: list[int]):
+        return fit_predict_many(
+            benchmark,
+            sets,
+            member_specs,
+            member_seeds,
+            backbone=bb,
+            epochs=epochs,
+            signal=signal,
+            pretrain_on=pretrain_on,
+            **hparams,
+        )
+
+    return fit_members(specs, train_sets, seeds, backbone, fit)

@@ -25,6 +25,12 @@ from ..predictors import ARCH_PARAMS
 from .device import resolve_device
 from .execution import EXECUTION_KEYS
 
+PRETEXTS: tuple[str, ...] = ("none", "masked", "flow", "masked+flow")
+"""Values of the ``pretrain`` setting (`pwlkit.train.pretrain`; ``none``: no pretraining)."""
+
+PRETRAINABLE: tuple[str, ...] = ("gcn", "transformer")
+"""Backbones pretraining can read the node states of (``node_states``)."""
+
 TRAIN_DTYPES: dict[str, Any] = {"float32": None, "bfloat16": torch.bfloat16}
 """The ``train_dtype`` setting: the autocast dtype of the training forward (None: no autocast).
 
@@ -47,8 +53,12 @@ ENGINE_DEFAULTS: dict[str, Any] = {
     "threads": None,
     "device": "cpu",
     "train_dtype": "float32",
+    "pretrain": "none",
 }
-"""``train_dtype``: the dtype of training's forward products, ``float32`` (default) or
+"""``pretrain``: a self-supervised pretext the backbone is pretrained on over the unlabeled
+cells of the space before fine-tuning (`pwlkit.train.pretrain.PRETEXTS`: ``none``, the
+paper's protocol and the default, ``masked``, ``flow``, ``masked+flow``).
+``train_dtype``: the dtype of training's forward products, ``float32`` (default) or
 ``bfloat16`` (autocast: weights, Adam, the loss and scoring stay float32; see
 `TRAIN_DTYPES`). ``device``: where models train and score, ``cpu`` (default), ``cuda``, ``cuda:N`` or
 ``auto`` (see `pwlkit.train.device`). ``lr_min_ratio``: final learning rate as a fraction of ``lr``. ``max_models``: models trained
@@ -91,7 +101,7 @@ HYPERPARAMETERS: tuple[str, ...] = tuple(
 )
 """Every keyword `fit_predict` / `fit_predict_many` accept in ``**hparams`` (for some backbone)."""
 
-LATER_SETTINGS: dict[str, Any] = {"train_dtype": "float32"}
+LATER_SETTINGS: dict[str, Any] = {"train_dtype": "float32", "pretrain": "none"}
 """Settings added after the first stores were written, with the value every earlier cell was
 computed with: at that value they are left out of stored cell ids, so those stores stay valid;
 any other value makes new cells."""
@@ -126,6 +136,7 @@ SETTINGS: dict[str, Any] = {
     "threads": [POSITIVE, None],
     "device": [Text(), None],
     "train_dtype": Options(tuple(TRAIN_DTYPES), what="train_dtype"),
+    "pretrain": Options(PRETEXTS, what="pretrain"),
     **{k: POSITIVE for params in ARCH_PARAMS.values() for k in params},
     "pool": Options(("sum", "mean"), what="pool"),
 }
@@ -173,4 +184,10 @@ def resolve(
     for key in ("lr", "weight_decay", "lr_min_ratio"):
         train[key] = float(train[key])
     train["device"] = str(resolve_device(train["device"], names("device")))
+    if train["pretrain"] != "none" and backbone not in PRETRAINABLE:
+        raise BadParameter(
+            f"{names('pretrain')}={train['pretrain']!r} needs a backbone whose node states "
+            f"pretraining reads ({', '.join(PRETRAINABLE)}); got {names('backbone')} "
+            f"{backbone!r}"
+        )
     return train, {k: v for k, v in given.items() if k in arch_keys}

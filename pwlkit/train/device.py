@@ -53,3 +53,33 @@ def resolve_device(device: str | torch.device | None, option: str = "device") ->
                 f"{option} {str(device)!r}: only {torch.cuda.device_count()} CUDA device(s) here"
             )
     return resolved
+
+
+def kernel_fingerprint(device: str | torch.device = "cpu") -> str:
+    """What decides the last bits of a fit's products on ``device``: on a CPU the architecture,
+    the vendor and the vector unit torch dispatches to (an Intel Xeon with AVX-512 and an AMD
+    EPYC with AVX2 round differently); on a GPU its name; and the torch version. Fits repeat
+    bit for bit only between equal fingerprints (`pwlkit study verify` reads it)."""
+    import platform
+
+    device = torch.device(device)
+    if device.type == "cuda":
+        where = f"cuda {torch.cuda.get_device_name(device)}"
+    else:
+        where = (
+            f"cpu {platform.machine()} {_cpu_vendor()} {torch.backends.cpu.get_cpu_capability()}"
+        )
+    return f"{where} torch {torch.__version__}"
+
+
+def _cpu_vendor() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as info:
+            for line in info:
+                if line.startswith("vendor_id"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+
+    return platform.processor() or "unknown"

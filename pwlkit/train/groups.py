@@ -27,6 +27,7 @@ from .config import (
 )
 from .device import GPU_MAX_GROUP
 from .prepare import Prepared, loss_groups
+from .pretrain import load_encoder
 
 
 def group_size(prep: Prepared) -> int:
@@ -69,6 +70,7 @@ def fit_scores(prep: Prepared) -> np.ndarray:
         opt=prep.opt,
         size=size,
         score_workers=workers if len(starts) == 1 else 1,  # a lone group scores on all
+        pretrained=prep.pretrained(prep.seeds),
     )
     if prep.device.type != "cpu":
         results = [fit_group(job, lo) for lo in starts]
@@ -98,6 +100,8 @@ class GroupFits:
     opt: engine.Optim
     size: int
     score_workers: int
+    pretrained: list[dict[str, torch.Tensor]]
+    """Per job, the pretrained weights its model starts from ([] without pretraining)."""
 
 
 def fit_group(job: GroupFits, lo: int) -> np.ndarray:
@@ -126,6 +130,8 @@ def _fit_models(job: GroupFits, jobs: list[int]) -> np.ndarray:
     model = build_predictor(job.backbone, job.enc, len(group_seeds), **job.arch)
     model.reset(group_seeds)
     model.to(device)
+    if job.pretrained:
+        load_encoder(model, [job.pretrained[j] for j in jobs])
     groups = loss_groups([parse_loss(job.losses[j]) for j in jobs], group_seeds, device)
     engine.train(
         model,

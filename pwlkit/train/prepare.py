@@ -23,6 +23,7 @@ from ..predictors.layers import BatchedModule
 from . import engine
 from .config import resolve
 from .execution import Execution, split_execution
+from .pretrain import load_encoder, pretrained_states
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class Prepared:
     seeds: tuple[int, ...]
     signal: str
     max_models: int | None = None
+    pretrain: str = "none"
+    pretrain_on: Benchmark | None = None
+    """The cells pretraining reads (the whole space; `benchmark` itself when None)."""
 
     @property
     def device(self) -> torch.device:
@@ -64,7 +68,26 @@ class Prepared:
         rows = list(range(len(self.seeds))) if rows is None else list(rows)
         model = build_predictor(self.backbone, self.encoding(), len(rows), **self.arch)
         model.reset([self.seeds[r] for r in rows])
-        return model.to(self.device)
+        model.to(self.device)
+        states = self.pretrained([self.seeds[r] for r in rows])
+        if states:
+            load_encoder(model, states)
+        return model
+
+    def pretrained(self, seeds: Sequence[int]) -> list[dict[str, torch.Tensor]]:
+        """The pretrained weights of each seed ([] without pretraining), from the cache or
+        computed once (`pwlkit.train.pretrain.pretrained_states`)."""
+        if self.pretrain == "none":
+            return []
+        found = pretrained_states(
+            self.pretrain_on or self.benchmark,
+            self.backbone,
+            self.arch,
+            self.pretrain,
+            seeds,
+            self.device,
+        )
+        return [found[int(s)] for s in seeds]
 
     def train(
         self,
@@ -97,12 +120,15 @@ def prepare(
     signal: str = "val",
     settings: dict[str, Any] | None = None,
     execution: Execution | None = None,
+    pretrain_on: Benchmark | None = None,
 ) -> Prepared:
     """Check a call's jobs and settings and compute what training needs, before any fit.
 
     ``settings`` are the training and backbone settings (`pwlkit.train.config.SETTINGS`);
     ``device`` / ``threads`` among them are taken out as the `Execution` when ``execution``
-    is not given.
+    is not given. ``pretrain_on``: the unlabeled cells a ``pretrain`` setting pretrains on
+    (the whole space when ``benchmark`` holds only some of its rows; ``benchmark`` itself by
+    default).
 
     Raises:
         BadParameter: unknown backbone, settings or signal, values out of range, bad seeds.
@@ -127,6 +153,8 @@ def prepare(
         seeds=tuple(int(s) for s in seeds),
         signal=signal,
         max_models=train_cfg["max_models"],
+        pretrain=train_cfg["pretrain"],
+        pretrain_on=pretrain_on,
     )
 
 

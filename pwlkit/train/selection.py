@@ -130,7 +130,8 @@ def _cross_validate(
                 fit_sets.append(np.searchsorted(rows, sample[keep]))
                 fit_losses.append(cand)
                 fit_seeds.append(int(seeds[m]))
-    preds = fit_scores(prepare(sub, fit_sets, fit_losses, fit_seeds, **_prepare_args(fit)))
+    args = _prepare_args({"pretrain_on": benchmark, **fit})
+    preds = fit_scores(prepare(sub, fit_sets, fit_losses, fit_seeds, **args))
     scores: dict[int, dict[str, list[float]]] = {}
     for (m, cand, _f, held), pred in zip(plan, preds):
         held_rows = np.searchsorted(rows, np.asarray(train_sets[m])[held])
@@ -146,7 +147,7 @@ def _cross_validate(
 
 def _prepare_args(fit: dict[str, Any]) -> dict[str, Any]:
     """`prepare`'s keywords from a call's ``backbone, epochs, signal, **settings``."""
-    own = ("backbone", "epochs", "signal", "execution")
+    own = ("backbone", "epochs", "signal", "execution", "pretrain_on")
     return {
         **{k: fit[k] for k in own if k in fit},
         "settings": {k: v for k, v in fit.items() if k not in own},

@@ -43,7 +43,8 @@ def probe_switches(
     orders = [np.random.default_rng([int(seeds[m]), 0x5A17]).permutation(n) for m in jobs]
     held = np.stack([np.searchsorted(rows, s[o[:held_n]]) for s, o in zip(samples, orders)])
     train = np.stack([np.searchsorted(rows, s[o[held_n:]]) for s, o in zip(samples, orders)])
-    own = ("backbone", "epochs", "signal", "execution")
+    own = ("backbone", "epochs", "signal", "execution", "pretrain_on")
+    fit = {"pretrain_on": benchmark, **fit}
     prep = prepare(
         sub,
         list(train),

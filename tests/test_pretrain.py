@@ -1,0 +1,134 @@
+"""Pretraining on the unlabeled cells of a space: the flow features against hand-counted
+paths, the pretext training, the cache, and fits that start from it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from test_train import SMALL, additive_space
+
+from pwlkit.benchmarks.base import PAD, Benchmark
+from pwlkit.checks import BadParameter
+from pwlkit.predictors import build_predictor, encode
+from pwlkit.train import fit_predict, sample_train
+from pwlkit.train import pretrain as pt
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+QUICK = {"epochs": 2, "batch_size": 64}
+
+
+@pytest.fixture(autouse=True)
+def quick_pretraining(monkeypatch, tmp_path):
+    monkeypatch.setitem(pt.PRETRAIN_SETTINGS, "epochs", 2)
+    monkeypatch.setitem(pt.PRETRAIN_SETTINGS, "batch_size", 64)
+    monkeypatch.setenv("PWLKIT_CACHE", str(tmp_path / "cache"))
+
+
+@pytest.fixture(scope="module")
+def space():
+    return additive_space(n_archs=200)
+
+
+def _diamond(ops: list[list[int]]) -> Benchmark:
+    """input -> a, input -> b, a -> c, b -> c, c -> output; node 4 absent in the second cell."""
+    adj = np.zeros((len(ops), 6, 6), np.uint8)
+    for i, j in [(0, 1), (0, 2), (1, 3), (2, 3), (3, 4), (4, 5)]:
+        adj[:, i, j] = 1
+    ops_arr = np.asarray(ops, np.int16)
+    for row, cell in enumerate(ops):
+        if cell[4] == PAD:
+            adj[row, 3, 4] = adj[row, 4, 5] = 0
+            adj[row, 3, 5] = 1
+    names = ("input", "none", "conv", "skip", "output")
+    return Benchmark(
+        name="diamond",
+        space="toy",
+        arch=np.array([str(i) for i in range(len(ops))], object),
+        ops=ops_arr,
+        adj=adj,
+        op_names=names,
+        val=np.arange(len(ops), dtype=float),
+        test=np.arange(len(ops), dtype=float),
+    )
+
+
+def test_flow_features_count_live_paths_depth_and_paths_per_operation():
+    # cell 0: both branches live (2 paths, 5 live nodes on each, conv on one branch: 1 path)
+    # cell 1: branch b is `none`: 1 path; node 4 absent, the output is node 5 reached from 3
+    bench = _diamond([[0, 2, 3, 2, 3, 4], [0, 2, 1, 3, PAD, 4]])
+    feats = pt.flow_features(bench)
+    paths, depth = np.expm1(feats[:, 0]), feats[:, 1]
+    per_op = np.expm1(feats[:, 2:])
+    np.testing.assert_allclose(paths, [2, 1])
+    np.testing.assert_allclose(depth, [5, 4])
+    np.testing.assert_allclose(per_op[0], [2, 0, 3, 3, 2])  # input, none, conv, skip, output
+    np.testing.assert_allclose(per_op[1], [1, 0, 1, 1, 1])  # `none` carries no path
+
+
+def test_pretraining_moves_the_body_and_leaves_the_head(space):
+    plain = build_predictor("gcn", encode(space), 1, **SMALL["gcn"])
+    plain.reset([3])
+    for pretext in ("masked", "flow", "masked+flow"):
+        model = pt.pretrain_models(space, "gcn", SMALL["gcn"], pretext, [3])
+        state = dict(model.named_parameters())
+        ref = dict(plain.named_parameters())
+        assert all(torch.equal(state[k], ref[k]) for k in state if k.startswith("head"))
+        assert any(not torch.equal(state[k], ref[k]) for k in state if not k.startswith("head"))
+
+
+def test_a_model_pretrains_the_same_alone_or_with_others(space):
+    alone = pt.pretrain_models(space, "transformer", SMALL["transformer"], "masked+flow", [5])
+    many = pt.pretrain_models(space, "transformer", SMALL["transformer"], "masked+flow", [4, 5])
+    a, b = pt.encoder_state(alone, 0), pt.encoder_state(many, 1)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_the_cache_is_written_once_read_after_and_shared_by_one_space(space, monkeypatch):
+    arch = SMALL["gcn"]
+    first = pt.pretrained_states(space, "gcn", arch, "flow", [0, 1])
+    folder = pt.cache_folder(space, "gcn", arch, "flow")
+    assert sorted(p.name for p in folder.glob("*.pt")) == ["seed-0.pt", "seed-1.pt"]
+    assert not list(folder.glob("tmp-*"))
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("pretrained again")
+
+    monkeypatch.setattr(pt, "pretrain_models", no_training)
+    again = pt.pretrained_states(space, "gcn", arch, "flow", [1, 0])
+    assert all(torch.equal(first[0][k], again[0][k]) for k in first[0])
+    other_dataset = Benchmark(**{**space.__dict__, "name": "toy-other", "val": space.val[::-1]})
+    assert pt.cache_folder(other_dataset, "gcn", arch, "flow") == folder  # same cells
+    assert pt.cache_folder(space, "gcn", arch, "masked") != folder
+
+
+def test_a_damaged_cache_entry_is_recomputed(space):
+    arch = SMALL["gcn"]
+    pt.pretrained_states(space, "gcn", arch, "flow", [2])
+    path = pt.cache_folder(space, "gcn", arch, "flow") / "seed-2.pt"
+    path.write_bytes(b"garbage")
+    state = pt.pretrained_states(space, "gcn", arch, "flow", [2])[2]
+    assert all(torch.isfinite(v).all() for v in state.values())
+    assert torch.load(path, weights_only=True).keys() == state.keys()
+
+
+def test_a_fit_starts_from_the_pretrained_body(space):
+    idx = sample_train(space, 40, 0)
+    kw = {"backbone": "gcn", "epochs": 3, "batch_size": 16, **SMALL["gcn"]}
+    plain = fit_predict(space, idx, "hr", seed=0, **kw)
+    flow = fit_predict(space, idx, "hr", seed=0, pretrain="flow", **kw)
+    again = fit_predict(space, idx, "hr", seed=0, pretrain="flow", **kw)
+    assert not np.array_equal(plain, flow)
+    np.testing.assert_array_equal(flow, again)
+
+
+@pytest.mark.parametrize(
+    "settings, match",
+    [
+        ({"pretrain": "bert"}, "unknown pretrain 'bert'"),
+        ({"pretrain": "flow", "backbone": "mlp"}, "needs a backbone"),
+    ],
+)
+def test_bad_pretrain_settings_are_refused_before_any_work(space, settings, match):
+    with pytest.raises(BadParameter, match=match):
+        fit_predict(space, sample_train(space, 20, 0), "hr", **{"epochs": 1, **settings})
