@@ -6,7 +6,10 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from pwlkit.benchmarks.base import PAD, Benchmark
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -31,3 +34,118 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+# ----------------------------------------------------------------------------- toy spaces
+
+SMALL = {
+    "gcn": {"hidden": 16, "layers": 2, "head_hidden": 8},
+    "gin": {"hidden": 16, "layers": 2, "head_hidden": 8},
+    "mlp": {"hidden": 16, "layers": 2},
+    "transformer": {"dim": 16, "heads": 2, "layers": 1, "ffn": 16},
+}
+"""Small backbone settings for fast fits, per backbone."""
+
+
+def toy_space(kind: str = "additive", *args, **kwargs) -> Benchmark:
+    """The tests' one builder of small spaces, by kind:
+
+    - ``additive``: chain cells whose accuracy is a sum of per-operation values (a learnable
+      truth), some with one node fewer;
+    - ``dags``: random DAG cells with 3..n_slots real nodes and varying adjacency;
+    - ``shared``: one shared adjacency (all pairs i < j), only operations vary (NB201-like).
+    (`pwlkit.search.toy.make_toy_benchmark` is the library's own NB201-like toy, for searches.)
+    """
+    builders = {"additive": _additive, "dags": _dags, "shared": _shared}
+    if kind not in builders:
+        raise ValueError(f"unknown toy space {kind!r}: {', '.join(builders)}")
+    return builders[kind](*args, **kwargs)
+
+
+def _additive(n_archs: int = 300, n_slots: int = 5, num_ops: int = 4, seed: int = 0):
+    """Chain cells whose accuracy is a sum of per-operation values (a learnable truth)."""
+    rng = np.random.default_rng(seed)
+    ops = rng.integers(0, num_ops, (n_archs, n_slots)).astype(np.int16)
+    ops[rng.random(n_archs) < 0.3, -1] = PAD  # some cells have one node fewer
+    adj = np.zeros((n_archs, n_slots, n_slots), np.uint8)
+    for j in range(1, n_slots):
+        adj[:, j - 1, j] = 1
+    adj[ops[:, -1] == PAD, -2, -1] = 0
+    gain = np.array([0.0, 1.0, 2.5, 4.0])
+    val = 80 + np.where(ops == PAD, 0.0, gain[np.clip(ops, 0, None)]).sum(1)
+    val += rng.normal(0, 0.05, n_archs)
+    return Benchmark(
+        name="toy-additive",
+        space="toy",
+        arch=np.array([str(i) for i in range(n_archs)], object),
+        ops=ops,
+        adj=adj,
+        op_names=tuple(f"op{i}" for i in range(num_ops)),
+        val=val,
+        test=val + 0.1,
+    )
+
+
+def _dags(n_archs: int = 40, n_slots: int = 6, num_ops: int = 4, seed: int = 0) -> Benchmark:
+    """Random DAG cells with 3..n_slots real nodes (the rest PAD), varying adjacency."""
+    rng = np.random.default_rng(seed)
+    ops = np.full((n_archs, n_slots), PAD, np.int16)
+    adj = np.zeros((n_archs, n_slots, n_slots), np.uint8)
+    for k in range(n_archs):
+        real = int(rng.integers(3, n_slots + 1))
+        ops[k, :real] = rng.integers(0, num_ops, real)
+        for j in range(1, real):
+            adj[k, rng.integers(0, j), j] = 1  # every node has a predecessor
+            adj[k, :j, j] |= (rng.random(j) < 0.3).astype(np.uint8)
+    val = rng.random(n_archs) * 10 + 80
+    return Benchmark(
+        name="toy-dags",
+        space="toy",
+        arch=np.array([str(i) for i in range(n_archs)], object),
+        ops=ops,
+        adj=adj,
+        op_names=tuple(f"op{i}" for i in range(num_ops)),
+        val=val,
+        test=val,
+    )
+
+
+def _shared(n_archs: int = 30, n_slots: int = 5, num_ops: int = 4) -> Benchmark:
+    """Cells with one shared adjacency (all pairs i < j), only operations vary (NB201-like)."""
+    ops = np.random.default_rng(1).integers(0, num_ops, (n_archs, n_slots)).astype(np.int16)
+    adj = np.broadcast_to(
+        np.triu(np.ones((n_slots, n_slots), np.uint8), 1), (n_archs, n_slots, n_slots)
+    ).copy()
+    val = np.linspace(80, 90, n_archs)
+    return Benchmark(
+        name="toy-shared",
+        space="toy",
+        arch=np.array([str(i) for i in range(n_archs)], object),
+        ops=ops,
+        adj=adj,
+        op_names=tuple(f"op{i}" for i in range(num_ops)),
+        val=val,
+        test=val,
+    )
+
+
+CALLS: list[dict] = []
+"""What the stand-in engine `ridge_fit` was called with (tests read and clear it)."""
+
+
+def ridge_fit(
+    benchmark, train_sets, losses, seeds, backbone="gcn", epochs=None, signal="val", **hparams
+):
+    """A stand-in engine: ridge regression on one-hot ops, trained on ``benchmark.<signal>``."""
+    CALLS.append({"n": [len(t) for t in train_sets], "losses": list(losses), "signal": signal})
+    ops = np.asarray(benchmark.ops)
+    x = np.concatenate(
+        [(ops[:, [j]] == np.arange(benchmark.num_ops)) for j in range(ops.shape[1])], axis=1
+    ).astype(float)
+    y_all = np.asarray(getattr(benchmark, signal), dtype=float)
+    out = []
+    for idx in train_sets:
+        xt, yt = x[idx], y_all[idx]
+        w = np.linalg.solve(xt.T @ xt + 1e-1 * np.eye(x.shape[1]), xt.T @ (yt - yt.mean()))
+        out.append(x @ w)
+    return np.stack(out)

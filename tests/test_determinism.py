@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from test_train import SMALL, additive_space
+from conftest import SMALL, toy_space
 
 from pwlkit.predictors.layers import affine
 from pwlkit.train import fit_predict, fit_predict_many, sample_train
@@ -17,7 +17,7 @@ FAST = {"epochs": 6, "batch_size": 16}
 
 @pytest.fixture(scope="module")
 def space():
-    return additive_space(n_archs=400)
+    return toy_space("additive", n_archs=400)
 
 
 @pytest.mark.parametrize("backbone", ["gcn", "mlp", "transformer"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_train import SMALL, additive_space
+from conftest import SMALL, toy_space
 
 from pwlkit.losses import parse_spec
 from pwlkit.train import fit_ensembles, fit_predict, fit_predict_many, sample_train
@@ -16,7 +16,7 @@ FAST = {"epochs": 3, "batch_size": 16, **SMALL["gcn"]}
 
 @pytest.fixture(scope="module")
 def space():
-    return additive_space(n_archs=200)
+    return toy_space("additive", n_archs=200)
 
 
 @pytest.mark.parametrize(

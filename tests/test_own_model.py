@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from conftest import toy_space
 from torch import nn
 from torch_geometric.nn import GINConv, global_add_pool
 
@@ -13,7 +14,6 @@ from pwlkit.metrics import kendall_tau
 from pwlkit.predictors import build_predictor, encode
 from pwlkit.predictors.graphs import arch_batch
 from pwlkit.train import fit_module, fit_predict, fit_predict_many, sample_train
-from tests.test_predictors import random_dags
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +90,7 @@ def test_gin_backbone_fits_repeats_and_batches_like_single_fits(cora):
 
 
 def test_gin_graph_has_one_node_per_real_node():
-    bench = random_dags()
+    bench = toy_space("dags")
     enc = encode(bench)
     real = enc.node_mask.sum(1)
     padded = int(torch.nonzero(real < enc.n_nodes)[0, 0])
@@ -109,7 +109,7 @@ def test_arch_batch_equals_batch_from_data_list():
 
     from pwlkit.predictors.graphs import arch_graphs
 
-    enc = encode(random_dags())
+    enc = encode(toy_space("dags"))
     rows = torch.tensor([5, 0, 5, 17, 3])
     got = arch_batch(enc, rows)
     want = Batch.from_data_list([arch_graphs(enc)[int(r)] for r in rows])

@@ -5,65 +5,24 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from conftest import toy_space
 from torch_geometric.nn import DenseGCNConv
 
 from pwlkit.benchmarks.base import PAD, Benchmark
 from pwlkit.predictors import ARCH_PARAMS, PREDICTORS, build_predictor, encode
 from pwlkit.predictors.encoding import build_encoding
 
-SMALL = {
+SMALL_DEEP = {
     "gcn": {"hidden": 16, "layers": 3, "head_hidden": 8},
     "gin": {"hidden": 16, "layers": 2, "head_hidden": 8},
     "mlp": {"hidden": 16, "layers": 2},
     "transformer": {"dim": 16, "heads": 2, "layers": 2, "ffn": 16},
 }
-
-
-def random_dags(n_archs: int = 40, n_slots: int = 6, num_ops: int = 4, seed: int = 0) -> Benchmark:
-    """Random DAG cells with 3..n_slots real nodes (the rest PAD), varying adjacency."""
-    rng = np.random.default_rng(seed)
-    ops = np.full((n_archs, n_slots), PAD, np.int16)
-    adj = np.zeros((n_archs, n_slots, n_slots), np.uint8)
-    for k in range(n_archs):
-        real = int(rng.integers(3, n_slots + 1))
-        ops[k, :real] = rng.integers(0, num_ops, real)
-        for j in range(1, real):
-            adj[k, rng.integers(0, j), j] = 1  # every node has a predecessor
-            adj[k, :j, j] |= (rng.random(j) < 0.3).astype(np.uint8)
-    val = rng.random(n_archs) * 10 + 80
-    return Benchmark(
-        name="toy-dags",
-        space="toy",
-        arch=np.array([str(i) for i in range(n_archs)], object),
-        ops=ops,
-        adj=adj,
-        op_names=tuple(f"op{i}" for i in range(num_ops)),
-        val=val,
-        test=val,
-    )
-
-
-def shared_chain(n_archs: int = 30, n_slots: int = 5, num_ops: int = 4) -> Benchmark:
-    """Cells with one shared adjacency (all pairs i < j), only operations vary (NB201-like)."""
-    ops = np.random.default_rng(1).integers(0, num_ops, (n_archs, n_slots)).astype(np.int16)
-    adj = np.broadcast_to(
-        np.triu(np.ones((n_slots, n_slots), np.uint8), 1), (n_archs, n_slots, n_slots)
-    ).copy()
-    val = np.linspace(80, 90, n_archs)
-    return Benchmark(
-        name="toy-shared",
-        space="toy",
-        arch=np.array([str(i) for i in range(n_archs)], object),
-        ops=ops,
-        adj=adj,
-        op_names=tuple(f"op{i}" for i in range(num_ops)),
-        val=val,
-        test=val,
-    )
+"""`conftest.SMALL` with a layer more where the tests here need depth (3 GCN, 2 attention)."""
 
 
 def test_propagation_matches_dense_gcn_conv_on_forward_and_reverse_adjacency():
-    bench = random_dags()
+    bench = toy_space("dags")
     enc = encode(bench)
     torch.manual_seed(0)
     conv = DenseGCNConv(enc.num_ops, 5)
@@ -80,7 +39,7 @@ def test_propagation_matches_dense_gcn_conv_on_forward_and_reverse_adjacency():
 def test_gcn_equals_a_stack_of_dense_gcn_conv_layers(space):
     """The batched GCN is DenseGCNConv on forward and reverse adjacency (shared weights,
     averaged), relu, masked mean pooling and a 2-layer head; checked with copied weights."""
-    bench = random_dags() if space == "dags" else shared_chain()
+    bench = toy_space("dags") if space == "dags" else toy_space("shared")
     enc = encode(bench)
     model = build_predictor("gcn", enc, 2, hidden=12, layers=3, head_hidden=5)
     model.reset([0, 1])
@@ -114,7 +73,7 @@ def test_gcn_equals_a_stack_of_dense_gcn_conv_layers(space):
 
 
 def test_encoding_pad_rows_are_cut_off_and_pool_averages_real_nodes():
-    bench = random_dags()
+    bench = toy_space("dags")
     enc = encode(bench)
     pad = torch.from_numpy(bench.ops == PAD)
     assert enc.adj[pad].abs().sum() == 0  # rows of absent nodes
@@ -130,7 +89,7 @@ def test_encoding_pad_rows_are_cut_off_and_pool_averages_real_nodes():
 
 
 def test_encoding_rejects_bad_operation_index():
-    bench = random_dags()
+    bench = toy_space("dags")
     bench.ops[0, 0] = 99
     with pytest.raises(ValueError, match="operation indices"):
         build_encoding(bench)
@@ -138,8 +97,8 @@ def test_encoding_rejects_bad_operation_index():
 
 @pytest.mark.parametrize("name", list(PREDICTORS))
 def test_forward_shapes_and_flops(name):
-    enc = encode(random_dags())
-    model = build_predictor(name, enc, 3, **SMALL[name])
+    enc = encode(toy_space("dags"))
+    model = build_predictor(name, enc, 3, **SMALL_DEEP[name])
     model.reset([0, 1, 2])
     idx = torch.randint(0, enc.num_archs, (3, 7))
     out = model(idx)
@@ -152,9 +111,9 @@ def test_forward_shapes_and_flops(name):
 @pytest.mark.parametrize("name", list(PREDICTORS))
 def test_pad_nodes_do_not_change_scores(name):
     """The value stored at an absent node must not reach the output (masked everywhere)."""
-    bench = random_dags()
+    bench = toy_space("dags")
     enc = encode(bench)
-    model = build_predictor(name, enc, 2, **SMALL[name])
+    model = build_predictor(name, enc, 2, **SMALL_DEEP[name])
     model.reset([3, 4])
     idx = torch.arange(enc.num_archs).expand(2, -1)
     before = model(idx)
@@ -168,7 +127,7 @@ def test_pad_nodes_do_not_change_scores(name):
 
 def test_gcn_padded_cell_scores_like_the_unpadded_cell():
     """A cell padded to 6 slots scores exactly as the same cell stored in 3 slots."""
-    full = random_dags(n_archs=40, n_slots=6)
+    full = toy_space("dags", n_archs=40, n_slots=6)
     small_rows = [k for k in range(len(full)) if (full.ops[k] != PAD).sum() == 3]
     assert small_rows
     rows = np.array(small_rows)
@@ -184,7 +143,7 @@ def test_gcn_padded_cell_scores_like_the_unpadded_cell():
     )
     scores = []
     for bench, idx in ((full, rows), (cut, np.arange(len(rows)))):
-        model = build_predictor("gcn", encode(bench), 1, **SMALL["gcn"])
+        model = build_predictor("gcn", encode(bench), 1, **SMALL_DEEP["gcn"])
         model.reset([11])
         scores.append(model(torch.from_numpy(idx).unsqueeze(0)))
     torch.testing.assert_close(scores[0], scores[1])
@@ -192,10 +151,10 @@ def test_gcn_padded_cell_scores_like_the_unpadded_cell():
 
 @pytest.mark.parametrize("name", list(PREDICTORS))
 def test_batched_models_equal_single_models_with_the_same_seed(name):
-    enc = encode(random_dags())
-    many = build_predictor(name, enc, 3, **SMALL[name])
+    enc = encode(toy_space("dags"))
+    many = build_predictor(name, enc, 3, **SMALL_DEEP[name])
     many.reset([5, 6, 7])
-    one = build_predictor(name, enc, 1, **SMALL[name])
+    one = build_predictor(name, enc, 1, **SMALL_DEEP[name])
     one.reset([6])
     if many.stacks:
         for p_many, p_one in zip(many.parameters(), one.parameters()):
@@ -209,14 +168,14 @@ def test_batched_models_equal_single_models_with_the_same_seed(name):
 
 def test_shared_graph_fast_path_matches_gathered_path():
     """NB201-style spaces (one adjacency for all) take a shortcut; it must agree."""
-    enc = encode(shared_chain())
+    enc = encode(toy_space("shared"))
     assert enc.shared_graph
     import dataclasses
 
     general = dataclasses.replace(enc, shared_graph=False)
     for name in PREDICTORS:
-        a = build_predictor(name, enc, 2, **SMALL[name])
-        b = build_predictor(name, general, 2, **SMALL[name])
+        a = build_predictor(name, enc, 2, **SMALL_DEEP[name])
+        b = build_predictor(name, general, 2, **SMALL_DEEP[name])
         a.reset([1, 2])
         b.reset([1, 2])
         idx = torch.randint(0, 30, (2, 11))
@@ -224,7 +183,7 @@ def test_shared_graph_fast_path_matches_gathered_path():
 
 
 def test_build_predictor_errors_name_valid_choices():
-    enc = encode(random_dags())
+    enc = encode(toy_space("dags"))
     with pytest.raises(ValueError, match="Valid backbones: gcn, gin, mlp, transformer"):
         build_predictor("resnet", enc)
     with pytest.raises(ValueError, match="Valid: hidden, layers, head_hidden"):

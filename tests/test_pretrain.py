@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from test_train import SMALL, additive_space
+from conftest import SMALL, toy_space
 
 from pwlkit.benchmarks.base import PAD, Benchmark
 from pwlkit.checks import BadParameter
@@ -27,7 +27,7 @@ def quick_pretraining(monkeypatch, tmp_path):
 
 @pytest.fixture(scope="module")
 def space():
-    return additive_space(n_archs=200)
+    return toy_space("additive", n_archs=200)
 
 
 def _diamond(ops: list[list[int]]) -> Benchmark:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_train import additive_space
+from conftest import toy_space
 
 from pwlkit.predictors import encode
 from pwlkit.study import expand_cells, load_study
@@ -13,7 +13,7 @@ from pwlkit.train import SAMPLINGS, sample_train
 
 @pytest.fixture(scope="module")
 def space():
-    return additive_space(n_archs=400)
+    return toy_space("additive", n_archs=400)
 
 
 @pytest.mark.parametrize("strategy", SAMPLINGS)

@@ -11,32 +11,13 @@ import dataclasses
 
 import numpy as np
 import pytest
+from conftest import CALLS, ridge_fit
 
 from pwlkit.search import SearchConfig, resolve_strategy, run_search, run_searches, signal_view
 from pwlkit.search.loop import search_queries
 from pwlkit.search.outcome import best_so_far
 from pwlkit.search.strategies import pw_spec
 from pwlkit.search.toy import make_toy_benchmark
-
-CALLS: list[dict] = []
-
-
-def ridge_fit(
-    benchmark, train_sets, losses, seeds, backbone="gcn", epochs=None, signal="val", **hparams
-):
-    """A stand-in engine: ridge regression on one-hot ops, trained on ``benchmark.<signal>``."""
-    CALLS.append({"n": [len(t) for t in train_sets], "losses": list(losses), "signal": signal})
-    ops = np.asarray(benchmark.ops)
-    x = np.concatenate(
-        [(ops[:, [j]] == np.arange(benchmark.num_ops)) for j in range(ops.shape[1])], axis=1
-    ).astype(float)
-    y_all = np.asarray(getattr(benchmark, signal), dtype=float)
-    out = []
-    for idx in train_sets:
-        xt, yt = x[idx], y_all[idx]
-        w = np.linalg.solve(xt.T @ xt + 1e-1 * np.eye(x.shape[1]), xt.T @ (yt - yt.mean()))
-        out.append(x @ w)
-    return np.stack(out)
 
 
 class SpyArray:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_search import ridge_fit
+from conftest import ridge_fit
 
 from pwlkit.cli import main
 from pwlkit.search import SEARCH_HPARAMS, SearchConfig, make_config, run_searches

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SMALL, toy_space
 from scipy.stats import kendalltau
 
-from pwlkit.benchmarks.base import PAD, Benchmark
+from pwlkit.benchmarks.base import Benchmark
 from pwlkit.cli import main
 from pwlkit.train import (
     BACKBONES,
@@ -23,41 +24,11 @@ from pwlkit.train import (
 from pwlkit.train.engine import batch_bounds, cosine_lr
 
 FAST = {"epochs": 4, "batch_size": 16}
-SMALL = {
-    "gcn": {"hidden": 16, "layers": 2, "head_hidden": 8},
-    "gin": {"hidden": 16, "layers": 2, "head_hidden": 8},
-    "mlp": {"hidden": 16, "layers": 2},
-    "transformer": {"dim": 16, "heads": 2, "layers": 1, "ffn": 16},
-}
-
-
-def additive_space(n_archs: int = 300, n_slots: int = 5, num_ops: int = 4, seed: int = 0):
-    """Chain cells whose accuracy is a sum of per-operation values (a learnable truth)."""
-    rng = np.random.default_rng(seed)
-    ops = rng.integers(0, num_ops, (n_archs, n_slots)).astype(np.int16)
-    ops[rng.random(n_archs) < 0.3, -1] = PAD  # some cells have one node fewer
-    adj = np.zeros((n_archs, n_slots, n_slots), np.uint8)
-    for j in range(1, n_slots):
-        adj[:, j - 1, j] = 1
-    adj[ops[:, -1] == PAD, -2, -1] = 0
-    gain = np.array([0.0, 1.0, 2.5, 4.0])
-    val = 80 + np.where(ops == PAD, 0.0, gain[np.clip(ops, 0, None)]).sum(1)
-    val += rng.normal(0, 0.05, n_archs)
-    return Benchmark(
-        name="toy-additive",
-        space="toy",
-        arch=np.array([str(i) for i in range(n_archs)], object),
-        ops=ops,
-        adj=adj,
-        op_names=tuple(f"op{i}" for i in range(num_ops)),
-        val=val,
-        test=val + 0.1,
-    )
 
 
 @pytest.fixture(scope="module")
 def space() -> Benchmark:
-    return additive_space()
+    return toy_space("additive")
 
 
 def test_sample_train_is_distinct_sorted_and_seeded(space):
@@ -242,9 +213,9 @@ def test_worker_processes_need_no_main_guard_in_scripts(tmp_path):
     script.write_text(
         "import sys\n"
         f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
-        "from test_train import additive_space\n"
+        "from conftest import toy_space\n"
         "from pwlkit.train import fit_predict_many\n"
-        "b = additive_space(64)\n"
+        "b = toy_space('additive', 64)\n"
         "out = fit_predict_many(b, [list(range(10)), list(range(10, 20))], ['mse', 'hr'], [0, 1],\n"
         "                       epochs=2, hidden=8, layers=2, threads=2, max_models=1)\n"
         "print('shape', out.shape)\n"

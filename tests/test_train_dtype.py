@@ -6,8 +6,8 @@ import json
 
 import numpy as np
 import pytest
+from conftest import SMALL, toy_space
 from scipy.stats import kendalltau
-from test_train import SMALL, additive_space
 
 from pwlkit.checks import BadParameter
 from pwlkit.study.cells import FitCell
@@ -20,7 +20,7 @@ FIT = {"epochs": 40, "batch_size": 16, "lr": 3e-3, **SMALL["gcn"]}
 
 @pytest.fixture(scope="module")
 def space():
-    return additive_space()
+    return toy_space("additive")
 
 
 def test_a_bad_train_dtype_names_the_option_the_value_and_the_choices(space):

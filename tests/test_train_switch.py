@@ -5,18 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from conftest import SMALL, toy_space
 
 from pwlkit.losses import parse_loss
 from pwlkit.predictors import build_predictor, encode
 from pwlkit.predictors.layers import BatchedModule
 from pwlkit.train import at_switch, engine, fit_predict, fit_predict_many, sample_train
 from pwlkit.train.prepare import loss_groups, scaled_targets
-from tests.test_train import SMALL, additive_space
 
 
 @pytest.fixture(scope="module")
 def space():
-    return additive_space()
+    return toy_space("additive")
 
 
 def _setup(space, n_models=2, n=32, backbone="gcn"):
