@@ -27,6 +27,14 @@ WEIGHTED = ("weighted",)
 SWITCHES = ("piecewise", "soft piecewise")
 #: The family of ``auto`` and ``warm->focus@auto``.
 SELECTION = "selection"
+#: The family of ``ens(...)``.
+ENSEMBLE = "ensemble"
+
+
+@lru_cache(maxsize=1024)
+def is_ensemble(spec: str) -> bool:
+    """True for an ``ens(...)`` spec (several predictors, their scores combined)."""
+    return parse_spec(spec).ensemble is not None
 
 
 @lru_cache(maxsize=1024)
@@ -56,6 +64,8 @@ def loss_family(spec: str) -> str:
     """
     if is_selection(spec):
         return SELECTION
+    if is_ensemble(spec):
+        return ENSEMBLE
     schedule = schedule_of(spec)
     if isinstance(schedule, SoftSwitch):
         return SWITCHES[1]
@@ -65,8 +75,10 @@ def loss_family(spec: str) -> str:
 
 
 def is_single(spec: str) -> bool:
-    """True for one loss for the whole fit, False for a switch or a selection."""
-    return not is_selection(spec) and isinstance(schedule_of(spec), Single)
+    """True for one loss for the whole fit, False for a switch, a selection or an ensemble."""
+    return (
+        not is_selection(spec) and not is_ensemble(spec) and isinstance(schedule_of(spec), Single)
+    )
 
 
 def switch_parts(spec: str) -> dict[str, str]:
@@ -78,7 +90,7 @@ def switch_parts(spec: str) -> dict[str, str]:
     ``options`` lists a hard switch's options (``refit,restart``; empty for none and for soft
     blends). Returns {} for a single loss and for a selection.
     """
-    if is_selection(spec):
+    if is_selection(spec) or is_ensemble(spec):
         return {}
     schedule = schedule_of(spec)
     if isinstance(schedule, HardSwitch):

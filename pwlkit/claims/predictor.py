@@ -1,0 +1,176 @@
+"""Claims about pwlkit's own predictor beyond the paper: pretraining, ensembles, chosen samples,
+and the paper's claims asked again of pretrained predictors.
+
+Every claim pairs cells that share their training sample (same benchmark, train size, seed),
+so the sample's luck cancels: pretraining against none on the same loss and backbone, an
+ensemble of losses against a seed ensemble of the best single loss with as many members,
+diverse samples against random ones (the pairs share the seed, not the sample: the sampling is
+what is compared). Side picks among several candidates are leave-one-seed-out, tests are
+paired Wilcoxon with Holm per benchmark, as every claim of `pwlkit.claims.findings`.
+
+The settings live in a cell's ``hparams`` (``pretrain``) and its ``sampling`` column;
+`protocol_cells` keeps the cells of the paper's protocol (no pretraining, random samples, no
+ensemble), which the paper's own claims are tested on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+
+from .evidence import Finding, duel, finish, label, lacking, seed_table, task_groups, varying
+from .specs import ENSEMBLE, loss_family
+
+TOP = "precision_at_0.5"
+
+
+def setting_column(df: pd.DataFrame, key: str, default: str) -> pd.Series:
+    """A training setting per cell: its column where the frame has one, else read from the
+    cells' ``hparams`` JSON (``default`` where a cell does not name it)."""
+    if key in df.columns:
+        return df[key].fillna(default).astype(str)
+    if "hparams" not in df.columns:
+        return pd.Series(default, index=df.index)
+    values = {h: str(json.loads(h).get(key, default)) for h in df["hparams"].dropna().unique()}
+    return df["hparams"].map(values).fillna(default)
+
+
+def with_settings(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with ``pretrain`` and ``sampling`` columns (defaults ``none`` and ``random``) and
+    ``pretrain`` taken out of ``hparams`` (which separates tasks: the pretext is compared)."""
+    out = df.assign(
+        pretrain=setting_column(df, "pretrain", "none"),
+        sampling=setting_column(df, "sampling", "random"),
+    )
+    if "hparams" in df.columns:
+        rest = {
+            h: json.dumps(
+                {k: v for k, v in json.loads(h).items() if k != "pretrain"}, sort_keys=True
+            )
+            for h in df["hparams"].dropna().unique()
+        }
+        out["hparams"] = df["hparams"].map(rest)
+    return out
+
+
+def protocol_cells(df: pd.DataFrame) -> pd.Series:
+    """True for cells of the paper's protocol: no pretraining, a random sample, no ensemble."""
+    if df.empty:
+        return pd.Series(True, index=df.index)
+    framed = with_settings(df)
+    ensemble = df["loss"].map(lambda s: loss_family(s) == ENSEMBLE) if "loss" in df else False
+    return (framed["pretrain"] == "none") & (framed["sampling"] == "random") & ~ensemble
+
+
+def _setting_duels(
+    df: pd.DataFrame,
+    metric: str,
+    column: str,
+    sides: Callable[[list[str]], tuple[list[str], list[str]] | None],
+    keys: Sequence[str],
+) -> list[dict]:
+    """One `duel` row per task (``keys``), the candidates being ``column``'s values."""
+    show = varying(df, ("backbone", "loss", "pretrain", "sampling"))
+    show = [k for k in show if k in keys and k != column]
+    rows = []
+    for task, sub in task_groups(df, keys):
+        table = seed_table(sub, metric, columns=column)
+        chosen = sides([str(c) for c in table.columns])
+        if chosen is None:
+            continue
+        row = duel(table, *chosen, metric)
+        if row is not None:
+            rows.append({"task": label(task, show), **row, "benchmark": task.get("benchmark")})
+    return rows
+
+
+def pretraining_beats_none(df: pd.DataFrame | None, metric: str = "tau") -> Finding:
+    """Pretraining helps: per (benchmark, train size, backbone, loss), the best pretext
+    (leave-one-seed-out) against no pretraining, paired by seed."""
+    claim = "pretraining beats no pretraining (same loss, backbone and sample)"
+    if (why := lacking(df, metric)) is not None:
+        return Finding(claim, metric, note=why)
+    framed = with_settings(df)
+    framed = framed[framed["sampling"] == "random"]
+    rows = _setting_duels(
+        framed,
+        metric,
+        "pretrain",
+        lambda cols: ([c for c in cols if c != "none"], ["none"]) if "none" in cols else None,
+        ("benchmark", "backbone", "train_size", "loss"),
+    )
+    note = None if rows else "no store holds the same cells with and without pretraining"
+    return finish(claim, metric, rows, note=note)
+
+
+def diverse_beats_random(df: pd.DataFrame | None, metric: str = TOP) -> Finding:
+    """Diverse training samples beat random ones: per (benchmark, train size, backbone, loss,
+    pretraining), ``diverse`` against ``random``, paired by seed."""
+    claim = "diverse training samples beat random ones (same loss, backbone, seed)"
+    if (why := lacking(df, metric)) is not None:
+        return Finding(claim, metric, note=why)
+    rows = _setting_duels(
+        with_settings(df),
+        metric,
+        "sampling",
+        lambda cols: (["diverse"], ["random"]) if {"diverse", "random"} <= set(cols) else None,
+        ("benchmark", "backbone", "train_size", "loss", "pretrain"),
+    )
+    note = None if rows else "no store holds diverse and random samples of the same cells"
+    return finish(claim, metric, rows, note=note)
+
+
+def _members(spec: str) -> tuple[tuple[str, ...], int]:
+    from pwlkit.losses import parse_spec
+
+    ens = parse_spec(spec).ensemble
+    return tuple(m.name for m in ens.base), ens.repeat  # type: ignore[union-attr]
+
+
+def loss_ensemble_beats_seed_ensemble(df: pd.DataFrame | None, metric: str = TOP) -> Finding:
+    """An ensemble of different losses beats a seed ensemble of one loss with as many members
+    (equal fits): per task, the best ensemble of distinct losses against the best seed
+    ensemble of that size, both picked leave-one-seed-out."""
+    claim = "an ensemble of losses beats a seed ensemble of the best single loss (equal fits)"
+    if (why := lacking(df, metric)) is not None:
+        return Finding(claim, metric, note=why)
+    framed = with_settings(df)
+    framed = framed[framed["loss"].map(lambda s: loss_family(s) == ENSEMBLE)]
+
+    def sides(cols: list[str]) -> tuple[list[str], list[str]] | None:
+        mixed = [c for c in cols if len(set(_members(c)[0])) > 1 and _members(c)[1] == 1]
+        seeded = [c for c in cols if len(_members(c)[0]) == 1 and _members(c)[1] > 1]
+        size = {len(_members(c)[0]) for c in mixed}
+        seeded = [c for c in seeded if _members(c)[1] in size]
+        return (mixed, seeded) if mixed and seeded else None
+
+    rows = _setting_duels(
+        framed, metric, "loss", sides, ("benchmark", "backbone", "train_size", "pretrain")
+    )
+    note = None if rows else "no store holds both ensembles of losses and seed ensembles"
+    return finish(claim, metric, rows, note=note)
+
+
+def paper_claims_when_pretrained(df: pd.DataFrame | None) -> list[Finding]:
+    """The paper's loss claims (weighted losses lead with data, ranking losses with little,
+    MSE worst at the top) asked of pretrained predictors: the same claims on the cells of each
+    pretext, random samples, single losses. The claim names say the pretext."""
+    from .findings import mse_worst_at_top, ranking_wins_little_data, weighted_lead_with_data
+
+    if df is None or df.empty:
+        return []
+    framed = with_settings(df)
+    out = []
+    for pretext in sorted(set(framed["pretrain"]) - {"none"}):
+        cells = framed[(framed["pretrain"] == pretext) & (framed["sampling"] == "random")]
+        for claim in (weighted_lead_with_data, ranking_wins_little_data, mse_worst_at_top):
+            found = claim(cells.drop(columns=["pretrain", "sampling"]))
+            found.claim = f"{found.claim} [pretrained: {pretext}]"
+            out.append(found)
+    return out
+
+
+PREDICTOR_CLAIMS = (pretraining_beats_none, loss_ensemble_beats_seed_ensemble, diverse_beats_random)
+"""pwlkit's claims about its predictor, in the order the findings page shows them."""

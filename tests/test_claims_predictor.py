@@ -1,0 +1,89 @@
+"""pwlkit's claims about its predictor on frames whose answer is known."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from pwlkit.claims.predictor import (
+    diverse_beats_random,
+    loss_ensemble_beats_seed_ensemble,
+    paper_claims_when_pretrained,
+    pretraining_beats_none,
+    protocol_cells,
+)
+
+
+def _frame(cells: list[tuple[str, str, str, float]], seeds: int = 10, noise: float = 0.01):
+    """Rows of (loss, pretrain, sampling, effect) x seeds: tau = 0.7 + effect + seed noise,
+    P@0.5% = 0.4 + effect + noise (the seed's luck shared by every cell of the seed)."""
+    rng = np.random.default_rng(0)
+    luck = rng.normal(0, 0.05, seeds)
+    rows = []
+    for loss, pretrain, sampling, effect in cells:
+        for s in range(seeds):
+            jitter = rng.normal(0, noise)
+            hparams = json.dumps({"pretrain": pretrain} if pretrain != "none" else {})
+            rows.append(
+                {
+                    "benchmark": "nb201-cifar10",
+                    "backbone": "gcn",
+                    "train_size": 78,
+                    "seed": s,
+                    "loss": loss,
+                    "hparams": hparams,
+                    "sampling": sampling,
+                    "tau": 0.7 + effect + luck[s] + jitter,
+                    "precision_at_0.5": 0.4 + effect + luck[s] + jitter,
+                    "cell_id": f"{loss}-{pretrain}-{sampling}-{s}",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_pretraining_that_helps_holds_and_one_that_does_not_is_not_claimed():
+    helps = pretraining_beats_none(
+        _frame([("hr", "none", "random", 0), ("hr", "flow", "random", 0.05)])
+    )
+    (task,) = helps.tasks
+    assert task["verdict"] == "holds" and task["a"] == "flow" and task["b"] == "none"
+    assert abs(task["mean_diff"] - 0.05) < 0.02
+    hurts = pretraining_beats_none(
+        _frame([("hr", "none", "random", 0), ("hr", "masked", "random", -0.05)])
+    )
+    assert hurts.tasks[0]["verdict"] == "contradicted"
+    alone = pretraining_beats_none(_frame([("hr", "none", "random", 0)]))
+    assert not alone.tasks and "with and without pretraining" in alone.note
+
+
+def test_diverse_against_random_and_the_protocol_filter():
+    df = _frame([("hr", "none", "random", 0), ("hr", "none", "diverse", 0.04)])
+    (task,) = diverse_beats_random(df).tasks
+    assert task["verdict"] == "holds" and (task["a"], task["b"]) == ("diverse", "random")
+    assert protocol_cells(df).sum() == 10
+    both = _frame([("hr", "flow", "random", 0), ("ens(hr,mse)", "none", "random", 0)])
+    assert not protocol_cells(both).any()
+
+
+def test_an_ensemble_of_losses_against_a_seed_ensemble_of_the_same_size():
+    df = _frame(
+        [
+            ("ens(hr,mape,listmle)", "none", "random", 0.03),
+            ("ens(hr)x3", "none", "random", 0.0),
+            ("ens(mape)x3", "none", "random", -0.02),
+            ("ens(hr)x5", "none", "random", 0.2),  # another size: never compared
+        ]
+    )
+    (task,) = loss_ensemble_beats_seed_ensemble(df).tasks
+    assert task["a"] == "ens(hr,mape,listmle)" and task["b"] == "ens(hr)x3"
+    assert task["verdict"] == "holds"
+
+
+def test_the_paper_claims_are_asked_again_per_pretext():
+    df = _frame(
+        [(loss, "flow", "random", e) for loss, e in [("mse", -0.2), ("hr", 0.0), ("mape", 0.1)]]
+    )
+    found = paper_claims_when_pretrained(df)
+    assert len(found) == 3 and all("[pretrained: flow]" in f.claim for f in found)
