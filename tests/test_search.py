@@ -169,7 +169,7 @@ def test_pw_resolves_the_papers_pair_per_space(toy):
     [
         ({"strategy": "mse", "budget": 5}, "smaller than the 10 random initial"),
         ({"strategy": "mse", "budget": 30, "n_init": 1}, "n_init must be at least 2"),
-        ({"strategy": "bananas", "budget": 30}, "unknown search strategy 'bananas'.*random"),
+        ({"strategy": "bohb", "budget": 30}, "unknown search strategy 'bohb'.*random"),
         ({"strategy": "random", "budget": 2000}, "exceeds the 1024 architectures"),
         ({"strategy": "random", "budget": 0}, "budget must be an integer >= 1, got 0"),
         ({"strategy": "random", "budget": 30, "signal": "train"}, "unknown signal 'train'"),

@@ -175,7 +175,7 @@ def test_search_study_files_load():
     "raw, match",
     [
         ({"strategies": ["mse"], "budgets": [5]}, "budgets.*smaller than the 10 random initial"),
-        ({"strategies": ["bananas"]}, "strategies.*unknown strategy 'bananas'"),
+        ({"strategies": ["bohb"]}, "strategies.*unknown strategy 'bohb'"),
         ({"signals": ["train"]}, "unknown signal 'train'"),
         ({"budget": [50]}, "unknown key"),
         ({"runs": 0}, "'runs'.*integer >= 1"),
@@ -274,7 +274,7 @@ def test_cli_text(tmp_path, capsys):
     "extra, match",
     [
         (["--strategy", "mse", "--budget", "5"], "smaller than the 10 random initial"),
-        (["--strategy", "bananas", "--budget", "50"], "unknown search strategy 'bananas'"),
+        (["--strategy", "bohb", "--budget", "50"], "unknown search strategy 'bohb'"),
         (["--strategy", "random"], "missing --budget"),
         (["--strategy", "random", "--budget", "10", "--executor", "gpu"], "unknown executor"),
     ],

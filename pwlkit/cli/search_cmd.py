@@ -14,7 +14,21 @@ import warnings
 from pwlkit.search.cells import DEFAULT_RUNS_PER_JOB
 from pwlkit.search.driver import DEFAULT_OUTPUT_DIR
 
-_OPTIONS = ("n_init", "pool_size", "top_k", "epochs", "backbone", "population", "sample")
+_OPTIONS = (
+    "n_init",
+    "pool_size",
+    "top_k",
+    "epochs",
+    "backbone",
+    "population",
+    "sample",
+    "acquisition",
+    "beta",
+    "pool_parents",
+    "pool_random",
+    "members",
+    "wl_iterations",
+)
 
 
 def register(subparsers) -> None:
@@ -27,8 +41,9 @@ def register(subparsers) -> None:
             "Run R searches of B queries each and print the mean and std of the final test "
             "error, the mean best-so-far curve, the fraction of runs that found the global "
             "best, and the oracle line (test error of the best architecture by the signal). "
-            "STRATEGY is random, evolution, pw (the paper's loss pair for the space), or any "
-            "loss / schedule spec (mse, mape, lr, hr, warp, hr->mape@20, ...). Runs are stored "
+            "STRATEGY is random, evolution, pw (the paper's loss pair for the space), a named "
+            "method (bananas, npenas, gp, pw+), or any loss / schedule spec (mse, mape, lr, hr, "
+            "warp, hr->mape@20, ens(mape)x5, ...). Runs are stored "
             "and reused: run the same command again to resume. With --space and --evaluate "
             "MODULE:FUNCTION, one search of the space instead, each queried architecture "
             "scored by FUNCTION(arch) -> float (higher is better); --checkpoint makes it "
@@ -56,7 +71,9 @@ def register(subparsers) -> None:
         help="an evaluation that raises: record it and go on (default), or stop (--space)",
     )
     p.add_argument(
-        "--strategy", help="random | evolution | pw | a loss or schedule spec (--space: pw)"
+        "--strategy",
+        help="random | evolution | pw | bananas | npenas | gp | pw+ | a loss or schedule spec "
+        "(--space: pw)",
     )
     p.add_argument("--budget", type=int, help="architectures each run may query")
     p.add_argument("--runs", type=int, default=30, help="independent runs (default 30)")
@@ -98,6 +115,24 @@ def register(subparsers) -> None:
     p.add_argument("--backbone", help="predictor backbone: gcn (default), mlp, transformer")
     p.add_argument("--population", type=int, help="evolution population (default 20)")
     p.add_argument("--sample", type=int, help="evolution tournament size (default 5)")
+    p.add_argument(
+        "--acquisition",
+        help="mean | ucb | ei | its: how a round picks its queries (default: the strategy's; "
+        "ucb, ei and its need an ens(...) loss or gp)",
+    )
+    p.add_argument("--beta", type=float, help="ucb's weight of the spread (default 0.5)")
+    p.add_argument(
+        "--pool-parents", type=int, help="best architectures the pool mutates (default 1)"
+    )
+    p.add_argument(
+        "--pool-random", type=float, help="share of the pool drawn at random (default 0)"
+    )
+    p.add_argument("--members", type=int, help="ensemble size of bananas and pw+ (default 5)")
+    p.add_argument("--wl-iterations", type=int, help="WL iterations of gp (default 2)")
+    p.add_argument(
+        "--pretrain",
+        help="pretrain the predictors on the space's cells: none, masked, flow, masked+flow",
+    )
     add_device_option(p)
     p.set_defaults(func=run, kept=_kept)
 
@@ -163,6 +198,7 @@ def run(args: argparse.Namespace) -> int:
     from pwlkit.cli import check_options
     from pwlkit.search.api import OPTIONS, make_config
     from pwlkit.search.budget import check_budget
+    from pwlkit.search.loop import configure
     from pwlkit.search.strategies import check_strategy, strategy_kind
     from pwlkit.search.summary import check_search_args, summarize_search
 
@@ -177,10 +213,11 @@ def run(args: argparse.Namespace) -> int:
         names=cli_option,
         skip_none=True,
     )
-    options = {k: getattr(args, k) for k in _OPTIONS if getattr(args, k) is not None}
+    options = _search_options(args)
     check_options(options, OPTIONS)
     config = make_config(**options)
     strategy = check_strategy(args.strategy, "--strategy", first_fit=config.n_init)
+    configure(strategy, config, names=cli_option)
     check_budget(args.budget, strategy_kind(strategy), config)  # the space's size: once loaded
     try:
         summary = summarize_search(
@@ -209,6 +246,15 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(format_summary(summary))
     return 0
+
+
+def _search_options(args: argparse.Namespace) -> dict:
+    """The search options given on the command line (`pwlkit.search.api.OPTIONS`);
+    ``--pretrain`` is a predictor setting (checked by the engine)."""
+    options = {k: getattr(args, k) for k in _OPTIONS if getattr(args, k) is not None}
+    if args.pretrain is not None:
+        options["hparams"] = {"pretrain": args.pretrain}
+    return options
 
 
 def load_function(spec: str, option: str = "--evaluate"):
@@ -260,10 +306,10 @@ def _run_open(args: argparse.Namespace) -> int:
         raise UserError("--space needs --evaluate MODULE:FUNCTION (how to score an architecture)")
     if args.budget is None:
         raise UserError("missing --budget")
-    options = {k: getattr(args, k) for k in _OPTIONS if getattr(args, k) is not None}
+    options = _search_options(args)
     check_options(options, OPTIONS)
     if args.device is not None:
-        options["hparams"] = {"device": args.device}
+        options["hparams"] = {**options.get("hparams", {}), "device": args.device}
     evaluate = load_function(args.evaluate)
     result = open_search(
         args.space,
@@ -279,7 +325,7 @@ def _run_open(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
         return 0
-    label = result.strategy + (f" ({result.loss})" if result.strategy == "pw" else "")
+    label = result.strategy + (f" ({result.loss})" if _shows_loss(result.strategy) else "")
     print(
         f"search on space {result.space}: strategy {label}, budget {result.budget}, "
         f"seed {result.seed}"
@@ -293,9 +339,15 @@ def _run_open(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shows_loss(strategy: str) -> bool:
+    """Whether a strategy's label adds its resolved loss: ``pw`` and the named methods that
+    train predictors."""
+    return strategy in ("pw", "bananas", "npenas", "pw+")
+
+
 def format_summary(s: dict) -> str:
     """The text report of one search command."""
-    label = s["strategy"] + (f" ({s['loss']})" if s["strategy"] == "pw" else "")
+    label = s["strategy"] + (f" ({s['loss']})" if _shows_loss(s["strategy"]) else "")
     n = s["n_runs"]
     found = round(s["found_best_fraction"] * n)
     curve = s["curve"]

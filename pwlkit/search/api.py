@@ -9,12 +9,22 @@ from collections.abc import Callable
 import numpy as np
 
 from pwlkit.benchmarks.base import Benchmark
-from pwlkit.checks import POSITIVE, SEED, Options, check, check_names, check_params
+from pwlkit.checks import (
+    NON_NEGATIVE,
+    POSITIVE,
+    SEED,
+    Interval,
+    Options,
+    check,
+    check_names,
+    check_params,
+)
 
+from .acquisition import ACQUISITIONS
 from .budget import check_budget
-from .loop import SEARCH_HPARAMS, SearchConfig, search_queries, signal_view
+from .loop import SEARCH_HPARAMS, SearchConfig, configure, search_queries, signal_view
 from .outcome import run_outcome
-from .strategies import resolve_strategy
+from .strategies import check_strategy, resolve_strategy
 
 
 def _backbones() -> tuple[str, ...]:
@@ -32,10 +42,17 @@ OPTIONS: dict = {
     "population": POSITIVE,
     "sample": POSITIVE,
     "hparams": [dict, None],
+    "acquisition": [Options(ACQUISITIONS, what="acquisition"), None],
+    "beta": [Interval(float, 0, None), None],
+    "pool_parents": [POSITIVE, None],
+    "pool_random": [Interval(float, 0, 1), None],
+    "members": [Interval(int, 2, None, noun="ensemble size"), None],
+    "wl_iterations": [NON_NEGATIVE, None],
 }
 """What each `SearchConfig` field accepts (`pwlkit.checks` constraints); ``hparams`` values
 are checked by the engine (`pwlkit.train.config.resolve`). How they fit together (``top_k <=
-pool_size``, budgets against ``n_init``) is checked with the budget (`check_budget`)."""
+pool_size``, budgets against ``n_init``) is checked with the budget (`check_budget`); an
+acquisition against the strategy's surrogate by `pwlkit.search.loop.configure`."""
 
 
 def make_config(config: SearchConfig | None = None, **overrides) -> SearchConfig:
@@ -75,14 +92,17 @@ def run_searches(
     seeds share batched predictor fits, so a run's predictor depends on the seeds it was grouped
     with only through floating-point summation order (results are exactly reproducible for the
     same seed list). ``options`` override `SearchConfig` fields (n_init, pool_size, top_k,
-    epochs, backbone, population, sample, hparams); ``fit_fn`` replaces the training engine
-    `pwlkit.train.fit_predict_many` (same signature).
+    epochs, backbone, population, sample, hparams, acquisition, beta, pool_parents,
+    pool_random, members, wl_iterations; those left unset take the strategy's defaults);
+    ``fit_fn`` replaces the training engine `pwlkit.train.fit_predict_many` (same
+    signature).
     """
     cfg = make_config(config, **options)
     seeds = [check("seeds", s, SEED) for s in seeds]
     if not seeds:
         raise ValueError("seeds is empty: pass at least one seed")
-    strat = resolve_strategy(strategy, benchmark)
+    cfg = configure(check_strategy(strategy), cfg)
+    strat = resolve_strategy(strategy, benchmark, cfg.members)
     budget = check_budget(
         budget, strat.kind, cfg, size=benchmark.num_archs, space=repr(benchmark.name)
     )

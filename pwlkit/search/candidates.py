@@ -31,6 +31,11 @@ MUTATION_TRIES = 10
 """``mutate`` calls regularized evolution makes on a space for an unevaluated child before it
 takes an unevaluated neighbour (or a fresh sample) instead."""
 
+OPEN_PRETRAIN_CELLS = 10_000
+"""Cells of a space (a sample drawn with seed 0, the same for every search) that an open
+search's predictors pretrain on when the ``pretrain`` setting asks for it: a space has no
+table, so this sample stands for it."""
+
 PredictorTable = tuple[Benchmark, list[np.ndarray], list[np.ndarray]]
 """(benchmark to fit on, per run its training rows, per run its pool's rows) of a round."""
 
@@ -38,8 +43,9 @@ PredictorTable = tuple[Benchmark, list[np.ndarray], list[np.ndarray]]
 class CandidateSource(Protocol):
     """What the search loops ask of a candidate source; ``run`` is the run asking."""
 
-    def fresh(self, run: Any, n: int, rng: np.random.Generator) -> Sequence:
-        """Up to ``n`` distinct unqueried candidates drawn at random."""
+    def fresh(self, run: Any, n: int, rng: np.random.Generator, skip: Sequence = ()) -> Sequence:
+        """Up to ``n`` distinct unqueried candidates drawn at random, none of ``skip``
+        (`ident` values)."""
 
     def pool(self, run: Any, parent: Any, size: int, rng: np.random.Generator) -> Sequence:
         """Up to ``size`` distinct unqueried candidates near ``parent``, nearest first."""
@@ -51,6 +57,15 @@ class CandidateSource(Protocol):
         """The encoded architectures a round's predictors train on (each run's queried ones,
         scored) and score (each run's pool)."""
 
+    def ident(self, candidate: Any) -> Any:
+        """What makes two candidates one architecture (a row; a space's key)."""
+
+    def pack(self, candidates: list) -> Sequence:
+        """Candidates as this source hands out a pool (rows as an array, strings as a list)."""
+
+    def pretrain_cells(self) -> Benchmark:
+        """The unlabeled cells of the space a ``pretrain`` setting pretrains on."""
+
 
 class TableRows:
     """Candidates are rows of a benchmark (a signal view); runs carry a ``queried`` mask."""
@@ -59,9 +74,14 @@ class TableRows:
         self.view = view
         self.codes = HammingCodes(view)
 
-    def fresh(self, run: Any, n: int, rng: np.random.Generator) -> np.ndarray:
-        free = np.flatnonzero(~run.queried)
-        return free[rng.choice(len(free), size=n, replace=False)]
+    def fresh(
+        self, run: Any, n: int, rng: np.random.Generator, skip: Sequence[int] = ()
+    ) -> np.ndarray:
+        mask = ~run.queried
+        if len(skip):
+            mask[np.asarray(skip, dtype=np.int64)] = False
+        free = np.flatnonzero(mask)
+        return free[rng.choice(len(free), size=min(n, len(free)), replace=False)]
 
     def pool(self, run: Any, parent: int, size: int, rng: np.random.Generator) -> np.ndarray:
         return nearest_unqueried(self.codes, parent, run.queried, size, rng)
@@ -76,6 +96,16 @@ class TableRows:
         train = [np.searchsorted(rows, run.archs) for run in runs]
         return self.view.rows(rows), train, [np.searchsorted(rows, pool) for pool in pools]
 
+    def ident(self, candidate: int) -> int:
+        return int(candidate)
+
+    def pack(self, candidates: list) -> np.ndarray:
+        return np.asarray(candidates, dtype=np.int64)
+
+    def pretrain_cells(self) -> Benchmark:
+        """The whole table (its encoding; pretraining reads no accuracy)."""
+        return self.view
+
 
 class SpaceCandidates:
     """Candidates are canonical strings of a space; runs carry the ``seen`` keys
@@ -85,6 +115,7 @@ class SpaceCandidates:
         self.space = space
         self.key = key_of(space)
         self.encodings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._pretrain: Benchmark | None = None
 
     def fresh(
         self, run: Any, n: int, rng: np.random.Generator, skip: Sequence[str] = ()
@@ -162,6 +193,29 @@ class SpaceCandidates:
         )
         return bench, train, at
 
+    def ident(self, candidate: str) -> str:
+        return self.key(candidate)
+
+    def pack(self, candidates: list) -> list[str]:
+        return list(candidates)
+
+    def pretrain_cells(self) -> Benchmark:
+        """`OPEN_PRETRAIN_CELLS` samples of the space (seed 0; all of a smaller space),
+        encoded once per search."""
+        if self._pretrain is None:
+            from pwlkit.train.models import encoded_benchmark
+
+            n = OPEN_PRETRAIN_CELLS
+            if self.space.size is not None:
+                n = min(n, self.space.size)
+            archs = self.space.sample(n, np.random.default_rng(0))
+            ops, adj = self.space.encode(archs)
+            space = self.space
+            self._pretrain = encoded_benchmark(
+                ops, adj, space.op_names, space.n_nodes, archs=archs, space=space.name
+            )
+        return self._pretrain
+
     def _encoded(self, archs: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """``space.encode`` of ``archs``, each architecture encoded once per search."""
         new = [a for a in dict.fromkeys(archs) if a not in self.encodings]
@@ -170,3 +224,36 @@ class SpaceCandidates:
             self.encodings.update((a, (o, m)) for a, o, m in zip(new, ops, adj))
         codes = [self.encodings[a] for a in archs]
         return np.stack([o for o, _ in codes]), np.stack([m for _, m in codes])
+
+
+def mixed_pool(
+    source: CandidateSource,
+    run: Any,
+    parents: Sequence,
+    size: int,
+    n_random: int,
+    rng: np.random.Generator,
+) -> Sequence:
+    """A pool of up to ``size`` distinct unqueried candidates: ``size - n_random`` near the
+    ``parents`` (best first), taken from each parent's nearest in turn (the first of parent 1,
+    of parent 2, ..., then the second of each), then ``n_random`` fresh random ones.
+
+    With one parent and no random candidates it is exactly ``source.pool(run, parent, size,
+    rng)``, the pool of the paper's guided search.
+    """
+    n_near = size - n_random
+    if len(parents) == 1 and n_random == 0:
+        return source.pool(run, parents[0], size, rng)
+    near = [list(source.pool(run, p, n_near, rng)) for p in parents] if n_near > 0 else []
+    out: dict[Any, Any] = {}
+    for step in range(max((len(n) for n in near), default=0)):
+        for candidates in near:
+            if len(out) < n_near and step < len(candidates):
+                out.setdefault(source.ident(candidates[step]), candidates[step])
+    if n_random > 0:
+        try:
+            extra = source.fresh(run, n_random, rng, skip=list(out))
+        except RuntimeError:  # a space with nothing unseen left to sample
+            extra = []
+        out.update((source.ident(c), c) for c in extra)
+    return source.pack(list(out.values()))

@@ -18,8 +18,8 @@ from pwlkit.losses import parse_spec
 from pwlkit.runs.jobs import Cell, Job, group_jobs
 from pwlkit.train.config import identity_settings
 
-from .loop import SEARCH_EPOCHS, SearchConfig
-from .strategies import resolve_strategy
+from .loop import SEARCH_EPOCHS, SearchConfig, configure, used_options
+from .strategies import Strategy, check_strategy, resolve_strategy
 
 RESULT_FORMAT = 1
 """Version of the stored row layout and of the search loops; bump to invalidate stores."""
@@ -28,20 +28,26 @@ DEFAULT_RUNS_PER_JOB = 10
 """Seeds per job: a guided job trains this many predictors per round in one batched fit."""
 
 
-def strategy_settings(kind: str, config: SearchConfig) -> dict[str, Any]:
-    """The `SearchConfig` fields a strategy of this kind actually uses (epochs resolved)."""
-    if kind == "random":
+def strategy_settings(strategy: Strategy, config: SearchConfig) -> dict[str, Any]:
+    """The `SearchConfig` fields a strategy actually uses (epochs resolved; ``config``
+    configured for it, `pwlkit.search.loop.configure`). The acquisition and pool options
+    appear only where they differ from the paper's guided search (`used_options`), so the
+    cells stored before they existed keep their ids; the Gaussian process trains no
+    predictor, so it has no epochs, backbone or engine settings."""
+    if strategy.kind == "random":
         return {}
-    if kind == "evolution":
+    if strategy.kind == "evolution":
         return {"population": config.population, "sample": config.sample}
+    pool = {"n_init": config.n_init, "pool_size": config.pool_size, "top_k": config.top_k}
+    if strategy.surrogate == "gp":
+        return {**pool, **used_options(strategy, config)}
     return {
-        "n_init": config.n_init,
-        "pool_size": config.pool_size,
-        "top_k": config.top_k,
+        **pool,
         "epochs": config.epochs if config.epochs is not None else SEARCH_EPOCHS,
         "backbone": config.backbone,
         # how the predictors run (device, threads) is no part of the search's identity
         "hparams": identity_settings(config.hparams),
+        **used_options(strategy, config),
     }
 
 
@@ -91,7 +97,10 @@ class SearchJob(Job):
         """Relative cost (guided runs train a predictor per round, ``auto`` its fold fits
         too; the others are cheap)."""
         c = self.cells[0]
-        rounds = c.budget * parse_spec(c.loss).fits if c.loss else 0.01 * c.budget
+        if c.loss:
+            rounds = c.budget * parse_spec(c.loss).fits
+        else:  # a Gaussian process fit is a fraction of a predictor's; the baselines nothing
+            rounds = (0.1 if c.strategy == "gp" else 0.01) * c.budget
         return float(rounds * len(self.cells))
 
 
@@ -104,8 +113,9 @@ def search_cells(
     config: SearchConfig,
 ) -> list[SearchCell]:
     """One cell per seed of a (benchmark, strategy, budget, signal) search."""
-    strat = resolve_strategy(strategy, benchmark)
-    settings = json.dumps(strategy_settings(strat.kind, config), sort_keys=True)
+    config = configure(check_strategy(strategy), config)
+    strat = resolve_strategy(strategy, benchmark, config.members)
+    settings = json.dumps(strategy_settings(strat, config), sort_keys=True)
     return [
         SearchCell(benchmark.name, strat.spec, strat.loss, signal, int(budget), int(s), settings)
         for s in seeds

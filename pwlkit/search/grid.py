@@ -26,15 +26,30 @@ from .api import OPTIONS, check_hparams
 from .budget import check_budget
 from .cells import DEFAULT_RUNS_PER_JOB, SearchCell, search_cells
 from .driver import DEFAULT_OUTPUT_DIR, read_cells, run_cells
-from .loop import SEARCH_HPARAMS, SIGNALS, SearchConfig
+from .loop import SEARCH_HPARAMS, SIGNALS, SearchConfig, configure
 from .strategies import check_strategy, strategy_kind
 
-_CONFIG_KEYS = ("n_init", "pool_size", "top_k", "epochs", "backbone", "population", "sample")
+_CONFIG_KEYS = (
+    "n_init",
+    "pool_size",
+    "top_k",
+    "epochs",
+    "backbone",
+    "population",
+    "sample",
+    "acquisition",
+    "beta",
+    "pool_parents",
+    "pool_random",
+    "members",
+    "wl_iterations",
+)
 
 SEARCH_FILES = GridKind(
     what="search study",
     keys={
-        "strategies": "random, evolution, pw, or loss / schedule specs (mse, hr->mape@20, ...)",
+        "strategies": "random, evolution, pw, bananas, npenas, gp, pw+, or loss / schedule "
+        "specs (mse, hr->mape@20, ens(mape)x5, ...)",
         "budgets": "query budgets (integers >= 1)",
         "signals": "what the searches read: [val] (default), [test] or [val, test]",
         "n_init": "random architectures before the first predictor (default 10)",
@@ -44,6 +59,12 @@ SEARCH_FILES = GridKind(
         "backbone": "predictor backbone (default gcn)",
         "population": "regularized evolution population (default 20)",
         "sample": "regularized evolution tournament size (default 5)",
+        "acquisition": "mean, ucb, ei or its (default: the strategy's; mean for a loss)",
+        "beta": "ucb's weight of the standard deviation (default 0.5)",
+        "pool_parents": "best architectures the pool mutates (default: the strategy's; 1)",
+        "pool_random": "share of the pool drawn at random, in [0, 1] (default: the strategy's; 0)",
+        "members": "ensemble size of bananas and pw+ (default 5)",
+        "wl_iterations": "Weisfeiler-Lehman iterations of the gp strategy (default 2)",
         "runs_per_job": f"seeds run in lockstep in one job (default {DEFAULT_RUNS_PER_JOB})",
     },
     checks={
@@ -133,8 +154,11 @@ def load_search_study(source: str | Path | Mapping[str, Any] | SearchStudy) -> S
 def _check_budgets(
     grid: GridFile, budgets: tuple[int, ...], strategies: tuple[str, ...], config: SearchConfig
 ) -> None:
-    """Every budget against every kind of strategy the file lists (`check_budget`), before the
-    benchmarks load; their sizes are checked when the cells are made."""
+    """Every budget against every kind of strategy the file lists (`check_budget`), and the
+    acquisition against each strategy (`configure`), before the benchmarks load; their sizes
+    are checked when the cells are made."""
+    for strategy in strategies:  # an acquisition the strategy's surrogate cannot serve
+        configure(strategy, config, names=_file_keys(grid.source), error=GridFileError)
     kinds = dict.fromkeys(strategy_kind(s) for s in strategies)
     for budget in sorted(budgets):
         for kind in kinds:

@@ -12,7 +12,11 @@ signal and whose ``test`` is blanked, so nothing inside a loop can read the repo
 returns the queried rows in query order; `pwlkit.search.outcome` turns those into test results.
 
 Guided runs of several seeds advance in lockstep, so one batched `fit_predict_many` call per
-round trains the predictors of all runs at once (the engine's fast path on CPU).
+round trains the predictors of all runs at once (the engine's fast path on CPU). A round's
+surrogate is that predictor (or an ensemble of them, `pwlkit.train.ensemble`), or a Gaussian
+process on Weisfeiler-Lehman features (`pwlkit.search.gp`); its acquisition
+(`pwlkit.search.acquisition`) picks what to query from a pool of mutations of the best
+architectures so far and fresh random ones (`pwlkit.search.candidates.mixed_pool`).
 """
 
 from __future__ import annotations
@@ -25,9 +29,11 @@ from typing import Protocol
 import numpy as np
 
 from pwlkit.benchmarks.base import SIGNALS, Benchmark
+from pwlkit.checks import BadParameter
 
-from .candidates import CandidateSource, TableRows
-from .strategies import Strategy
+from .acquisition import DEFAULT_BETA, UNCERTAIN, pick
+from .candidates import CandidateSource, TableRows, mixed_pool
+from .strategies import NAMED, Strategy, has_spread
 
 SEARCH_HPARAMS: dict = {"batch_size": 64, "lr": 1e-3, "weight_decay": 1e-3}
 """Predictor training settings of a search round, pinned here (not taken from the engine's
@@ -51,6 +57,17 @@ class SearchConfig:
         sample: regularized evolution's tournament size.
         hparams: keyword arguments for `pwlkit.train.fit_predict_many` (default
             `SEARCH_HPARAMS`).
+        acquisition: how a round picks its ``top_k`` from the pool
+            (`pwlkit.search.acquisition.ACQUISITIONS`: ``mean``, ``ucb``, ``ei``, ``its``).
+        beta: ``ucb``'s weight of the standard deviation.
+        pool_parents: how many of the best architectures so far the pool mutates.
+        pool_random: the share of the pool that is fresh random architectures, in [0, 1].
+        members: the ensemble size of a named ensemble method (``bananas``, ``pw+``).
+        wl_iterations: Weisfeiler-Lehman iterations of the ``gp`` strategy's kernel.
+
+    The options from ``acquisition`` on are None until `configure` fills them: with the named
+    method's defaults (`pwlkit.search.strategies.NAMED`), else with `PLAIN` (the paper's
+    guided search).
     """
 
     n_init: int = 10
@@ -61,6 +78,84 @@ class SearchConfig:
     population: int = 20
     sample: int = 5
     hparams: dict = dataclasses.field(default_factory=lambda: dict(SEARCH_HPARAMS))
+    acquisition: str | None = None
+    beta: float | None = None
+    pool_parents: int | None = None
+    pool_random: float | None = None
+    members: int | None = None
+    wl_iterations: int | None = None
+
+
+PLAIN: dict = {"acquisition": "mean", "beta": DEFAULT_BETA, "pool_parents": 1, "pool_random": 0.0}
+"""The acquisition and pool of the paper's guided search (and of any loss spec as a strategy):
+the predicted top ``top_k`` of ``pool_size`` neighbours of the best architecture so far."""
+
+ACQUISITION_FIELDS: tuple[str, ...] = (
+    "acquisition",
+    "beta",
+    "pool_parents",
+    "pool_random",
+    "members",
+    "wl_iterations",
+)
+"""The `SearchConfig` options a strategy fills (`configure`); a search that leaves them at
+`PLAIN` is the search they were added to, so they stay out of its identity (`used_options`)."""
+
+
+def configure(
+    spec: str,
+    config: SearchConfig,
+    *,
+    names: Callable[[str], str] | None = None,
+    error: type[BadParameter] = BadParameter,
+) -> SearchConfig:
+    """``config`` with the options left None filled for the checked strategy spec ``spec``
+    (`pwlkit.search.strategies.check_strategy`): a named method's defaults, then `PLAIN`
+    (a named method's ``pretrain`` goes into ``hparams`` unless they set it). Idempotent.
+
+    Raises:
+        BadParameter: (or ``error``) an acquisition that needs a standard deviation (``ucb``,
+            ``ei``, ``its``) with a surrogate that has none (one predictor); ``names`` names the
+            option as the user typed it.
+    """
+    named = NAMED.get(spec)
+    defaults = {**PLAIN, **(named.defaults if named is not None else {})}
+    filled = {
+        k: getattr(config, k) if getattr(config, k) is not None else defaults.get(k)
+        for k in ACQUISITION_FIELDS
+    }
+    hparams = dict(config.hparams)
+    if named is not None and "pretrain" in named.defaults:
+        hparams.setdefault("pretrain", named.defaults["pretrain"])
+    out = dataclasses.replace(config, hparams=hparams, **filled)
+    uncertain = spec not in ("random", "evolution") and out.acquisition in UNCERTAIN
+    if uncertain and not has_spread(spec, out.members):
+        label = names("acquisition") if names is not None else "acquisition"
+        raise error(
+            f"{label}: {out.acquisition!r} needs the spread of an ensemble, and strategy "
+            f"{spec!r} trains one predictor: use an ens(...) loss such as ens(mape)x5 (or the "
+            "bananas or gp strategy), or acquisition 'mean'"
+        )
+    return out
+
+
+def used_options(strategy: Strategy, config: SearchConfig) -> dict:
+    """The `ACQUISITION_FIELDS` of a configured ``config`` that change what ``strategy``
+    does: those away from `PLAIN` (``beta`` only for ``ucb``), the ensemble size of a named
+    ensemble method, the WL iterations of the Gaussian process."""
+    out = {
+        k: getattr(config, k)
+        for k in ("acquisition", "pool_parents", "pool_random")
+        if getattr(config, k) != PLAIN[k]
+    }
+    if config.acquisition == "ucb":
+        out["beta"] = config.beta
+    named = NAMED.get(strategy.spec)
+    if named is not None and "{members}" in named.loss:
+        out["members"] = config.members
+    if strategy.surrogate == "gp":
+        out["wl_iterations"] = config.wl_iterations
+    return out
 
 
 SEARCH_EPOCHS = 100
@@ -164,15 +259,23 @@ def run_strategy(
     chosen: list[list[str]] | None = None,
 ) -> None:
     """Spend every run's budget with ``strategy`` (run ``r`` draws from ``rngs[r]``);
-    random search queries ``random_batch`` fresh candidates a round."""
+    random search queries ``random_batch`` fresh candidates a round. Options ``config``
+    leaves unset take the strategy's defaults (`configure`)."""
     if strategy.kind == "guided":
-        guided_search(source, runs, rngs, strategy.loss, config, fit_fn, chosen)
+        config = configure(strategy_key(strategy), config)
+        guided_search(source, runs, rngs, strategy, config, fit_fn, chosen)
         return
     for run, rng in zip(runs, rngs):
         if strategy.kind == "random":
             query_fresh(source, run, run.budget, rng, random_batch)
         else:
             evolution_search(source, run, rng, config)
+
+
+def strategy_key(strategy: Strategy) -> str:
+    """The spec `configure` reads for a resolved strategy: a named method's name, else its
+    loss (``pw`` resolved) or its kind."""
+    return strategy.spec if strategy.spec in NAMED else (strategy.loss or strategy.kind)
 
 
 def query_fresh(
@@ -198,54 +301,160 @@ def evolution_search(
             population.pop(0)
 
 
+def top_parents(run: Run, n: int) -> list:
+    """The ``n`` best architectures ``run`` has queried, best first (the earlier on a tie)."""
+    order = np.argsort(-np.asarray(run.scores, dtype=np.float64), kind="stable")[:n]
+    return [run.archs[i] for i in order]
+
+
+def round_pool(source: CandidateSource, run: Run, config: SearchConfig, rng) -> Sequence:
+    """A configured round's candidate pool (`pwlkit.search.candidates.mixed_pool`): mutations
+    of the ``pool_parents`` best architectures so far and a ``pool_random`` share of fresh
+    ones (rounded to the nearest count)."""
+    n_random = int(np.floor(config.pool_size * config.pool_random + 0.5))
+    parents = top_parents(run, config.pool_parents)
+    return mixed_pool(source, run, parents, config.pool_size, n_random, rng)
+
+
 def guided_search(
     source: CandidateSource,
     runs: list[Run],
     rngs: list[np.random.Generator],
-    loss: str,
+    strategy: Strategy,
     config: SearchConfig,
     fit_fn: Callable[..., np.ndarray] | None = None,
     chosen: list[list[str]] | None = None,
 ) -> None:
     """NPENAS-style search, all runs in lockstep (one batched predictor fit per round).
 
-    Each round a predictor trained on a run's queried architectures scores a pool of
-    ``pool_size`` candidates near its best so far, and the run queries the top ``top_k``. A run
-    whose scores are all equal has nothing to rank yet: it takes its pool in the pool's
-    (random) order, and a selection records the spec itself as its loss.
+    Each round a surrogate fitted on a run's queried architectures scores a pool of
+    ``pool_size`` candidates (`round_pool`), and the run queries ``top_k`` of them chosen by
+    the acquisition (`pwlkit.search.acquisition.pick`). The surrogate is the strategy's
+    predictors (trained by ``fit_fn``, `pwlkit.train.fit_predict_many` by default; an
+    ensemble's members each, for an acquisition that reads their spread) or a Gaussian process
+    on WL features. A run whose scores are all equal has nothing to rank yet: it takes its
+    pool in the pool's (random) order, and a selection records the spec itself as its loss.
+    ``config`` is configured (`configure`).
     """
-    from pwlkit.losses import parse_spec
-    from pwlkit.train.selection import resolve_selections
-
     if fit_fn is None:
         from pwlkit.train import fit_predict_many as fit_fn
-    selects = parse_spec(loss).selection is not None
+    loss = strategy.loss
+    selects = bool(loss) and _selects(loss)
     epochs = config.epochs if config.epochs is not None else SEARCH_EPOCHS
     fit = {"backbone": config.backbone, "epochs": epochs, "signal": "val", **config.hparams}
+    if fit.get("pretrain", "none") != "none":
+        fit["pretrain_on"] = source.pretrain_cells()
     for run, rng in zip(runs, rngs):
         query_fresh(source, run, config.n_init, rng, config.n_init)
     while active := [r for r, run in enumerate(runs) if run.left > 0]:
-        pools = {}
-        for r in active:
-            parent = runs[r].archs[runs[r].best()]
-            pools[r] = source.pool(runs[r], parent, config.pool_size, rngs[r])
+        pools = {r: round_pool(source, runs[r], config, rngs[r]) for r in active}
         fit_seeds = {r: int(rngs[r].integers(2**31 - 1)) for r in active}
-        preds = {r: np.zeros(len(pools[r])) for r in active}
+        beliefs = {r: Belief(np.zeros(len(pools[r]))) for r in active}
         specs = dict.fromkeys(active, loss)
         ranked = [r for r in active if max(runs[r].scores) > min(runs[r].scores)]
         if ranked:
             table, train, at = source.predictor_table(
                 [runs[r] for r in ranked], [pools[r] for r in ranked]
             )
-            seeds, losses = [fit_seeds[r] for r in ranked], [loss] * len(ranked)
-            if selects:  # the loss of this round, chosen on each run's queried architectures
-                chosen_specs = resolve_selections(table, train, losses, seeds, **fit)
-                losses = [s.name for s in chosen_specs]
-            fitted = fit_fn(table, train, losses, seeds, **fit)
-            for j, r in enumerate(ranked):
-                preds[r], specs[r] = np.asarray(fitted[j])[at[j]], losses[j]
+            seeds = [fit_seeds[r] for r in ranked]
+            if strategy.surrogate == "gp":
+                found = gp_beliefs(table, train, at, config.wl_iterations, seeds)
+            elif config.acquisition in UNCERTAIN:
+                found = ensemble_beliefs(table, train, at, loss, seeds, fit, fit_fn)
+            else:
+                losses = [loss] * len(ranked)
+                if selects:  # the loss of this round, chosen on each run's queried architectures
+                    from pwlkit.train.selection import resolve_selections
+
+                    chosen_specs = resolve_selections(table, train, losses, seeds, **fit)
+                    losses = [s.name for s in chosen_specs]
+                fitted = fit_fn(table, train, losses, seeds, **fit)
+                found = [Belief(np.asarray(fitted[j])[at[j]]) for j in range(len(ranked))]
+                specs.update(zip(ranked, losses))
+            beliefs.update(zip(ranked, found))
         for r in active:
             if selects and chosen is not None:
                 chosen[r].append(specs[r])
-            picks = np.argsort(-preds[r], kind="stable")[: min(config.top_k, runs[r].left)]
+            k = min(config.top_k, runs[r].left)
+            if r in ranked:
+                b = beliefs[r]
+                picks = pick(
+                    config.acquisition,
+                    b.mean,
+                    b.std,
+                    k,
+                    beta=config.beta,
+                    incumbent=b.incumbent,
+                    rng=rngs[r],
+                )
+            else:
+                picks = np.arange(min(k, len(pools[r])))
             runs[r].query([pools[r][i] for i in picks])
+
+
+@dataclass(frozen=True)
+class Belief:
+    """A surrogate's belief about one run's pool: ``mean`` ``[P]``, ``std`` ``[P]`` (None when
+    it has none) and ``incumbent`` (the best predicted mean among the run's queried
+    architectures; None without ``std``)."""
+
+    mean: np.ndarray
+    std: np.ndarray | None = None
+    incumbent: float | None = None
+
+
+def _selects(loss: str) -> bool:
+    from pwlkit.losses import parse_spec
+
+    return parse_spec(loss).selection is not None
+
+
+def ensemble_beliefs(
+    table: Benchmark,
+    train: list[np.ndarray],
+    at: list[np.ndarray],
+    loss: str,
+    seeds: list[int],
+    fit: dict,
+    fit_fn: Callable[..., np.ndarray],
+) -> list[Belief]:
+    """Each run's ensemble (``loss``, an ``ens(...)`` spec) trained member by member through
+    ``fit_fn`` (members of one backbone in one batched call, `pwlkit.train.ensemble`): per
+    candidate the mean and standard deviation of the members' predictions (BANANAS)."""
+    from pwlkit.losses import parse_spec
+    from pwlkit.train.ensemble import fit_members
+
+    specs = [parse_spec(loss)] * len(train)
+    rest = {k: v for k, v in fit.items() if k != "backbone"}
+
+    def fit_group(backbone, sets, member_specs, member_seeds):
+        return fit_fn(table, sets, member_specs, member_seeds, backbone=backbone, **rest)
+
+    scores = fit_members(specs, train, seeds, fit["backbone"], fit_group)
+    out = []
+    for j, e in enumerate(scores):
+        members = np.asarray(e.members, dtype=np.float64)
+        pool = members[:, at[j]]
+        known = members[:, train[j]].mean(axis=0)
+        out.append(Belief(pool.mean(axis=0), pool.std(axis=0), float(known.max())))
+    return out
+
+
+def gp_beliefs(
+    table: Benchmark,
+    train: list[np.ndarray],
+    at: list[np.ndarray],
+    iterations: int,
+    seeds: list[int],
+) -> list[Belief]:
+    """Each run's Gaussian process on the WL features of its queried architectures
+    (`pwlkit.search.gp`), its posterior on its pool."""
+    from .gp import gp_posterior
+    from .wl import wl_features
+
+    features = wl_features(table.ops, table.adj, table.op_names, iterations)
+    out = []
+    for j, seed in enumerate(seeds):
+        post = gp_posterior(features[train[j]], table.val[train[j]], features[at[j]], seed)
+        out.append(Belief(post.mean, post.std, post.incumbent))
+    return out

@@ -15,6 +15,9 @@ Higher is better.
   architecture, scores a pool of ``pool_size`` unevaluated mutations of the best so far (its
   neighbours, then theirs, then fresh samples when those run dry) and the top ``top_k`` are
   evaluated.
+- ``bananas``, ``npenas``, ``gp``, ``pw+``: the named methods
+  (`pwlkit.search.strategies.NAMED`), the same loop with their surrogate, acquisition and
+  pool (mutations of the ``pool_parents`` best, a ``pool_random`` share of fresh samples).
 
 Every run is deterministic for a seed, given the scores ``evaluate`` returns. An evaluation
 that raises is, with ``on_error="record"``, kept in ``failed`` (and the checkpoint) and does
@@ -51,8 +54,8 @@ from .api import make_config
 from .budget import check_budget
 from .candidates import SpaceCandidates
 from .checkpoint import MAIN_GUARD, Checkpoint, Evaluations, submitter
-from .loop import run_strategy
-from .strategies import BASELINES, PW_SWITCH, Strategy, check_strategy
+from .loop import ACQUISITION_FIELDS, SearchConfig, configure, run_strategy, used_options
+from .strategies import PW_SWITCH, Strategy, check_strategy, resolve_named
 
 ON_ERROR = ("record", "raise")
 
@@ -68,7 +71,7 @@ class SearchResult:
         failed: architecture -> error text, for evaluations that raised or returned no finite
             number, in query order.
         strategy: the spec as given; ``loss`` what a guided strategy trained with (``pw``
-            resolved, e.g. ``hr->mape@20``; empty for random and evolution).
+            resolved, e.g. ``hr->mape@20``; empty for random, evolution and gp).
         seed, space, budget: the search's arguments (``space`` by name).
         chosen_losses: the loss a selection (``auto``) chose in each round; empty otherwise.
         reused: evaluations read back from the checkpoint instead of calling ``evaluate``.
@@ -92,19 +95,21 @@ class SearchResult:
         return dataclasses.asdict(self)
 
 
-def resolve_space_strategy(spec: str, space: Space) -> Strategy:
+def resolve_space_strategy(spec: str, space: Space, members: int | None = None) -> Strategy:
     """A strategy spec resolved for a space: ``pw`` is the space's PW pair
-    (`pwlkit.losses.pw_pairs.PW_PAIRS`) switched at `PW_SWITCH`; unknown specs raise
-    `BadParameter` with the closest valid one."""
-    from pwlkit.losses import parse_loss
+    (`pwlkit.losses.pw_pairs.PW_PAIRS`) switched at `PW_SWITCH` (``pw+`` an ensemble of it,
+    ``members`` its size); unknown specs raise `BadParameter` with the closest valid one."""
+    warm, focus = PW_PAIRS.get(space.name, PW_DEFAULT_PAIR)
+    pw = f"{warm}->{focus}@{PW_SWITCH}"
+    return resolve_named(check_strategy(spec), str(spec).strip(), pw, members)
 
-    text = check_strategy(spec)
-    if text in BASELINES:
-        return Strategy(text, text)
-    if text == "pw":
-        warm, focus = PW_PAIRS.get(space.name, PW_DEFAULT_PAIR)
-        return Strategy("pw", "guided", parse_loss(f"{warm}->{focus}@{PW_SWITCH}").name)
-    return Strategy(str(spec).strip(), "guided", text)
+
+def header_config(strategy: Strategy, config: SearchConfig) -> dict[str, Any]:
+    """A configured search's options as its checkpoint header holds them: the acquisition and
+    pool options only where the strategy uses them away from the paper's search
+    (`pwlkit.search.loop.used_options`), so checkpoints written before they existed resume."""
+    plain = {k: v for k, v in dataclasses.asdict(config).items() if k not in ACQUISITION_FIELDS}
+    return {**plain, **used_options(strategy, config)}
 
 
 def _check_checkpoint(checkpoint: str | Path | None) -> Path | None:
@@ -185,8 +190,9 @@ def open_search(
         evaluate: ``evaluate(arch) -> float``, higher is better, called with the space's
             canonical string of each queried architecture.
         budget: successful evaluations to make.
-        strategy: ``random``, ``evolution``, ``pw``, or any loss, schedule or selection spec
-            (``mse``, ``hr->mape@20``, ``auto``) for a predictor-guided search.
+        strategy: ``random``, ``evolution``, ``pw``, a named method (``bananas``,
+            ``npenas``, ``gp``, ``pw+``), or any loss, schedule or selection spec (``mse``,
+            ``hr->mape@20``, ``auto``, ``ens(mape)x5``) for a guided search.
         seed: seeds the samples, mutations and predictors.
         checkpoint: a JSON-lines file storing each evaluation as it returns; rerunning with the
             same arguments resumes without evaluating anything twice, also on another device
@@ -198,7 +204,8 @@ def open_search(
             ``distributed.Client``: a round's queries (``top_k`` of them) run in parallel.
             ``evaluate`` must then be picklable.
         **config: `SearchConfig` fields (n_init, pool_size, top_k, epochs, backbone,
-            population, sample, hparams).
+            population, sample, hparams, acquisition, beta, pool_parents, pool_random,
+            members, wl_iterations; unset ones take the strategy's defaults).
 
     Returns:
         `SearchResult`.
@@ -218,8 +225,8 @@ def open_search(
         )
     seed = check("seed", seed, SEED)
     on_error = check("on_error", on_error, Options(ON_ERROR, what="on_error mode"))
-    cfg = make_config(**config)
-    strat = resolve_space_strategy(strategy, space)
+    cfg = configure(check_strategy(strategy), make_config(**config))
+    strat = resolve_space_strategy(strategy, space, cfg.members)
     budget = check_budget(budget, strat.kind, cfg, size=space.size, space=f"space {space.name!r}")
     path = _check_checkpoint(checkpoint)
     header = {
@@ -228,7 +235,7 @@ def open_search(
         "loss": strat.loss,
         "seed": seed,
         "budget": budget,
-        "config": dataclasses.asdict(cfg),
+        "config": header_config(strat, cfg),
     }
     submit, close = submitter(evaluate, parallel)
     chosen: list[str] = []

@@ -23,9 +23,9 @@ from .api import make_config
 from .budget import check_budget
 from .cells import DEFAULT_RUNS_PER_JOB, search_cells
 from .driver import DEFAULT_OUTPUT_DIR, read_cells, rows_to_runs, run_cells
-from .loop import SearchConfig
+from .loop import SearchConfig, configure
 from .outcome import summarize_runs
-from .strategies import resolve_strategy
+from .strategies import check_strategy, resolve_strategy
 
 PARAMS: dict = {
     "budget": POSITIVE,
@@ -95,9 +95,9 @@ def summarize_search(
         if isinstance(benchmark, Benchmark)
         else load_benchmark_cached(benchmark, data_dir)
     )
-    cfg = make_config(config, **options)
+    cfg = configure(check_strategy(strategy), make_config(config, **options))
     seeds = list(range(int(first_seed), int(first_seed) + runs))
-    strat = resolve_strategy(strategy, bench)
+    strat = resolve_strategy(strategy, bench, cfg.members)
     check_budget(budget, strat.kind, cfg, size=bench.num_archs, space=repr(bench.name))
     cells = search_cells(bench, strategy, budget, signal, seeds, cfg)
     start = time.perf_counter()

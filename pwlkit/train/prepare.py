@@ -23,7 +23,7 @@ from ..predictors.layers import BatchedModule
 from . import engine
 from .config import resolve
 from .execution import Execution, split_execution
-from .pretrain import load_encoder, pretrained_states
+from .pretrain import PRETRAIN_POOL, load_encoder, pretrained_states
 
 
 @dataclass(frozen=True)
@@ -79,15 +79,16 @@ class Prepared:
         computed once (`pwlkit.train.pretrain.pretrained_states`)."""
         if self.pretrain == "none":
             return []
+        pool = [int(s) % PRETRAIN_POOL for s in seeds]
         found = pretrained_states(
             self.pretrain_on or self.benchmark,
             self.backbone,
             self.arch,
             self.pretrain,
-            seeds,
+            pool,
             self.device,
         )
-        return [found[int(s)] for s in seeds]
+        return [found[s] for s in pool]
 
     def train(
         self,

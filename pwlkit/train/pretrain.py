@@ -63,6 +63,12 @@ of NB201 CIFAR-10; part of the cache key."""
 BLOCKING_OPS = ("none", "zero")
 """Operation names that pass no signal (NB201's and TransNAS's ``none``)."""
 
+PRETRAIN_POOL = 32
+"""Pretrained weights per space, backbone and pretext: a fit with seed ``s`` starts from those
+of seed ``s % PRETRAIN_POOL``. A search draws a fresh fit seed every round, and an ensemble's
+members draw theirs from the job's seed: without a pool each would pretrain anew; with it a
+space is pretrained at most 32 times (seeds 0-31 of a study keep their own)."""
+
 HEAD_PREFIX = "head"
 """Parameters whose names start so are the score head: never pretrained."""
 
