@@ -13,22 +13,7 @@ import warnings
 
 from pwlkit.search.cells import DEFAULT_RUNS_PER_JOB
 from pwlkit.search.driver import DEFAULT_OUTPUT_DIR
-
-_OPTIONS = (
-    "n_init",
-    "pool_size",
-    "top_k",
-    "epochs",
-    "backbone",
-    "population",
-    "sample",
-    "acquisition",
-    "beta",
-    "pool_parents",
-    "pool_random",
-    "members",
-    "wl_iterations",
-)
+from pwlkit.search.loop import CONFIG_OPTIONS
 
 
 def register(subparsers) -> None:
@@ -251,7 +236,7 @@ def run(args: argparse.Namespace) -> int:
 def _search_options(args: argparse.Namespace) -> dict:
     """The search options given on the command line (`pwlkit.search.api.OPTIONS`);
     ``--pretrain`` is a predictor setting (checked by the engine)."""
-    options = {k: getattr(args, k) for k in _OPTIONS if getattr(args, k) is not None}
+    options = {k: getattr(args, k) for k in CONFIG_OPTIONS if getattr(args, k) is not None}
     if args.pretrain is not None:
         options["hparams"] = {"pretrain": args.pretrain}
     return options

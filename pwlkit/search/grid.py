@@ -26,24 +26,8 @@ from .api import OPTIONS, check_hparams
 from .budget import check_budget
 from .cells import DEFAULT_RUNS_PER_JOB, SearchCell, search_cells
 from .driver import DEFAULT_OUTPUT_DIR, read_cells, run_cells
-from .loop import SEARCH_HPARAMS, SIGNALS, SearchConfig, configure
+from .loop import CONFIG_OPTIONS, SEARCH_HPARAMS, SIGNALS, SearchConfig, configure
 from .strategies import check_strategy, strategy_kind
-
-_CONFIG_KEYS = (
-    "n_init",
-    "pool_size",
-    "top_k",
-    "epochs",
-    "backbone",
-    "population",
-    "sample",
-    "acquisition",
-    "beta",
-    "pool_parents",
-    "pool_random",
-    "members",
-    "wl_iterations",
-)
 
 SEARCH_FILES = GridKind(
     what="search study",
@@ -71,12 +55,12 @@ SEARCH_FILES = GridKind(
         "strategies": NAMES,
         "budgets": ListOf(POSITIVE),
         "signals": ListOf(Options(SIGNALS, what="signal")),
-        **{k: OPTIONS[k] for k in _CONFIG_KEYS},
+        **{k: OPTIONS[k] for k in CONFIG_OPTIONS},
         "runs_per_job": POSITIVE,
     },
     required=("strategies", "budgets"),
     output_dir=DEFAULT_OUTPUT_DIR,
-    reserved=(*_CONFIG_KEYS, "benchmark", "train_sets", "losses", "seeds", "signal"),
+    reserved=(*CONFIG_OPTIONS, "benchmark", "train_sets", "losses", "seeds", "signal"),
     renamed={"runs": "seeds"},
 )
 """A search-study file's own keys (`pwlkit.runs.gridfile` reads the shared ones): what each
@@ -122,7 +106,7 @@ def load_search_study(source: str | Path | Mapping[str, Any] | SearchStudy) -> S
         return source
     grid = read_grid(source, SEARCH_FILES)
     own = grid.own
-    overrides = {k: own[k] for k in _CONFIG_KEYS if k in own}
+    overrides = {k: own[k] for k in CONFIG_OPTIONS if k in own}
     config = dataclasses.replace(
         SearchConfig(), hparams={**SEARCH_HPARAMS, **grid.hyperparameters}, **overrides
     )

@@ -98,6 +98,12 @@ ACQUISITION_FIELDS: tuple[str, ...] = (
     "members",
     "wl_iterations",
 )
+
+CONFIG_OPTIONS: tuple[str, ...] = tuple(
+    f.name for f in dataclasses.fields(SearchConfig) if f.name != "hparams"
+)
+"""Every `SearchConfig` option a user sets by name (the command line's options, a search
+file's keys); ``hparams`` is the engine's settings, set apart."""
 """The `SearchConfig` options a strategy fills (`configure`); a search that leaves them at
 `PLAIN` is the search they were added to, so they stay out of its identity (`used_options`)."""
 

@@ -18,8 +18,8 @@ from .config import resolve
 from .ensemble import EnsembleScores, fit_members
 from .execution import split_execution
 from .groups import fit_scores
-from .prepare import check_jobs, prepare
-from .selection import resolve_selections
+from .prepare import check_jobs
+from .selection import prepare_specs
 
 PARAMS: dict[str, Any] = {
     "seed": SEED,
@@ -113,9 +113,6 @@ def fit_predict_many(
         ValueError: mismatched list lengths, bad indices or train sizes, NaN or constant
             targets, unknown losses.
     """
-    settings, execution = split_execution(hparams)
-    resolve(backbone, epochs, settings)  # bad settings fail here, before any selection fit
-    check("signal", signal, PARAMS["signal"])
     check_jobs(benchmark, train_sets, losses, seeds)
     specs = [parse_spec(s) for s in losses]  # a bad spec fails here, before any training
     if any(s.ensemble is not None for s in specs):
@@ -131,21 +128,16 @@ def fit_predict_many(
             **hparams,
         )
         return np.stack([e.combined for e in scores])
-    if any(s.selection is not None for s in specs):
-        fit = {"backbone": backbone, "epochs": epochs, "signal": signal, **settings}
-        fit["pretrain_on"] = pretrain_on or benchmark
-        specs = resolve_selections(benchmark, train_sets, specs, seeds, execution=execution, **fit)
-    prep = prepare(
+    prep = prepare_specs(
         benchmark,
         train_sets,
-        [s.schedule for s in specs],
+        specs,
         seeds,
         backbone=backbone,
         epochs=epochs,
         signal=signal,
-        settings=settings,
-        execution=execution,
         pretrain_on=pretrain_on,
+        hparams=hparams,
     )
     return fit_scores(prep)
 

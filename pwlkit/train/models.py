@@ -18,16 +18,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..benchmarks.base import PAD, SIGNALS, Benchmark
-from ..checks import Options, check
-from ..losses import Spec, parse_spec
+from ..benchmarks.base import PAD, Benchmark
+from ..losses import Spec
 from ..predictors import Encoding, build_encoding, build_predictor
 from ..predictors.layers import BatchedModule
 from . import engine
-from .config import resolve
-from .execution import split_execution
-from .prepare import check_jobs, prepare
-from .selection import resolve_selections
+from .selection import prepare_specs
 from .workers import run_single_threaded
 
 
@@ -95,24 +91,15 @@ def fit_models(
         `FittedModels`: the model, the encoding it was trained on, its `ModelSpec` and the
         losses trained.
     """
-    settings, execution = split_execution(hparams)
-    resolve(backbone, epochs, settings)
-    check("signal", signal, Options(SIGNALS, what="signal"))
-    check_jobs(benchmark, train_sets, losses, seeds)
-    specs = [parse_spec(s) for s in losses]  # a bad spec fails before any training
-    fit = {"backbone": backbone, "epochs": epochs, "signal": signal, **settings}
-    if any(s.selection is not None for s in specs):
-        specs = resolve_selections(benchmark, train_sets, specs, seeds, execution=execution, **fit)
-    prep = prepare(
+    prep = prepare_specs(
         benchmark,
         train_sets,
-        [s.schedule for s in specs],
+        losses,
         seeds,
         backbone=backbone,
         epochs=epochs,
         signal=signal,
-        settings=settings,
-        execution=execution,
+        hparams=hparams,
     )
     model = prep.model()
     if prep.device.type == "cpu":
@@ -123,7 +110,7 @@ def fit_models(
     spec = ModelSpec(
         backbone, prep.full_arch, len(seeds), tuple(benchmark.op_names), prep.encoding().n_nodes
     )
-    return FittedModels(model, prep.encoding(), spec, [s.name for s in specs])
+    return FittedModels(model, prep.encoding(), spec, [s.name for s in prep.schedules])
 
 
 def encoded_benchmark(

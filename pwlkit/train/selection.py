@@ -35,11 +35,14 @@ from typing import Any
 
 import numpy as np
 
-from ..benchmarks.base import Benchmark
+from ..benchmarks.base import SIGNALS, Benchmark
+from ..checks import Options, check
 from ..losses import Spec, parse_loss, parse_spec
 from ..losses.selection import Selection, default_candidates, held_out_ndcg, pick_candidate
+from .config import resolve
+from .execution import split_execution
 from .groups import fit_scores
-from .prepare import prepare
+from .prepare import Prepared, check_jobs, prepare
 from .switch_probe import probe_switches
 
 
@@ -152,3 +155,54 @@ def _prepare_args(fit: dict[str, Any]) -> dict[str, Any]:
         **{k: fit[k] for k in own if k in fit},
         "settings": {k: v for k, v in fit.items() if k not in own},
     }
+
+
+def prepare_specs(
+    benchmark: Benchmark,
+    train_sets: Sequence[Sequence[int] | np.ndarray],
+    specs: Sequence[str | Spec],
+    seeds: Sequence[int],
+    *,
+    backbone: str = "gcn",
+    epochs: int | None = None,
+    signal: str = "val",
+    pretrain_on: Benchmark | None = None,
+    hparams: dict[str, Any] | None = None,
+) -> Prepared:
+    """`prepare` for specs that may be selections: every input checked before any fit (the
+    settings, the signal, the jobs, the specs), then each selection resolved on its own
+    sample (its probe or fold fits) and the chosen schedules prepared.
+
+    Raises:
+        BadParameter / ValueError: as `prepare`; an ensemble spec (train it with
+            `pwlkit.train.fit_ensembles`).
+    """
+    settings, execution = split_execution(hparams or {})
+    resolve(backbone, epochs, settings)  # bad settings fail here, before any selection fit
+    check("signal", signal, Options(SIGNALS, what="signal"))
+    check_jobs(benchmark, train_sets, specs, seeds)
+    parsed = [parse_spec(s) for s in specs]
+    ensemble = next((p for p in parsed if p.ensemble is not None), None)
+    if ensemble is not None:
+        raise ValueError(
+            f"loss {ensemble.name!r} is an ensemble of several predictors: train it with "
+            "fit_predict_many or fit_ensembles"
+        )
+    if any(p.selection is not None for p in parsed):
+        fit = {"backbone": backbone, "epochs": epochs, "signal": signal, **settings}
+        fit["pretrain_on"] = pretrain_on or benchmark
+        parsed = resolve_selections(
+            benchmark, train_sets, parsed, seeds, execution=execution, **fit
+        )
+    return prepare(
+        benchmark,
+        train_sets,
+        [p.schedule for p in parsed],
+        seeds,
+        backbone=backbone,
+        epochs=epochs,
+        signal=signal,
+        settings=settings,
+        execution=execution,
+        pretrain_on=pretrain_on,
+    )
