@@ -9,6 +9,7 @@ from conftest import SMALL, toy_space
 from pwlkit.losses import parse_spec
 from pwlkit.train import fit_ensembles, fit_predict, fit_predict_many, sample_train
 from pwlkit.train.ensemble import combine, member_seed, spread
+from pwlkit.train.pretrain import PRETRAIN_POOL
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 FAST = {"epochs": 3, "batch_size": 16, **SMALL["gcn"]}
@@ -80,6 +81,8 @@ def test_members_train_as_plain_fits_with_their_own_seeds(space):
         combined[1], fit_predict(space, idx, "hr", seed=7, **FAST), rtol=1e-5, atol=1e-6
     )
     assert len({member_seed(7, k) for k in range(5)} | {7}) == 6
+    # every member starts from the job's pretrained weights (one pretraining per job seed)
+    assert {member_seed(7, k) % PRETRAIN_POOL for k in range(5)} == {7 % PRETRAIN_POOL}
 
 
 def test_an_ensemble_of_backbones_trains_each_member_with_its_own(space):

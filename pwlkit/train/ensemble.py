@@ -19,12 +19,17 @@ from scipy.stats import rankdata
 from ..checks import MAX_SEED
 from ..losses import Spec
 
+MEMBER_STRIDE = 2**25
+"""Member ``k`` of a job with seed ``s`` trains with seed ``s + (k + 1) * MEMBER_STRIDE`` (mod
+2**32): distinct from the job's and every other member's seed, and, the stride being a
+multiple of `pwlkit.train.pretrain.PRETRAIN_POOL`, starting from the job's own pretrained
+weights (so an ensemble pretrains no more than a single fit)."""
+
 
 def member_seed(seed: int, k: int) -> int:
     """The seed of member ``k`` of an ensemble fit with ``seed`` (its weights, shuffles and
-    draws), independent of every other member's and of the plain fit's."""
-    state = np.random.SeedSequence([int(seed), int(k), 0xE45]).generate_state(1)[0]
-    return int(state) % (MAX_SEED + 1)
+    draws)."""
+    return (int(seed) + (int(k) + 1) * MEMBER_STRIDE) % (MAX_SEED + 1)
 
 
 def normalised_ranks(scores: np.ndarray) -> np.ndarray:
