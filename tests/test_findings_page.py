@@ -1,8 +1,10 @@
-"""The report's findings page: built from result stores, first on the index, never fatal."""
+"""The report's findings page: built from result stores, opening with a forest plot per claim,
+first on the index (as one figure), never fatal."""
 
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 import pytest
@@ -28,7 +30,13 @@ def test_page_tests_the_claims_on_the_shipped_stores(shipped_page):
     text = (tmp_path / PAGE).read_text()
     for line in page.lines:
         assert html.escape(line) in text
-    assert "Wilcoxon" in text and "<script" not in text
+    assert "Wilcoxon" in text
+    main = text.split("<main>", 1)[1]
+    # a forest plot per claim before any table, and the tables collapsed
+    assert main.lstrip().startswith("<section>") and "pwlkit-chart" in main[:300]
+    assert main.index("pwlkit-chart") < main.index("<table")
+    assert main.count("<details>") >= len([f for f in page.found if f.tasks])
+    assert not re.search(r"<script[^>]+src=", text)  # the Vega libraries are inline
     assert page.beyond  # the shipped NB201 grids hold the NDCG losses beside WARP and MAPE
     for line in page.beyond:
         assert html.escape(line) in text
@@ -37,6 +45,8 @@ def test_page_tests_the_claims_on_the_shipped_stores(shipped_page):
 def test_index_opens_with_the_findings(shipped_page):
     _, page = shipped_page
     index = index_html(ReportPlan(runs=[], unmatched=[]), page)
+    assert page.overview is not None
+    assert index.split("<main>", 1)[1].lstrip().startswith('<div class="pwlkit-chart">')
     assert index.index("Findings") < index.index("notebook runs")
     assert f"href='{PAGE}'" in index
     assert html.escape(page.lines[0]) in index

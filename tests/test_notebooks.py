@@ -1,5 +1,6 @@
 """Every notebook executes under papermill with tiny parameters, through `pwlkit report`, and the
-report's index links each one; charts are embedded as inline Vega specs."""
+report's index links each one; charts are embedded as inline Vega specs, keep the palette's
+colours and draw at most eight series per panel."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import nbformat
 import pytest
 import vl_convert as vlc
 
-from pwlkit import report
+from pwlkit import palette, report
 from pwlkit.search.notebook import search_parameters
 from pwlkit.study.notebook import study_parameters
+from pwlkit.viz.checks import most_series, series_colours
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -138,6 +140,11 @@ def test_all_notebooks_run_in_the_report(tmp_path):
         assert specs, f"{run.label}: no chart"
         for spec in specs:  # the browser's compiler and renderer, run by vl-convert
             assert vlc.vegalite_to_svg(spec).startswith("<svg"), run.label
+            # one colour per loss on every page, at most eight coloured series per panel
+            assert most_series(spec) <= palette.MAX_SERIES, run.label
+            for field, colours in series_colours(spec).items():
+                if field in palette.SPEC_COLUMNS:
+                    assert colours == {n: palette.colour(n) for n in colours}, run.label
         page = (out / run.html_name).read_text()
         assert page.count('class="pwlkit-chart"') == len(specs)
         assert not re.search(r"<script[^>]+src=", page)

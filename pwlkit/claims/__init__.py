@@ -16,9 +16,14 @@ verdict rule; `evidence`: `Finding` and the per-task duels; `findings`: the clai
 `goals`: pwlkit's own questions beyond the paper; `replay`: another ``auto`` rule replayed
 on stored cells without a fit (`replay_auto`); `stores`: every study and search store under a
 folder, loaded for them (`load_stores`); `setting_effect`: cells trained with one setting
-against the same cells trained with another (bfloat16 against float32).
+against the same cells trained with another (bfloat16 against float32); `overview`: the
+findings as frames for charts (verdicts per claim and space, a forest plot's rows); `ranks`:
+each loss's mean rank per space and train size, tested against the best (`rank_table`);
+`anytime`: search regret after every query and queries to the optimum; `spaces`: the search
+space of a benchmark.
 """
 
+from .anytime import queries_to_optimum, references, regret_curves
 from .evidence import Finding
 from .findings import (
     STUDY_CLAIMS,
@@ -44,10 +49,13 @@ from .frames import (
     weights_frame,
     with_task,
 )
+from .overview import forest_frame, verdict_counts
 from .paired import ALPHA, Paired, holm, paired_test
+from .ranks import loss_ranks, rank_table
 from .replay import replay_auto
 from .setting_effect import setting_effect
-from .specs import RANKING, SWITCHES, WEIGHTED, loss_family, switch_parts
+from .spaces import space_of
+from .specs import RANKING, SWITCHES, WEIGHTED, is_switch, loss_family, switch_parts
 from .stores import find_stores, load_stores
 
 __all__ = [
@@ -65,15 +73,22 @@ __all__ = [
     "find_stores",
     "findings",
     "findings_table",
+    "forest_frame",
     "holm",
     "hybrid_below_best_single",
+    "is_switch",
     "load_stores",
     "loss_family",
+    "loss_ranks",
     "more_data_not_always_better",
     "mse_worst_at_top",
     "paired_test",
     "piecewise_beats_best_single",
+    "queries_to_optimum",
+    "rank_table",
     "ranking_wins_little_data",
+    "references",
+    "regret_curves",
     "replay_auto",
     "schedules_frame",
     "search_beats_baselines",
@@ -81,7 +96,9 @@ __all__ = [
     "seed_means",
     "setting_effect",
     "soft_beats_hard",
+    "space_of",
     "switch_parts",
+    "verdict_counts",
     "weighted_lead_with_data",
     "weights_frame",
     "with_task",

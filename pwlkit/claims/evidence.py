@@ -44,7 +44,8 @@ class Finding:
     or inconclusive), ``mean_diff`` (mean paired difference, positive when ``a`` is better),
     ``p_value`` (Wilcoxon), ``p_holm`` (Holm-adjusted across the claim's tasks of one benchmark; see `paired.judge`), ``n`` (pairs),
     ``a`` / ``b`` (what was compared, ``a`` being the side the claim favours), and evidence
-    keys of the claim (``a_mean``, ``b_mean``, ``switched``, ...). ``paper`` is what the paper
+    keys of the claim (``a_mean``, ``b_mean``, ``switched``, ``diff_lo`` / ``diff_hi``: the
+    bootstrap interval of the mean difference, ...). ``paper`` is what the paper
     reports for the claim; ``note`` says why a claim has no tasks (the study it needs).
     """
 
@@ -204,7 +205,8 @@ def duel(
         return None
     block = table[[*a_side, *b_side]].dropna()
     if block.empty:
-        return {"mean_diff": math.nan, "p_value": math.nan, "n": 0, "a": a_side[0], "b": b_side[0]}
+        none = {"mean_diff": math.nan, "p_value": math.nan, "n": 0}
+        return {**none, "a": a_side[0], "b": b_side[0], "diff_lo": math.nan, "diff_hi": math.nan}
     ia, va, sa = loso_pick(block[a_side].to_numpy(float), metric, a_worst)
     ib, vb, sb = loso_pick(block[b_side].to_numpy(float), metric, b_worst)
     test = paired_test(va, vb, metric)
@@ -218,6 +220,8 @@ def duel(
         "a_mean": float(block[a].mean()),
         "b_mean": float(block[b].mean()),
         "switched": int((sa | sb).sum()),
+        "diff_lo": test.lo,
+        "diff_hi": test.hi,
     }
 
 

@@ -195,6 +195,8 @@ def _row(task: str, test, a: str, b: str, block: pd.DataFrame, benchmark: str) -
         "b": b,
         "a_mean": float(block[a].mean()) if len(block) else float("nan"),
         "b_mean": float(block[b].mean()) if len(block) else float("nan"),
+        "diff_lo": test.lo,
+        "diff_hi": test.hi,
     }
 
 
@@ -368,13 +370,20 @@ def findings(
         search: a `pwlkit.search.load_search_results` frame, or None.
 
     Returns:
-        One `Finding` per claim; claims these results cannot test carry a ``note``.
+        One `Finding` per claim; claims these results cannot test carry a ``note``. The
+        paper's claims are tested on the cells of its protocol only (no pretraining, random
+        samples, no ensembles: `pwlkit.claims.predictor.protocol_cells`); the others answer
+        pwlkit's own questions (`pwlkit.claims.goals.beyond_the_paper`).
     """
+    from .protocol import protocol_cells
+
     if isinstance(results, Mapping):
         frames = [f for f in results.values() if f is not None and not f.empty]
         results = pd.concat(frames, ignore_index=True) if frames else None
     if results is not None and "cell_id" in results.columns:
         results = results.drop_duplicates("cell_id")
+    if results is not None:
+        results = results[protocol_cells(results)]
     return [claim(results) for claim in STUDY_CLAIMS] + [search_beats_baselines(search)]
 
 

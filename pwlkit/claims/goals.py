@@ -220,6 +220,17 @@ def best_configuration(
 
 
 def beyond_the_paper(df: pd.DataFrame | None, metric: str = TOP) -> list[Finding]:
-    """Every question of this module the frame can answer, as `Finding` objects."""
-    found = [*ndcg_beats_weighted(df, metric), *adaptive_beats_fixed(df, metric)]
-    return found + auto_against_references(df, metric)[0]
+    """Every question beyond the paper the frame can answer, as `Finding` objects: the NDCG
+    losses, the adaptive switch and ``auto`` on the paper's protocol; then pwlkit's predictor
+    (pretraining, ensembles, chosen samples, `pwlkit.claims.predictor`) and the paper's loss
+    claims asked again of pretrained predictors."""
+    from .predictor import PREDICTOR_CLAIMS, paper_claims_when_pretrained
+    from .protocol import protocol_cells
+
+    plain = df[protocol_cells(df)] if df is not None else None
+    found = [*ndcg_beats_weighted(plain, metric), *adaptive_beats_fixed(plain, metric)]
+    found += auto_against_references(plain, metric)[0]
+    if df is None or df.empty or protocol_cells(df).all():
+        return found
+    found += [claim(df) for claim in PREDICTOR_CLAIMS]
+    return found + paper_claims_when_pretrained(df)

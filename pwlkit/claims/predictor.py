@@ -8,60 +8,30 @@ diverse samples against random ones (the pairs share the seed, not the sample: t
 what is compared). Side picks among several candidates are leave-one-seed-out, tests are
 paired Wilcoxon with Holm per benchmark, as every claim of `pwlkit.claims.findings`.
 
-The settings live in a cell's ``hparams`` (``pretrain``) and its ``sampling`` column;
-`protocol_cells` keeps the cells of the paper's protocol (no pretraining, random samples, no
-ensemble), which the paper's own claims are tested on.
+The settings live in a cell's ``hparams`` (``pretrain``) and its ``sampling`` column
+(`pwlkit.claims.protocol`).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 
 import pandas as pd
 
 from .evidence import Finding, duel, finish, label, lacking, seed_table, task_groups, varying
+from .protocol import protocol_cells, with_settings
 from .specs import ENSEMBLE, loss_family
 
+__all__ = [
+    "PREDICTOR_CLAIMS",
+    "diverse_beats_random",
+    "loss_ensemble_beats_seed_ensemble",
+    "paper_claims_when_pretrained",
+    "pretraining_beats_none",
+    "protocol_cells",
+]
+
 TOP = "precision_at_0.5"
-
-
-def setting_column(df: pd.DataFrame, key: str, default: str) -> pd.Series:
-    """A training setting per cell: its column where the frame has one, else read from the
-    cells' ``hparams`` JSON (``default`` where a cell does not name it)."""
-    if key in df.columns:
-        return df[key].fillna(default).astype(str)
-    if "hparams" not in df.columns:
-        return pd.Series(default, index=df.index)
-    values = {h: str(json.loads(h).get(key, default)) for h in df["hparams"].dropna().unique()}
-    return df["hparams"].map(values).fillna(default)
-
-
-def with_settings(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with ``pretrain`` and ``sampling`` columns (defaults ``none`` and ``random``) and
-    ``pretrain`` taken out of ``hparams`` (which separates tasks: the pretext is compared)."""
-    out = df.assign(
-        pretrain=setting_column(df, "pretrain", "none"),
-        sampling=setting_column(df, "sampling", "random"),
-    )
-    if "hparams" in df.columns:
-        rest = {
-            h: json.dumps(
-                {k: v for k, v in json.loads(h).items() if k != "pretrain"}, sort_keys=True
-            )
-            for h in df["hparams"].dropna().unique()
-        }
-        out["hparams"] = df["hparams"].map(rest)
-    return out
-
-
-def protocol_cells(df: pd.DataFrame) -> pd.Series:
-    """True for cells of the paper's protocol: no pretraining, a random sample, no ensemble."""
-    if df.empty:
-        return pd.Series(True, index=df.index)
-    framed = with_settings(df)
-    ensemble = df["loss"].map(lambda s: loss_family(s) == ENSEMBLE) if "loss" in df else False
-    return (framed["pretrain"] == "none") & (framed["sampling"] == "random") & ~ensemble
 
 
 def _setting_duels(

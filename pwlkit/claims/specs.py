@@ -81,6 +81,14 @@ def is_single(spec: str) -> bool:
     )
 
 
+def is_switch(spec: str) -> bool:
+    """True for a schedule that switches losses during the fit: a hard or soft switch, or an
+    adaptive one (``warm->focus@auto``, a selection of the switch point)."""
+    if is_selection(spec):
+        return parse_spec(spec).selection.kind == "switch"
+    return loss_family(spec) in SWITCHES
+
+
 def switch_parts(spec: str) -> dict[str, str]:
     """Warm-up, focus, kind (hard / soft), switch point and what it counts, for a schedule spec.
 

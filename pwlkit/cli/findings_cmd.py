@@ -61,9 +61,14 @@ def describe(found) -> list[str]:
         if f.tasks and f.note:
             lines.append(f"  note: {f.note}")
         for t in f.tasks:
+            interval = ""
+            if t.get("diff_lo") is not None and t.get("diff_hi") is not None:
+                lo, hi = (format_evidence(t[k], "+.4g") for k in ("diff_lo", "diff_hi"))
+                interval = f" [{lo}, {hi}]" if lo != "-" else ""
             lines.append(
                 f"  {t['task']}: {t['verdict']}, {t['a']} vs {t['b']}, diff "
-                f"{format_evidence(t['mean_diff'], '+.4g')}, p {format_evidence(t['p_value'], '.3g')} "
+                f"{format_evidence(t['mean_diff'], '+.4g')}{interval}, "
+                f"p {format_evidence(t['p_value'], '.3g')} "
                 f"(Holm {format_evidence(t['p_holm'], '.3g')}), n {t['n']}"
             )
     return lines

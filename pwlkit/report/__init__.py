@@ -18,8 +18,12 @@ Matching rule (notebook <-> parameter files in ``--params``, default ``parameter
    A failing notebook is recorded with its error; the others still run.
 
 Modules: `plan` (which notebook runs with which file), `parameters` (what a run is given),
-`execute` (one papermill run), `build` (the whole report), `html` (the offline pages; the Vega
-libraries come inline from vl-convert, so the charts draw with no network).
+`execute` (one papermill run), `build` (the whole report), `html` (the notebook pages and the
+index, which opens with one figure of the findings and ends with the skipped runs in one
+line), `page` (the shell of the report's own pages; the Vega libraries come inline from
+vl-convert, so the charts draw with no network), and the pages on the shipped stores:
+`findings_page` (a forest plot per claim), `wins_page` (which loss wins where: rank
+heatmaps), `search_page` (anytime regret, queries to the optimum).
 """
 
 from .build import run_report

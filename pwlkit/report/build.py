@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from .execute import batch_settings, execute_in_batch
-from .findings_page import build_findings_page
+from .findings_page import FindingsPage, build_findings_page
 from .html import write_index
 from .parameters import notebook_parameters, run_parameters
 from .plan import ReportPlan, ReportRun, plan_report
+from .search_page import build_search_page
+from .wins_page import build_wins_page
 
 
 def run_report(
@@ -35,9 +38,11 @@ def run_report(
     ``data_dir`` defaults to ``$PWLKIT_DATA``. ``overrides`` maps a notebook name to
     parameters that replace those of all its runs (the tests use it for tiny grids). ``jobs``
     notebooks run at once (runs writing the same study wait for each other).
-    ``findings_from``: the folder of result stores the findings page (``findings.html``, first
-    on the index) tests the paper's claims on; None leaves the page out. Returns the plan with
-    every run's outcome, failed ones included.
+    ``findings_from``: the folder of result stores the findings pages are built from
+    (``findings.html``: the claims, whose verdicts are the index's first figure;
+    ``losses.html``: which loss wins where; ``searches.html``: search over time), built in
+    a thread beside the notebooks; None leaves them out. Returns the plan with every run's
+    outcome, failed ones included.
     """
     if data_dir is None and os.environ.get("PWLKIT_DATA"):
         data_dir = os.environ["PWLKIT_DATA"]
@@ -45,14 +50,18 @@ def run_report(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     base = Path.cwd()
-    found = None
-    if findings_from is not None:
-        found = build_findings_page(out, findings_from, data_dir)
-        log(
-            f"findings: {len(found.lines)} claims from {len(found.stores)} stores in {findings_from}"
-        )
-    write_index(plan, out, found)
     lock = threading.Lock()
+    # The pages on the shipped stores are built beside the notebooks: they need one core for
+    # a while, the notebooks' training leaves one free between and around its grids.
+    side = ThreadPoolExecutor(max_workers=1)
+    pages = None
+    if findings_from is not None:
+        pages = side.submit(_shipped_pages, out, findings_from, data_dir, log, lock)
+
+    def found() -> FindingsPage | None:
+        return pages.result() if pages is not None and pages.done() else None
+
+    write_index(plan, out, None)
     count = iter(range(1, len(plan.runs) + 1))
 
     def do(run: ReportRun) -> None:
@@ -75,14 +84,38 @@ def run_report(
         detail = f" - {run.error}" if run.error else ""
         with lock:
             log(f"    {run.label}: {run.status} in {run.seconds:.1f} s{detail}")
-            write_index(plan, out, found)  # keep the index current as runs finish
+            write_index(plan, out, found())  # keep the index current as runs finish
 
     chains = _chains(plan.runs, overrides, data_dir, base)
-    with batch_settings(), ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for fut in [pool.submit(lambda c=c: [do(r) for r in c]) for c in chains]:
-            fut.result()
-    write_index(plan, out, found)
+    try:
+        with batch_settings(), ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            for fut in [pool.submit(lambda c=c: [do(r) for r in c]) for c in chains]:
+                fut.result()
+        done = pages.result() if pages is not None else None
+    finally:
+        side.shutdown(wait=True)
+    write_index(plan, out, done)
     return plan
+
+
+def _shipped_pages(
+    out: Path,
+    studies: str | Path,
+    data_dir: str | Path | None,
+    log: Callable[[str], None],
+    lock: threading.Lock,
+) -> FindingsPage:
+    """The pages on the stores under ``studies``: findings, which loss wins where, search."""
+    start = time.perf_counter()
+    found = build_findings_page(out, studies, data_dir)
+    build_wins_page(out, found.study)
+    build_search_page(out, found.search, data_dir)
+    with lock:
+        log(
+            f"findings: {len(found.lines)} claims from {len(found.stores)} stores in "
+            f"{studies} ({time.perf_counter() - start:.1f} s)"
+        )
+    return found
 
 
 def _chains(

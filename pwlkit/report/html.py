@@ -3,17 +3,17 @@ index page. Widget outputs, which need a live kernel, are replaced by a note."""
 
 from __future__ import annotations
 
-import functools
 import html
 import json
 import re
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import nbformat
 
 from .findings_page import PAGE, FindingsPage
+from .page import embed_chart_html, page_html, vega_javascript
 
 if TYPE_CHECKING:
     from .plan import ReportPlan
@@ -35,39 +35,7 @@ _TEMPLATE = """\
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 """
 
-_EMBED = """\
-<div class="pwlkit-chart"></div>
-<script type="text/javascript">
-(function () {{
-  var el = document.currentScript.previousElementSibling;
-  var opts = {{"actions": {{"export": true, "source": false, "compiled": false, "editor": false}}}};
-  window.vegaEmbed(el, {spec}, opts).catch(function (e) {{
-    el.textContent = "chart error: " + e;
-  }});
-}})();
-</script>
-"""
-
 _WIDGET_NOTE = "[interactive widget: open the notebook in JupyterLab to use it]"
-
-
-@functools.lru_cache(maxsize=1)
-def vega_javascript() -> str:
-    """Vega, Vega-Lite and vega-embed as one script (from vl-convert; no network needed).
-
-    Built once per process: every page of a report carries the same few megabytes.
-    """
-    import vl_convert as vlc
-
-    from pwlkit.viz import alt
-
-    major_minor = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
-    return vlc.javascript_bundle(vl_version=major_minor)
-
-
-def embed_chart_html(spec: dict[str, Any]) -> str:
-    """An HTML snippet that draws ``spec`` with the page's inline vega-embed."""
-    return _EMBED.format(spec=json.dumps(spec).replace("</", "<\\/"))
 
 
 def inline_charts(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -107,34 +75,52 @@ _STATUS_COLOUR = {"ok": "#1e7b34", "failed": "#b3261e", "skipped": "#8a6d00", "p
 
 
 def _findings_section(found: FindingsPage | None) -> str:
-    """The findings first: one line per claim, linking to the page with the evidence."""
+    """The findings first: one figure (verdicts per claim and space), then one line per
+    claim, and the pages with the evidence."""
     if found is None:
         return ""
     esc = html.escape
     if found.error:
         return f"<h2>Findings</h2><p class='err'>{esc(found.error)}</p>"
+    figure = embed_chart_html(found.overview) if found.overview else ""
     lines = "".join(f"<li>{esc(line)}</li>" for line in found.lines)
     return (
-        f"<h2><a href='{PAGE}'>Findings</a>: the paper's claims on the shipped results</h2>"
-        f"<p>Paired tests on {found.cells} study cells and {found.runs} search runs from "
-        f"{len(found.stores)} stores; <a href='{PAGE}'>the evidence per task</a>.</p>"
-        f"<ul>{lines}</ul><h2>Notebook runs</h2>"
+        f"{figure}<h2><a href='{PAGE}'>Findings</a>: the paper's claims on the shipped "
+        f"results</h2><p>Paired tests on {found.cells} study cells and {found.runs} search "
+        f"runs from {len(found.stores)} stores: <a href='{PAGE}'>forest plots per claim</a> "
+        "(every task's paired difference and interval), <a href='losses.html'>which loss wins "
+        "where</a> (rank heatmaps per space), <a href='searches.html'>search over time</a> "
+        f"(anytime regret, queries to the optimum).</p><ul>{lines}</ul>"
+    )
+
+
+def _skipped_line(runs: list) -> str:
+    """Runs skipped for lack of data, in one line at the end of the page."""
+    skipped = [r for r in runs if r.status == "skipped"]
+    if not skipped:
+        return ""
+    names = ", ".join(html.escape(r.label) for r in skipped)
+    return (
+        f"<p class='t'>Skipped here for lack of benchmark data ({len(skipped)}; set "
+        f"PWLKIT_DATA or pass --data-dir, see <code>pwlkit benchmarks</code>): {names}.</p>"
     )
 
 
 def index_html(plan: ReportPlan, found: FindingsPage | None = None) -> str:
-    """The report's front page: the findings, then one row per notebook run with status,
-    time, what its data shows and links."""
+    """The report's front page: the findings as one figure, then one row per notebook run
+    with status, time, what its data shows and links; skipped runs in one line at the end."""
     runs = plan.runs
     counts = {s: sum(r.status == s for r in runs) for s in ("ok", "failed", "skipped", "pending")}
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     rows = []
     for r in runs:
+        if r.status == "skipped":
+            continue
         esc = html.escape
         link = esc(r.label)
         if r.status in ("ok", "failed"):
             link = f'<a href="{esc(r.html_name)}">{esc(r.label)}</a>'
-        nb_link = f'<a href="{esc(r.ipynb_name)}">ipynb</a>' if r.status != "skipped" else ""
+        nb_link = f'<a href="{esc(r.ipynb_name)}">ipynb</a>'
         notes = "".join(f"<li>{esc(v)}</li>" for v in r.verdicts)
         notes = f"<ul>{notes}</ul>" if notes else ""
         err = f'<pre class="err">{esc(r.error)}</pre>' if r.error else ""
@@ -148,26 +134,18 @@ def index_html(plan: ReportPlan, found: FindingsPage | None = None) -> str:
     extra = ""
     if plan.unmatched:
         names = ", ".join(html.escape(p.name) for p in plan.unmatched)
-        extra = f"<p>Parameter files no notebook uses: {names}</p>"
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>pwlkit report</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
-table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ border-bottom: 1px solid #ddd; padding: .5em; text-align: left; vertical-align: top; }}
-th {{ background: #f3f3f3; }} .t {{ color: #666; font-size: .9em; }}
-pre.err, p.err {{ white-space: pre-wrap; color: #b3261e; margin: 0; }}
-ul {{ margin: 0; padding-left: 1.2em; }}
-</style></head><body>
-<h1>pwlkit report</h1>
-{_findings_section(found)}
-<p>{len(runs)} notebook runs: {summary}. Generated {time.strftime("%Y-%m-%d %H:%M:%S")}.</p>
+        extra = f"<p class='t'>Parameter files no notebook uses: {names}</p>"
+    scale = " (the findings above rest on the shipped stores, at scale)" if found else ""
+    main = f"""{_findings_section(found)}
+<h2>Notebook runs</h2>
+<p>{len(runs)} notebook runs: {summary}; each answers its question live at report size{scale}.
+Generated {time.strftime("%Y-%m-%d %H:%M:%S")}.</p>
 <table><tr><th>run</th><th>notebook</th><th>parameters</th><th>status</th><th>time</th>
 <th>what the data shows</th><th></th></tr>
 {"".join(rows)}
-</table>{extra}
-</body></html>
-"""
+</table>{_skipped_line(runs)}{extra}"""
+    charts = bool(found is not None and found.overview)
+    return page_html("pwlkit report", "<h1>pwlkit report</h1>", main, charts=charts)
 
 
 def write_index(plan: ReportPlan, out_dir: str | Path, found: FindingsPage | None = None) -> Path:

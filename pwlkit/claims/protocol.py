@@ -1,0 +1,53 @@
+"""The paper's protocol among stored cells: no pretraining, random samples, no ensembles.
+
+The paper's claims are tested on its protocol; pwlkit's own settings (pretraining, chosen
+samples, ensembles) are compared with it by `pwlkit.claims.predictor`. A cell's ``pretrain``
+lives in its ``hparams`` JSON, its ``sampling`` in a column of its own (rows stored before
+either existed hold the protocol's value).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from .specs import ENSEMBLE, loss_family
+
+
+def setting_column(df: pd.DataFrame, key: str, default: str) -> pd.Series:
+    """A training setting per cell: its column where the frame has one, else read from the
+    cells' ``hparams`` JSON (``default`` where a cell does not name it)."""
+    if key in df.columns:
+        return df[key].fillna(default).astype(str)
+    if "hparams" not in df.columns:
+        return pd.Series(default, index=df.index)
+    values = {h: str(json.loads(h).get(key, default)) for h in df["hparams"].dropna().unique()}
+    return df["hparams"].map(values).fillna(default)
+
+
+def with_settings(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with ``pretrain`` and ``sampling`` columns (defaults ``none`` and ``random``) and
+    ``pretrain`` taken out of ``hparams`` (which separates tasks: the pretext is compared)."""
+    out = df.assign(
+        pretrain=setting_column(df, "pretrain", "none"),
+        sampling=setting_column(df, "sampling", "random"),
+    )
+    if "hparams" in df.columns:
+        rest = {
+            h: json.dumps(
+                {k: v for k, v in json.loads(h).items() if k != "pretrain"}, sort_keys=True
+            )
+            for h in df["hparams"].dropna().unique()
+        }
+        out["hparams"] = df["hparams"].map(rest)
+    return out
+
+
+def protocol_cells(df: pd.DataFrame) -> pd.Series:
+    """True for cells of the paper's protocol: no pretraining, a random sample, no ensemble."""
+    if df.empty:
+        return pd.Series(True, index=df.index)
+    framed = with_settings(df)
+    ensemble = df["loss"].map(lambda s: loss_family(s) == ENSEMBLE) if "loss" in df else False
+    return (framed["pretrain"] == "none") & (framed["sampling"] == "random") & ~ensemble
