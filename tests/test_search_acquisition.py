@@ -54,8 +54,25 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 
 FAST = {"epochs": 3, "hparams": {"hidden": 16, "layers": 2, "head_hidden": 8}}
 """A few epochs of a small GCN: real fits, fast."""
+FAST_TRANSFORMER = {
+    "epochs": 3,
+    "backbone": "transformer",
+    "hparams": {"dim": 16, "heads": 2, "layers": 1, "ffn": 16},
+}
+"""The same for ``pw+``, whose members are Transformers."""
 
 NEW = ("bananas", "npenas", "gp", "pw+")
+
+
+@pytest.fixture
+def quick_pretraining(monkeypatch, tmp_path):
+    """``pw+`` pretrains on the space: one short pass over a few hundred cells, in a cache of
+    the test's own."""
+    from pwlkit.train import pretrain
+
+    monkeypatch.setitem(pretrain.PRETRAIN_SETTINGS, "epochs", 1)
+    monkeypatch.setitem(pretrain.PRETRAIN_SETTINGS, "max_archs", 300)
+    monkeypatch.setenv("PWLKIT_CACHE", str(tmp_path / "cache"))
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +169,10 @@ def test_ensemble_beliefs_are_the_members_mean_and_std(toy):
     beliefs = ensemble_beliefs(table, train, at, "ens(mape)x3", [11, 12], fit, noisy_fit)
     for j, seed in enumerate([11, 12]):
         members = noisy_fit(table, [], [], [member_seed(seed, k) for k in range(3)])
+        cells = np.concatenate([at[j], train[j]])  # each member standardised on these
+        members = (members - members[:, cells].mean(1, keepdims=True)) / members[:, cells].std(
+            1, keepdims=True
+        )
         pool = members[:, at[j]]
         np.testing.assert_allclose(beliefs[j].mean, pool.mean(axis=0))
         np.testing.assert_allclose(beliefs[j].std, pool.std(axis=0))
@@ -280,7 +301,7 @@ def test_named_strategies_resolve_with_their_papers_defaults(toy):
     assert resolve_strategy("npenas", toy).loss == "mse"
     gp = resolve_strategy("gp", toy)
     assert (gp.loss, gp.surrogate, gp.kind) == ("", "gp", "guided")
-    assert resolve_strategy("pw+", toy).loss == "ens(hr->mape@20)x5"
+    assert resolve_strategy("pw+", toy).loss == "ens(transformer:hr->mape@20)x3"
     cfg = configure("bananas", SearchConfig())
     assert (cfg.acquisition, cfg.pool_parents, cfg.pool_random, cfg.members) == ("its", 2, 0, 5)
     assert configure("gp", SearchConfig()).acquisition == "ei"
@@ -289,7 +310,7 @@ def test_named_strategies_resolve_with_their_papers_defaults(toy):
     assert {k: getattr(plain, k) for k in PLAIN} == PLAIN
     mine = configure("bananas", SearchConfig(acquisition="ucb", pool_parents=1))
     assert (mine.acquisition, mine.pool_parents) == ("ucb", 1)  # the user's options win
-    assert configure("pw+", SearchConfig()).hparams["pretrain"] == "none"
+    assert configure("pw+", SearchConfig()).hparams["pretrain"] == "flow"
     assert set(NAMED) == set(NEW)
 
 
@@ -324,12 +345,13 @@ def test_plain_cells_keep_their_settings_and_ids(toy):
 
 
 @pytest.mark.parametrize("strategy", NEW)
-def test_every_named_strategy_searches_the_toy_benchmark(toy, strategy):
-    runs = run_searches(toy, strategy, 30, [0, 1], n_init=10, top_k=5, **FAST)
+def test_every_named_strategy_searches_the_toy_benchmark(toy, strategy, quick_pretraining):
+    fast = FAST_TRANSFORMER if strategy == "pw+" else FAST
+    runs = run_searches(toy, strategy, 30, [0, 1], n_init=10, top_k=5, **fast)
     for r in runs:
         assert len(r["queried"]) == len(set(r["queried"])) == 30
         assert r["strategy"] == strategy
-    again = run_searches(toy, strategy, 30, [0, 1], n_init=10, top_k=5, **FAST)
+    again = run_searches(toy, strategy, 30, [0, 1], n_init=10, top_k=5, **fast)
     assert [r["queried"] for r in runs] == [r["queried"] for r in again]  # per seed
 
 
@@ -364,7 +386,7 @@ def score(arch: str) -> float:
 
 
 @pytest.mark.parametrize("strategy", NEW)
-def test_every_named_strategy_in_open_search(strategy, tmp_path):
+def test_every_named_strategy_in_open_search(strategy, tmp_path, quick_pretraining):
     calls: list[str] = []
 
     def evaluate(arch: str) -> float:
@@ -372,7 +394,8 @@ def test_every_named_strategy_in_open_search(strategy, tmp_path):
         return score(arch)
 
     path = tmp_path / "darts.jsonl"
-    kw = {"n_init": 10, "top_k": 5, "pool_size": 30, **FAST}
+    fast = FAST_TRANSFORMER if strategy == "pw+" else FAST
+    kw = {"n_init": 10, "top_k": 5, "pool_size": 30, **fast}
     result = open_search("darts", evaluate, 20, strategy, seed=1, checkpoint=path, **kw)
     assert len(result.archs) == len(set(result.archs)) == len(calls) == 20
     assert result.strategy == strategy

@@ -426,7 +426,10 @@ def ensemble_beliefs(
 ) -> list[Belief]:
     """Each run's ensemble (``loss``, an ``ens(...)`` spec) trained member by member through
     ``fit_fn`` (members of one backbone in one batched call, `pwlkit.train.ensemble`): per
-    candidate the mean and standard deviation of the members' predictions (BANANAS)."""
+    candidate the mean and standard deviation of the members' predictions (BANANAS), each
+    member's predictions first standardised over the run's queried and candidate cells. A
+    member trained with a ranking loss (HR, ListMLE) has a scale and offset of its own; without
+    this its spread would measure those, not the members' disagreement."""
     from pwlkit.losses import parse_spec
     from pwlkit.train.ensemble import fit_members
 
@@ -440,6 +443,10 @@ def ensemble_beliefs(
     out = []
     for j, e in enumerate(scores):
         members = np.asarray(e.members, dtype=np.float64)
+        cells = np.concatenate([np.asarray(at[j]), np.asarray(train[j])])
+        centre = members[:, cells].mean(axis=1, keepdims=True)
+        scale = members[:, cells].std(axis=1, keepdims=True)
+        members = (members - centre) / np.where(scale > 0, scale, 1.0)
         pool = members[:, at[j]]
         known = members[:, train[j]].mean(axis=0)
         out.append(Belief(pool.mean(axis=0), pool.std(axis=0), float(known.max())))
