@@ -36,6 +36,7 @@ from .evidence import (
 from .frames import accuracy_twin, schedules_frame, spellings
 from .paired import paired_test
 from .quotes import PAPER
+from .search_lead import LEAD, best_search_beats_pw, has_strategy
 from .sizes import ONE_SIZE, rows_at_sizes
 from .specs import RANKING, SWITCHES, WEIGHTED, is_single, loss_family, weights_of
 
@@ -384,7 +385,8 @@ def findings(
         results = results.drop_duplicates("cell_id")
     if results is not None:
         results = results[protocol_cells(results)]
-    return [claim(results) for claim in STUDY_CLAIMS] + [search_beats_baselines(search)]
+    lead = [best_search_beats_pw(search)] if has_strategy(search, LEAD) else []
+    return [claim(results) for claim in STUDY_CLAIMS] + [search_beats_baselines(search), *lead]
 
 
 def findings_table(found: Sequence[Finding]) -> pd.DataFrame:

@@ -50,7 +50,6 @@ class NamedStrategy:
     source: str = ""
 
 
-
 NAMED: dict[str, NamedStrategy] = {
     "bananas": NamedStrategy(
         loss="ens(mape)x{members}",
