@@ -506,7 +506,7 @@ def test_study_run_on_a_folder_lists_its_study_files(no_work, capsys, study_file
     cli_error(capsys, "study", "status", str(empty), parts=("is a folder", "no .yaml file"))
 
 
-SEARCH_STUDY = "name: s\nbenchmarks: [nbgraph-cora]\nstrategies: [mse]\nbudgets: [20]\nruns: 2\n"
+SEARCH_STUDY = "name: s\nbenchmarks: [nbgraph-cora]\nstrategies: [mse]\nbudgets: [20]\nseeds: 2\n"
 
 
 @pytest.mark.parametrize(
@@ -520,7 +520,7 @@ SEARCH_STUDY = "name: s\nbenchmarks: [nbgraph-cora]\nstrategies: [mse]\nbudgets:
         ("epochs: 0\n", ["key 'epochs' must be an integer >= 1, got 0"]),
         ("signals: []\n", ["key 'signals' must list at least one value"]),
         ("runs_per_job: 0\n", ["key 'runs_per_job' must be an integer >= 1, got 0"]),
-        ("runs: [-1]\n", ["key 'runs' appears twice", "first on line 5"]),
+        ("seeds: [-1]\n", ["key 'seeds' appears twice", "first on line 5"]),
     ],
 )
 def test_bad_search_study_files(no_work, capsys, tmp_path, extra, parts):
@@ -544,10 +544,10 @@ def test_search_study_strategy_names(no_work, capsys, tmp_path):
     from pwlkit.search.grid import load_search_study
 
     raw = {"name": "s", "benchmarks": ["nbgraph-cora"], "strategies": ["mse"], "budgets": [20]}
-    with pytest.raises(BadParameter, match=r"key 'runs' must be an integer in \[0, 4294967295\]"):
-        load_search_study({**raw, "runs": [-1]})
-    with pytest.raises(BadParameter, match=r"key 'runs' must be an integer >= 1, got 0"):
-        load_search_study({**raw, "runs": 0})
+    with pytest.raises(BadParameter, match=r"key 'seeds' must be an integer in \[0, 4294967295\]"):
+        load_search_study({**raw, "seeds": [-1]})
+    with pytest.raises(BadParameter, match=r"key 'seeds' must be an integer >= 1, got 0"):
+        load_search_study({**raw, "seeds": 0})
 
 
 def test_a_reader_that_leaves_early_ends_the_command_quietly(monkeypatch, capsys):

@@ -354,7 +354,7 @@ def test_cli_findings_on_a_real_tiny_store(tmp_path, capsys):
         "benchmarks": ["nbgraph-cora"],
         "strategies": ["random", "evolution"],
         "budgets": [20],
-        "runs": 2,
+        "seeds": 2,
         "output_dir": str(tmp_path / "searches"),
     }
     run_search_study(search, executor="inline", progress=False)

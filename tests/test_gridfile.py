@@ -10,6 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from conftest import SHARED_DATA, stores_in_progress
 
 from pwlkit import report
 from pwlkit.benchmarks import is_available
@@ -80,11 +81,14 @@ def test_both_kinds_of_shipped_file_are_found():
     assert len(parameter_files("study")) > 10 and len(parameter_files("search")) >= 6
 
 
-# Digests of every cell id and job id, in order, computed by the code before the two loaders
-# became one: a change to how a file is read must not move a stored cell.
+# Digests of every cell id and job id, in order: a change to how a file is read must not move a
+# stored cell. The search file's were computed by the code before the two loaders became one;
+# the two study files were resized for the main job later (their earlier contents still give the
+# digests that code computed: 9a4122171ba12487 / 6a85f9b435d95c19 and afaccfc5b2494e6d /
+# a1593e33aee1709c), so theirs are pinned from the resized files.
 PINNED = {
-    "loss_size_analognas.yaml": (182, "9a4122171ba12487", "6a85f9b435d95c19"),
-    "backbone_loss.yaml": (56, "afaccfc5b2494e6d", "a1593e33aee1709c"),
+    "loss_size_analognas.yaml": (182, "9b3cb7dc04d639d8", "5b777316715bd1f5"),
+    "backbone_loss.yaml": (28, "c7ee01a2ee4c8afd", "68bf0a9361858daa"),
     "grids/search_analognas_baseline.yaml": (480, "c26b49e966bd7b2c", "6ffa04dada170d19"),
 }
 
@@ -106,7 +110,9 @@ def test_cell_and_job_ids_are_the_ones_stored_before(name):
 
 
 SEARCH_STORES = sorted(
-    p for p in (PARAMETERS / "grids").glob("search_*.yaml") if "results/searches" in p.read_text()
+    p
+    for p in (PARAMETERS / "grids").glob("search_*.yaml")
+    if "results/searches" in p.read_text() and (ROOT / "results/searches" / p.stem).is_dir()
 )
 
 
@@ -119,12 +125,14 @@ def test_every_shipped_search_cell_is_found_by_the_current_code(path, shared_dat
         pytest.skip(f"no data for {', '.join(absent)}")
     cells = expand_search_cells(study, data_dir)
     done = ResultStore(ROOT / study.store_dir).done_ids()
-    assert cells and all(c.cell_id in done for c in cells)
+    expected = {c.cell_id for c in cells}
+    assert done and done <= expected, "a stored search cell is no longer found"
+    if study.name not in stores_in_progress():
+        assert expected <= done
 
 
 @pytest.fixture
 def shared_data_or_none():
-    from conftest import SHARED_DATA
 
     return SHARED_DATA if SHARED_DATA.is_dir() else None
 

@@ -54,7 +54,7 @@ def test_training_settings_are_pinned_and_part_of_the_cell(toy):
             "benchmarks": ["nbgraph-cora"],
             "strategies": ["mse"],
             "budgets": [20],
-            "runs": 1,
+            "seeds": 1,
             "hyperparameters": {"lr": 2e-3},
         }
     )
@@ -65,7 +65,7 @@ def test_training_settings_are_pinned_and_part_of_the_cell(toy):
             "benchmarks": ["nbgraph-cora"],
             "strategies": ["mse"],
             "budgets": [20],
-            "runs": 1,
+            "seeds": 1,
             "hyperparameters": {"lr": "2e-3"},
         }
     )  # YAML 1.1 reads 2e-3 as text
@@ -127,7 +127,7 @@ def test_search_study_runs_resumes_and_summarizes(tmp_path):
         "strategies": ["random", "evolution"],
         "budgets": [30, 40],
         "signals": ["val", "test"],
-        "runs": 3,
+        "seeds": 3,
         "output_dir": str(tmp_path),
     }
     rep = run_search_study(study, progress=False)
@@ -178,8 +178,8 @@ def test_search_study_files_load():
         ({"strategies": ["bohb"]}, "strategies.*unknown strategy 'bohb'"),
         ({"signals": ["train"]}, "unknown signal 'train'"),
         ({"budget": [50]}, "unknown key"),
-        ({"runs": 0}, "'runs'.*integer >= 1"),
-        ({"runs": [1, 1]}, "'runs'.*1 is listed twice"),
+        ({"seeds": 0}, "'seeds'.*integer >= 1"),
+        ({"seeds": [1, 1]}, "'seeds'.*1 is listed twice"),
         ({"name": "my search"}, "'name'.*a folder name"),
         ({"budgets": [50, "many"]}, "'budgets' must be an integer >= 1, got 'many'"),
         ({"strategies": None}, "missing required key.*'strategies'"),
@@ -193,7 +193,7 @@ def test_bad_search_study_is_a_clear_error(raw, match):
         "benchmarks": ["nb201-cifar10"],
         "strategies": ["pw"],
         "budgets": [50],
-        "runs": 3,
+        "seeds": 3,
     }
     with pytest.raises(ValueError, match=match):
         load_search_study({**base, **raw})

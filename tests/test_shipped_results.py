@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from conftest import stores_in_progress
 
 from pwlkit.checks import BadParameter
 from pwlkit.study import load_study
@@ -163,9 +164,13 @@ def test_a_store_extended_later_verifies_job_by_job(tmp_path):
 @pytest.mark.parametrize("store", STORES, ids=lambda p: p.name)
 def test_every_shipped_cell_is_found_by_the_current_code(store):
     # cell ids hash every engine setting: a new setting or default must not orphan a store
+    from pwlkit.runs import ResultStore
     from pwlkit.study import study_status
 
     params = yaml.safe_load((store / "study.yaml").read_text())
     params["output_dir"] = str(store.parent)
     status = study_status(params)
-    assert status.done == status.total, status
+    stored = ResultStore(store).done_ids()
+    assert status.done == len(stored) > 0, f"{len(stored) - status.done} stored cells not found"
+    if store.name not in stores_in_progress():
+        assert status.done == status.total, status
