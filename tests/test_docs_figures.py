@@ -14,6 +14,7 @@ rows of an earlier setting fails loudly instead of shifting a mean.
 from __future__ import annotations
 
 import functools
+import json
 import re
 import sys
 from collections.abc import Callable
@@ -42,9 +43,12 @@ def store(name: str) -> pd.DataFrame:
     study = yaml.safe_load((folder / "study.yaml").read_text())
     parts = sorted((folder / "results").glob("part-*.parquet"))
     df = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
-    grid = 1
+    grid = len(study.get("samplings") or ["random"])
     for key in GRID_KEYS:
         grid *= len(study[key])
+    for values in (study.get("axes") or {}).values():
+        grid *= len(values)
+    df["pretrain"] = [json.loads(h).get("pretrain", "none") for h in df["hparams"]]
     assert df["cell_id"].is_unique and len(df) == grid, (
         f"{name}: {len(df)} stored rows, its study.yaml grid has {grid} cells"
     )
@@ -128,6 +132,8 @@ C10 = "Every loss on NB201 CIFAR-10, 10 seeds"
 IN16 = "Every loss on NB201 ImageNet16-120, 10 seeds"
 EVERY_LOSS = "Every loss at N = 469 (NB201 CIFAR-10)"
 GOALS = "Where the goals beyond the paper stand"
+STAGE1 = "The predictor, stage 1: pretraining x loss x backbone on NB201 CIFAR-10, 10 seeds"
+S1 = "predictor_stage1_nb201_cifar10"
 
 FIGURES = [
     # docs/results.md
@@ -322,6 +328,27 @@ FIGURES = [
         "Why the half-way switch loses",
         r"^\| `hr->mape@0\.5\(refit\)` \| [^|]+ \| ([\d.]+) \(",
         lambda: mean("switch_why_nb201", "tau", loss="hr->mape@0.5(refit)"),
+    ),
+    Figure(
+        "stage 1: tau of Transformer + flow + HR at N=469",
+        "docs/results.md",
+        STAGE1,
+        r"^\| Transformer, flow \| HR \| [^|]+ \| [^|]+ \| \**([\d.]+)\** \|",
+        lambda: mean(S1, "tau", backbone="transformer", pretrain="flow", loss="hr", train_size=469),
+    ),
+    Figure(
+        "stage 1: tau of GCN without pretraining, MAPE at N=156",
+        "docs/results.md",
+        STAGE1,
+        r"^\| GCN, none \| MAPE \| [^|]+ \| ([\d.]+) \|",
+        lambda: mean(S1, "tau", backbone="gcn", pretrain="none", loss="mape", train_size=156),
+    ),
+    Figure(
+        "stage 1: P@0.5% of Transformer + flow + MAPE at N=469",
+        "docs/results.md",
+        STAGE1,
+        r"^\| Transformer, flow \| MAPE \| [^|]+ \| [^|]+ \| [^|]+ \| \**([\d.]+)\** \|",
+        lambda: mean(S1, P05, backbone="transformer", pretrain="flow", loss="mape", train_size=469),
     ),
     # README.md
     Figure(
