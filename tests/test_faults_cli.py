@@ -286,8 +286,13 @@ def test_a_signal_says_what_was_kept(argv, target, kept, sig, status, how, monke
     module, _, name = target.rpartition(".")
     monkeypatch.setattr(importlib.import_module(module), name, _kill_self(sig))
     monkeypatch.setattr(pwlkit.cli.search_cmd, "load_function", lambda spec: len)
+    # a shell starts background jobs with SIGINT ignored; the test wants Python's own handler
+    before_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     before = signal.getsignal(signal.SIGTERM)
-    assert main(argv) == status
+    try:
+        assert main(argv) == status
+    finally:
+        signal.signal(signal.SIGINT, before_int)
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith(f"pwlkit {argv[0]}: {how}: {kept}")
     assert signal.getsignal(signal.SIGTERM) is before  # put back after the command
