@@ -44,6 +44,10 @@ def _setting_duels(
     """One `duel` row per task (``keys``), the candidates being ``column``'s values."""
     show = varying(df, ("backbone", "loss", "pretrain", "sampling"))
     show = [k for k in show if k in keys and k != column]
+    # only tasks where the setting varies can duel (most stores hold one value of it)
+    present = [k for k in keys if k in df.columns]
+    if present:
+        df = df[df.groupby(present, observed=True)[column].transform("nunique") > 1]
     rows = []
     for task, sub in task_groups(df, keys):
         table = seed_table(sub, metric, columns=column)
