@@ -162,3 +162,24 @@ def ridge_fit(
         w = np.linalg.solve(xt.T @ xt + 1e-1 * np.eye(x.shape[1]), xt.T @ (yt - yt.mean()))
         out.append(x @ w)
     return np.stack(out)
+
+
+@pytest.fixture(scope="session")
+def shipped_report(tmp_path_factory):
+    """The report over the shipped results, built once a session (the findings pages and the
+    notebook on shipped results, which trains nothing): ``(folder, plan)``, the findings page
+    in ``plan.findings``. Shared by the findings-page and browser tests."""
+    from pwlkit.report import run_report
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path_factory.mktemp("report")
+    plan = run_report(
+        root / "notebooks",
+        root / "parameters",
+        out,
+        only=["beyond_paper"],
+        findings_from=root / "results",
+        log=lambda *_: None,
+    )
+    assert [r.status for r in plan.runs] == ["ok"], [r.error for r in plan.runs]
+    return out, plan

@@ -41,24 +41,12 @@ FIRST_JS = """() => {
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    """The report over the shipped results, built once: findings pages and one notebook."""
+def report(shipped_report):
+    """The report over the shipped results: findings pages and one notebook (`conftest`)."""
     if not Path(CHROMIUM).is_file():
         pytest.skip("Debian chromium not installed (apt-get install chromium); CI installs it")
     pytest.importorskip("playwright.sync_api")
-    from pwlkit.report import run_report
-
-    out = tmp_path_factory.mktemp("report")
-    plan = run_report(
-        ROOT / "notebooks",
-        ROOT / "parameters",
-        out,
-        only=[NOTEBOOK],
-        findings_from=ROOT / "results",
-        log=lambda *_: None,
-    )
-    assert [r.status for r in plan.runs] == ["ok"], [r.error for r in plan.runs]
-    return out
+    return shipped_report[0]
 
 
 def specs(page: Path) -> list[dict]:

@@ -17,10 +17,10 @@ RESULTS = Path(__file__).resolve().parents[1] / "results"
 
 
 @pytest.fixture(scope="module")
-def shipped_page(tmp_path_factory):
-    """The findings page over the shipped stores, built once (about 90 s on 2 cores)."""
-    out = tmp_path_factory.mktemp("findings")
-    return out, build_findings_page(out, RESULTS)
+def shipped_page(shipped_report):
+    """The findings page over the shipped stores (built once a session, with the report)."""
+    out, plan = shipped_report
+    return out, plan.findings
 
 
 def test_page_tests_the_claims_on_the_shipped_stores(shipped_page):

@@ -64,6 +64,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="pick only jobs of train size x epochs x cells at most this (default 2e6)",
     )
     verify.add_argument("--seed", type=int, default=None, help="seed of the pick")
+    verify.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads of the re-run (default 1, as each worker of a 2-worker study run)",
+    )
     verify.add_argument("--data-dir", metavar="D", help="folder holding the benchmark tables")
     verify.set_defaults(func=_verify)
 
@@ -121,7 +127,12 @@ def _verify(args: argparse.Namespace) -> int:
     if store.is_file():
         store = load_study(store).store_dir
     checks = verify_store(
-        store, jobs=args.jobs, max_cost=args.max_cost, seed=args.seed, data_dir=args.data_dir
+        store,
+        jobs=args.jobs,
+        max_cost=args.max_cost,
+        seed=args.seed,
+        data_dir=args.data_dir,
+        threads=args.threads,
     )
     for check in checks:
         print(check)

@@ -42,7 +42,7 @@ def run_report(
     (``findings.html``: the claims, whose verdicts are the index's first figure;
     ``losses.html``: which loss wins where; ``searches.html``: search over time), built in
     a thread beside the notebooks; None leaves them out. Returns the plan with every run's
-    outcome, failed ones included.
+    outcome, failed ones included, and the findings page in ``plan.findings``.
     """
     if data_dir is None and os.environ.get("PWLKIT_DATA"):
         data_dir = os.environ["PWLKIT_DATA"]
@@ -95,6 +95,7 @@ def run_report(
     finally:
         side.shutdown(wait=True)
     write_index(plan, out, done)
+    plan.findings = done
     return plan
 
 

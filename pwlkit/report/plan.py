@@ -45,6 +45,8 @@ class ReportPlan:
 
     runs: list[ReportRun]
     unmatched: list[Path]
+    findings: object | None = None
+    """After `run_report`: the `FindingsPage` of the shipped stores (None when left out)."""
 
 
 def _claims(nb_stem: str, yaml_stem: str) -> bool:

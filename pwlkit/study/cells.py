@@ -95,9 +95,16 @@ class FitJob(Job):
     @property
     def cost(self) -> float:
         """Relative cost estimate (train size x epochs x fits) used to start big jobs first
-        and to bound `pwlkit study verify`; an ``auto`` cell counts its fold fits."""
+        and to bound `pwlkit study verify`; an ``auto`` cell counts its fold fits, and a job
+        with pretraining its pretraining (epochs x at most ``max_archs`` cells: an upper
+        bound, the weights are cached once made)."""
+        from pwlkit.train.pretrain import PRETRAIN_SETTINGS
+
         c = self.cells[0]
-        return float(c.train_size * c.epochs * sum(parse_spec(x.loss).fits for x in self.cells))
+        fits = c.train_size * c.epochs * sum(parse_spec(x.loss).fits for x in self.cells)
+        if json.loads(c.hparams).get("pretrain", "none") != "none":
+            fits += PRETRAIN_SETTINGS["epochs"] * PRETRAIN_SETTINGS["max_archs"]
+        return float(fits)
 
 
 def engine_settings(backbone: str, epochs: int, hparams: dict[str, Any]) -> dict[str, Any]:
