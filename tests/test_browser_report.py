@@ -22,7 +22,8 @@ SHOTS = ROOT / "outputs" / "screenshots"
 NOTEBOOK = "beyond_paper"  # reads the shipped stores, trains nothing
 PAGES = ("index.html", "findings.html", "losses.html", "searches.html", f"{NOTEBOOK}.html")
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# one xdist worker builds the shared report for this file and test_findings_page
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("shipped_report")]
 
 # Every chart of a page drawn (a canvas or an SVG with marks), none failed.
 DRAWN_JS = """() => Array.from(document.querySelectorAll('.pwlkit-chart')).map(el => {

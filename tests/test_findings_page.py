@@ -15,6 +15,9 @@ from pwlkit.report.plan import ReportPlan
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 
+# one xdist worker builds the shared report for this file and test_browser_report
+pytestmark = pytest.mark.xdist_group("shipped_report")
+
 
 @pytest.fixture(scope="module")
 def shipped_page(shipped_report):
