@@ -21,13 +21,14 @@ from collections.abc import Sequence
 
 import torch
 from torch import nn
-from torch_geometric.nn import GINConv, global_add_pool, global_mean_pool
 
 from .encoding import Encoding
 from .graphs import arch_batch, arch_graphs
 from .layers import BatchedModule
 
-POOLS = {"sum": global_add_pool, "mean": global_mean_pool}
+POOLS = {"sum": "global_add_pool", "mean": "global_mean_pool"}
+"""Pooling per graph: the `torch_geometric.nn` function of each name (imported with the first
+GIN built: torch_geometric takes seconds to import, and most fits never need it)."""
 
 
 class _GIN(nn.Module):
@@ -35,12 +36,14 @@ class _GIN(nn.Module):
 
     def __init__(self, num_ops: int, hidden: int, layers: int, head_hidden: int, pool: str):
         super().__init__()
+        import torch_geometric.nn as pyg
+
         dims = [num_ops] + [hidden] * layers
         self.convs = nn.ModuleList(
-            GINConv(nn.Sequential(nn.Linear(a, b), nn.ReLU(), nn.Linear(b, b)))
+            pyg.GINConv(nn.Sequential(nn.Linear(a, b), nn.ReLU(), nn.Linear(b, b)))
             for a, b in itertools.pairwise(dims)
         )
-        self.pool = POOLS[pool]
+        self.pool = getattr(pyg, POOLS[pool])
         self.head = nn.Sequential(
             nn.Linear(hidden, head_hidden), nn.ReLU(), nn.Linear(head_hidden, 1)
         )

@@ -12,11 +12,14 @@ index operations instead of a Python loop over graphs (scoring a 26,206-cell spa
 from __future__ import annotations
 
 import weakref
+from typing import TYPE_CHECKING
 
 import torch
-from torch_geometric.data import Batch, Data
 
 from .encoding import Encoding
+
+if TYPE_CHECKING:  # torch_geometric takes seconds to import: only where graphs are built
+    from torch_geometric.data import Batch, Data
 
 _GRAPHS: weakref.WeakKeyDictionary[Encoding, list[Data]] = weakref.WeakKeyDictionary()
 _PACKED: weakref.WeakKeyDictionary[Encoding, tuple] = weakref.WeakKeyDictionary()
@@ -26,6 +29,8 @@ def arch_graphs(enc: Encoding) -> list[Data]:
     """One ``Data(x [n_real, num_ops], edge_index [2, E])`` per architecture, cached."""
     graphs = _GRAPHS.get(enc)
     if graphs is None:
+        from torch_geometric.data import Data
+
         ops, mask, adj = enc.ops.cpu(), enc.node_mask.cpu(), enc.adj.cpu()
         eye = torch.eye(enc.n_nodes, dtype=torch.bool)
         graphs = []
@@ -72,4 +77,6 @@ def arch_batch(enc: Encoding, rows: torch.Tensor) -> Batch:
     offset = n_count.cumsum(0) - n_count
     edge_index = edge_all[:, edge_idx] + offset[edge_owner]
     ptr = torch.cat([offset, n_count.sum().view(1)])
+    from torch_geometric.data import Batch
+
     return Batch(x=x_all[node_idx], edge_index=edge_index, batch=batch, ptr=ptr)

@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import rankdata
 
 from ..checks import MAX_SEED
 from ..losses import Spec
@@ -36,6 +35,8 @@ def normalised_ranks(scores: np.ndarray) -> np.ndarray:
     """``[K, N]`` ranks of each member's scores scaled to (0, 1] (1 = its best; ties share the
     mean rank)."""
     scores = np.atleast_2d(np.asarray(scores, dtype=np.float64))
+    from scipy.stats import rankdata  # scipy.stats takes a second to import
+
     return rankdata(scores, axis=1) / scores.shape[1]
 
 
