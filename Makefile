@@ -23,7 +23,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 # the fast lane while developing: lint, then every test but the slow ones (< 2 minutes)
 quick: $(STAMP)

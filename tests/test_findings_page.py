@@ -67,3 +67,10 @@ def test_missing_or_unreadable_stores_are_said_not_raised(tmp_path):
     (bad / "part-0.parquet").write_bytes(b"not parquet")
     page = build_findings_page(out, tmp_path / "stores")
     assert page.error.startswith("no store under") and "broken" in page.error
+
+
+def test_the_notebook_on_shipped_results_runs_in_the_report_and_answers(shipped_report):
+    out, plan = shipped_report
+    (run,) = plan.runs
+    assert run.label == "beyond_paper" and run.status == "ok" and run.verdicts
+    assert (out / run.html_name).read_text().count('class="pwlkit-chart"') >= 1

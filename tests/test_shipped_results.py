@@ -61,7 +61,7 @@ PICK_SEED = int(os.environ.get("PWLKIT_VERIFY_SEED", secrets.randbelow(2**31)))
 ``PWLKIT_VERIFY_SEED`` to re-run one pick."""
 
 
-STORES_A_RUN = 4
+STORES_A_RUN = 2
 """Stores whose cheap job the reproduction test re-runs each time (a fresh pick of them each
 run: every store is picked over a few runs, and the suite stays inside its time)."""
 
