@@ -110,17 +110,7 @@ def _dags(n_archs: int = 40, n_slots: int = 6, num_ops: int = 4, seed: int = 0) 
         for j in range(1, real):
             adj[k, rng.integers(0, j), j] = 1  # every node has a predecessor
             adj[k, :j, j] |= (rng.random(j) < 0.3).astype(np.uint8)
-    val = rng.random(n_archs) * 10 + 80
-    return Benchmark(
-        name="toy-dags",
-        space="toy",
-        arch=np.array([str(i) for i in range(n_archs)], object),
-        ops=ops,
-        adj=adj,
-        op_names=tuple(f"op{i}" for i in range(num_ops)),
-        val=val,
-        test=val,
-    )
+    return _toy("toy-dags", ops, adj, rng.random(n_archs) * 10 + 80, num_ops)
 
 
 def _shared(n_archs: int = 30, n_slots: int = 5, num_ops: int = 4) -> Benchmark:
@@ -129,11 +119,15 @@ def _shared(n_archs: int = 30, n_slots: int = 5, num_ops: int = 4) -> Benchmark:
     adj = np.broadcast_to(
         np.triu(np.ones((n_slots, n_slots), np.uint8), 1), (n_archs, n_slots, n_slots)
     ).copy()
-    val = np.linspace(80, 90, n_archs)
+    return _toy("toy-shared", ops, adj, np.linspace(80, 90, n_archs), num_ops)
+
+
+def _toy(name: str, ops: np.ndarray, adj: np.ndarray, val: np.ndarray, num_ops: int) -> Benchmark:
+    """A toy benchmark of these cells, its validation accuracy standing in for the test one."""
     return Benchmark(
-        name="toy-shared",
+        name=name,
         space="toy",
-        arch=np.array([str(i) for i in range(n_archs)], object),
+        arch=np.array([str(i) for i in range(len(ops))], object),
         ops=ops,
         adj=adj,
         op_names=tuple(f"op{i}" for i in range(num_ops)),
