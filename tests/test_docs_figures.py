@@ -134,6 +134,7 @@ EVERY_LOSS = "Every loss at N = 469 (NB201 CIFAR-10)"
 GOALS = "Where the goals beyond the paper stand"
 STAGE1 = "The predictor, stage 1: pretraining x loss x backbone on NB201 CIFAR-10, 10 seeds"
 S1 = "predictor_stage1_nb201_cifar10"
+S1M = "predictor_stage1_masked_nb201_cifar10"
 
 FIGURES = [
     # docs/results.md
@@ -349,6 +350,13 @@ FIGURES = [
         STAGE1,
         r"^\| Transformer, flow \| MAPE \| [^|]+ \| [^|]+ \| [^|]+ \| \**([\d.]+)\** \|",
         lambda: mean(S1, P05, backbone="transformer", pretrain="flow", loss="mape", train_size=469),
+    ),
+    Figure(
+        "stage 1: tau of Transformer + masked + HR at N=469",
+        "docs/results.md",
+        STAGE1,
+        r"^\| Transformer \+ HR, masked \| [^|]+ \| [^|]+ \| ([\d.]+) \(",
+        lambda: mean(S1M, "tau", backbone="transformer", train_size=469),
     ),
     # README.md
     Figure(
