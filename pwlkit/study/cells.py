@@ -93,6 +93,11 @@ class FitJob(Job):
     cells: tuple[FitCell, ...]
 
     @property
+    def pretrained(self) -> bool:
+        """Whether a cell of the job starts from pretrained weights (``pretrain`` not none)."""
+        return any(json.loads(c.hparams).get("pretrain", "none") != "none" for c in self.cells)
+
+    @property
     def cost(self) -> float:
         """Relative cost estimate (train size x epochs x fits) used to start big jobs first
         and to bound `pwlkit study verify`; an ``auto`` cell counts its fold fits, and a job
@@ -102,7 +107,7 @@ class FitJob(Job):
 
         c = self.cells[0]
         fits = c.train_size * c.epochs * sum(parse_spec(x.loss).fits for x in self.cells)
-        if json.loads(c.hparams).get("pretrain", "none") != "none":
+        if self.pretrained:
             fits += PRETRAIN_SETTINGS["epochs"] * PRETRAIN_SETTINGS["max_archs"]
         return float(fits)
 

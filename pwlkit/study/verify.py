@@ -19,7 +19,6 @@ distribution on every machine.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,12 +170,11 @@ def _check_job(job: FitJob, stored: pd.DataFrame, data_dir, threads: int) -> Job
         result.problems.append(f"{len(again) - len(before)} of the job's cells are not stored")
     before = before.reindex(again.index)
     made_on = set(before["machine"].dropna()) if "machine" in before else set()
-    pretrained = any(json.loads(c.hparams).get("pretrain", "none") != "none" for c in job.cells)
-    if pretrained and made_on == set(again["machine"]):
+    if job.pretrained and made_on == set(again["machine"]):
         # pretrained weights are recomputed here unless cached, and the pretraining's sums
         # split by the process's thread layout: equal in distribution, not bit for bit
         result.notes.append("pretrained cells: compared in distribution")
-    if made_on != set(again["machine"]) or pretrained:
+    if made_on != set(again["machine"]) or job.pretrained:
         result.mode = "distribution"
         return _compare_in_distribution(result, before, again)
     precision = [c for c in again.columns if c.startswith("precision_at_")]
