@@ -391,12 +391,12 @@ def test_nb201_estimator_matches_fit_predict(shared_data):
     bench = load_benchmark("nb201-cifar10", shared_data)
     idx = sample_train(bench, 156, seed=0)
     strings = [str(a) for a in bench.arch]
-    est = Predictor(space="nb201", loss="hr", seed=0)
+    est = Predictor(space="nb201", loss="hr", epochs=100, seed=0)
     est.fit([strings[i] for i in idx], bench.val[idx])
-    pred, ref = est.predict(strings), fit_predict(bench, idx, "hr", seed=0)
+    pred, ref = est.predict(strings), fit_predict(bench, idx, "hr", seed=0, epochs=100)
     tau_est, tau_ref = kendall_tau(pred, bench.val), kendall_tau(ref, bench.val)
     print(
-        f"\nNB201 CIFAR-10, N=156, hr, seed 0: tau estimator {tau_est:.6f}, fit_predict "
+        f"\nNB201 CIFAR-10, N=156, hr, 100 epochs, seed 0: tau estimator {tau_est:.6f}, fit_predict "
         f"{tau_ref:.6f}, largest score difference {np.abs(pred - ref).max():.3g}"
     )
     assert abs(tau_est - tau_ref) <= 0.02

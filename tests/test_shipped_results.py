@@ -61,9 +61,10 @@ PICK_SEED = int(os.environ.get("PWLKIT_VERIFY_SEED", secrets.randbelow(2**31)))
 ``PWLKIT_VERIFY_SEED`` to re-run one pick."""
 
 
-STORES_A_RUN = 2
-"""Stores whose cheap job the reproduction test re-runs each time (a fresh pick of them each
-run: every store is picked over a few runs, and the suite stays inside its time)."""
+STORES_A_RUN = 1
+"""Stores whose cheap job the reproduction test re-runs each time (a fresh pick each run:
+every store with a cheap job is picked over a few runs, and the suite stays inside its
+time)."""
 
 
 @pytest.mark.slow
@@ -86,7 +87,7 @@ def test_random_stored_jobs_reproduce(shared_data):
         for check in checks:
             assert check.ok, f"{store.name}: {check} {again}"
             checked += 1
-    assert checked >= 2
+    assert checked >= STORES_A_RUN
 
 
 def _own_store(tmp_path):
