@@ -237,7 +237,7 @@ import json, sys
 sys.path.insert(0, {folder!r})
 from {module} import slow_toy
 from pwlkit.search import open_search
-r = open_search("darts", slow_toy, 100, "pw", seed=7, checkpoint={path!r}, epochs=20,
+r = open_search("darts", slow_toy, 50, "pw", seed=7, checkpoint={path!r}, epochs=20,
                 backbone="mlp")
 print(json.dumps(r.to_dict()))
 """
@@ -256,22 +256,22 @@ def test_resume_after_sigkill_gives_the_uninterrupted_result(toy_module, tmp_pat
     )
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE)
     deadline = time.monotonic() + 120
-    while _lines(path) < 51 and proc.poll() is None and time.monotonic() < deadline:
+    while _lines(path) < 26 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     stored = _lines(path) - 1
-    assert 50 <= stored < 100, stored
+    assert 25 <= stored < 50, stored
     done = subprocess.run(
         [sys.executable, str(script)], capture_output=True, check=True, timeout=300
     )
     resumed = json.loads(done.stdout)
     records = read_checkpoint(path)[1]
     archs = [r["arch"] for r in records]
-    assert len(archs) == len(set(archs)) == 100  # exactly the budget, nothing twice
-    assert [r["query"] for r in records] == list(range(100))
+    assert len(archs) == len(set(archs)) == 50  # exactly the budget, nothing twice
+    assert [r["query"] for r in records] == list(range(50))
     assert resumed["reused"] == stored
-    plain = open_search("darts", toy_module.slow_toy, 100, "pw", seed=7, **FAST)
+    plain = open_search("darts", toy_module.slow_toy, 50, "pw", seed=7, **FAST)
     assert resumed["archs"] == plain.archs and resumed["scores"] == plain.scores
     assert archs == plain.archs and resumed["best_arch"] == plain.best_arch
 

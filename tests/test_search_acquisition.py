@@ -68,10 +68,12 @@ NEW = ("bananas", "npenas", "gp", "pw+")
 def quick_pretraining(monkeypatch, tmp_path):
     """``pw+`` pretrains on the space: one short pass over a few hundred cells, in a cache of
     the test's own."""
+    from pwlkit.search import candidates
     from pwlkit.train import pretrain
 
     monkeypatch.setitem(pretrain.PRETRAIN_SETTINGS, "epochs", 1)
     monkeypatch.setitem(pretrain.PRETRAIN_SETTINGS, "max_archs", 300)
+    monkeypatch.setattr(candidates, "OPEN_PRETRAIN_CELLS", 300)  # open spaces' sample
     monkeypatch.setenv("PWLKIT_CACHE", str(tmp_path / "cache"))
 
 
