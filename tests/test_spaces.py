@@ -230,3 +230,31 @@ def test_nbgraph_encodes_the_embedded_table_like_the_benchmark():
     other = space.canonical("0010|sage,gcn,gat,gin")
     assert other in table and other != "0010|sage,gcn,gat,gin"
     assert all(n in table for n in space.neighbours(archs[100]))
+
+
+def test_darts_canonical_strings_are_read_as_python_reads_them():
+    """The fast reader of canonical genotype strings gives what Python's parser gives, and any
+    other spelling (spaces, range(), other quotes, a bad pair) still goes through the parser."""
+    space = get_space("darts")
+    for arch in space.sample(200, np.random.default_rng(5)):
+        fast = darts_bench._read_canonical(arch)
+        assert fast is not None, arch
+        normal, nc, reduce, rc = fast
+        env = {"Genotype": lambda **kw: kw}
+        expected = eval(arch, env)  # the string is Python: its own evaluation is the reference
+        assert normal == expected["normal"] and reduce == expected["reduce"]
+        assert nc == expected["normal_concat"] and rc == expected["reduce_concat"]
+    arch = space.sample(1, np.random.default_rng(6))[0]
+    for other in (
+        arch.replace("normal_concat=[2, 3, 4, 5]", "normal_concat=range(2, 6)"),
+        arch.replace("'", '"'),
+        arch.replace(", 0)", ",0)", 1),
+        arch.replace(", 1)", ", 01)", 1),
+    ):
+        assert darts_bench._read_canonical(other) is None, other
+    assert darts_bench.parse_genotype(arch.replace("'", '"')) == darts_bench.parse_genotype(arch)
+    assert darts_bench.parse_genotype(
+        arch.replace("normal_concat=[2, 3, 4, 5]", "normal_concat=range(2, 6)")
+    ) == darts_bench.parse_genotype(arch)
+    with pytest.raises(ValueError, match="unknown op 'conv_9x9'"):
+        darts_bench.parse_genotype(arch.replace("sep_conv_3x3", "conv_9x9"))

@@ -18,6 +18,7 @@ inputs of the reduction cell.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import numpy as np
@@ -60,8 +61,38 @@ def _concat(node: ast.expr) -> list[int]:
     return [int(x) for x in ast.literal_eval(node)]
 
 
+_CANONICAL = re.compile(
+    r"Genotype\(normal=\[(.*?)\], normal_concat=\[([0-9, ]*)\], "
+    r"reduce=\[(.*?)\], reduce_concat=\[([0-9, ]*)\]\)"
+)
+_PAIR = re.compile(r"\('(\w+)', (\d+)\)")
+
+
+def _read_canonical(text: str) -> tuple[Cell, list[int], Cell, list[int]] | None:
+    """The parts of a string written by `genotype_string`, read without Python's parser (an
+    open search reads tens of thousands); None for any other spelling."""
+    match = _CANONICAL.fullmatch(text)
+    if match is None:
+        return None
+    cells, concats = [], []
+    for pairs, concat in ((match[1], match[2]), (match[3], match[4])):
+        cell = [(op, int(src)) for op, src in _PAIR.findall(pairs)]
+        numbers = [int(c) for c in concat.split(", ")] if concat else []
+        if ", ".join(f"('{op}', {src})" for op, src in cell) != pairs:
+            return None
+        if ", ".join(map(str, numbers)) != concat:
+            return None
+        cells.append(cell)
+        concats.append(numbers)
+    return cells[0], concats[0], cells[1], concats[1]
+
+
 def parse_genotype(text: str) -> tuple[Cell, list[int], Cell, list[int]]:
     """Genotype string -> (normal, normal_concat, reduce, reduce_concat); errors say why."""
+    fast = _read_canonical(text.strip())
+    if fast is not None:
+        cells, concats = [fast[0], fast[2]], [fast[1], fast[3]]
+        return _checked(text, cells, concats)
     try:
         call = ast.parse(text.strip(), mode="eval").body
         if not (isinstance(call, ast.Call) and getattr(call.func, "id", "") == "Genotype"):
@@ -77,6 +108,10 @@ def parse_genotype(text: str) -> tuple[Cell, list[int], Cell, list[int]]:
         concats = [_concat(kw[k]) for k in ("normal_concat", "reduce_concat")]
     except (SyntaxError, ValueError, TypeError) as exc:
         raise ValueError(f"bad genotype {text[:80]!r}: {exc}") from None
+    return _checked(text, cells, concats)
+
+
+def _checked(text: str, cells: list[Cell], concats: list[list[int]]):
     for cell, concat in zip(cells, concats):
         if len(cell) != 2 * STEPS:
             raise ValueError(f"genotype {text[:80]!r}: a cell needs {2 * STEPS} (op, input) pairs")
