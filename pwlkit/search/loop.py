@@ -348,12 +348,11 @@ def guided_search(
     selects = bool(loss) and _selects(loss)
     epochs = config.epochs if config.epochs is not None else SEARCH_EPOCHS
     fit = {"backbone": config.backbone, "epochs": epochs, "signal": "val", **config.hparams}
-    pretrains = fit.get("pretrain", "none") != "none"
+    if fit.get("pretrain", "none") != "none":
+        fit["pretrain_on"] = source.pretrain_cells()
     for run, rng in zip(runs, rngs):
         query_fresh(source, run, config.n_init, rng, config.n_init)
     while active := [r for r, run in enumerate(runs) if run.left > 0]:
-        if pretrains and "pretrain_on" not in fit:  # a finished (resumed) run samples nothing
-            fit["pretrain_on"] = source.pretrain_cells()
         pools = {r: round_pool(source, runs[r], config, rngs[r]) for r in active}
         fit_seeds = {r: int(rngs[r].integers(2**31 - 1)) for r in active}
         beliefs = {r: Belief(np.zeros(len(pools[r]))) for r in active}
