@@ -104,6 +104,14 @@ def test_verify_of_a_store_with_every_part_damaged_says_so(root):
         verify_store(root / "tiny")
 
 
+def test_verify_of_a_store_just_started_says_it_holds_no_job(root):
+    """A grid that has written its study.yaml but no part yet (the first jobs still running)."""
+    for part in (root / "tiny" / "results").glob("part-*.parquet"):
+        part.unlink()
+    with pytest.raises(BadParameter, match=r"holds no finished job$"):
+        verify_store(root / "tiny")
+
+
 @pytest.mark.parametrize(
     ("content", "words"),
     [

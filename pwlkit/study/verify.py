@@ -125,8 +125,12 @@ def verify_store(
     stored = reader.read()
     damaged = [DamagedPart(str(part), why) for part, why in reader.skipped]
     if stored.empty:
-        unread = f" it can read ({len(damaged)} damaged part(s), first {damaged[0].part})"
-        raise BadParameter(f"store: {str(root)!r} holds no finished job{unread if damaged else ''}")
+        unread = (
+            f" it can read ({len(damaged)} damaged part(s), first {damaged[0].part})"
+            if damaged
+            else ""
+        )
+        raise BadParameter(f"store: {str(root)!r} holds no finished job{unread}")
     done = stored_jobs(stored, load_study(root / "study.yaml"))
     if not done:
         raise BadParameter(f"store: {str(root)!r} holds no job of its study.yaml's cells")
