@@ -239,7 +239,7 @@ def test_darts_canonical_strings_are_read_as_python_reads_them():
     for arch in space.sample(200, np.random.default_rng(5)):
         fast = darts_bench._read_canonical(arch)
         assert fast is not None, arch
-        normal, nc, reduce, rc = fast
+        (normal, reduce), (nc, rc) = fast
         env = {"Genotype": lambda **kw: kw}
         expected = eval(arch, env)  # the string is Python: its own evaluation is the reference
         assert normal == expected["normal"] and reduce == expected["reduce"]
@@ -253,8 +253,9 @@ def test_darts_canonical_strings_are_read_as_python_reads_them():
     ):
         assert darts_bench._read_canonical(other) is None, other
     assert darts_bench.parse_genotype(arch.replace("'", '"')) == darts_bench.parse_genotype(arch)
-    assert darts_bench.parse_genotype(
-        arch.replace("normal_concat=[2, 3, 4, 5]", "normal_concat=range(2, 6)")
-    ) == darts_bench.parse_genotype(arch)
+    for spelling in ("normal_concat=range(2, 6)", "normal_concat=[2, 3, 4, 5,]"):
+        other = arch.replace("normal_concat=[2, 3, 4, 5]", spelling)
+        assert darts_bench._read_canonical(other) is None, other
+        assert darts_bench.parse_genotype(other) == darts_bench.parse_genotype(arch)
     with pytest.raises(ValueError, match="unknown op 'conv_9x9'"):
         darts_bench.parse_genotype(arch.replace("sep_conv_3x3", "conv_9x9"))

@@ -61,38 +61,33 @@ def _concat(node: ast.expr) -> list[int]:
     return [int(x) for x in ast.literal_eval(node)]
 
 
+_NUMBERS = r"((?:\d+(?:, \d+)*)?)"
 _CANONICAL = re.compile(
-    r"Genotype\(normal=\[(.*?)\], normal_concat=\[([0-9, ]*)\], "
-    r"reduce=\[(.*?)\], reduce_concat=\[([0-9, ]*)\]\)"
+    rf"Genotype\(normal=\[(.*?)\], normal_concat=\[{_NUMBERS}\], "
+    rf"reduce=\[(.*?)\], reduce_concat=\[{_NUMBERS}\]\)"
 )
 _PAIR = re.compile(r"\('(\w+)', (\d+)\)")
 
 
-def _read_canonical(text: str) -> tuple[Cell, list[int], Cell, list[int]] | None:
-    """The parts of a string written by `genotype_string`, read without Python's parser (an
-    open search reads tens of thousands); None for any other spelling."""
+def _read_canonical(text: str) -> tuple[list[Cell], list[list[int]]] | None:
+    """(cells, concats) of a string spelled as `genotype_string` writes it, read without
+    Python's parser (an open search reads tens of thousands); None for any other spelling."""
     match = _CANONICAL.fullmatch(text)
     if match is None:
         return None
-    cells, concats = [], []
-    for pairs, concat in ((match[1], match[2]), (match[3], match[4])):
-        cell = [(op, int(src)) for op, src in _PAIR.findall(pairs)]
-        numbers = [int(c) for c in concat.split(", ")] if concat else []
-        if ", ".join(f"('{op}', {src})" for op, src in cell) != pairs:
-            return None
-        if ", ".join(map(str, numbers)) != concat:
-            return None
-        cells.append(cell)
-        concats.append(numbers)
-    return cells[0], concats[0], cells[1], concats[1]
+    cells = [[(op, int(src)) for op, src in _PAIR.findall(match[i])] for i in (1, 3)]
+    concats = [[int(c) for c in match[i].split(", ")] if match[i] else [] for i in (2, 4)]
+    written = (cells[0], concats[0], cells[1], concats[1])  # as genotype_string writes them
+    if any(repr(part)[1:-1] != match[i] for i, part in enumerate(written, 1)):
+        return None
+    return cells, concats
 
 
 def parse_genotype(text: str) -> tuple[Cell, list[int], Cell, list[int]]:
     """Genotype string -> (normal, normal_concat, reduce, reduce_concat); errors say why."""
     fast = _read_canonical(text.strip())
     if fast is not None:
-        cells, concats = [fast[0], fast[2]], [fast[1], fast[3]]
-        return _checked(text, cells, concats)
+        return _checked(text, *fast)
     try:
         call = ast.parse(text.strip(), mode="eval").body
         if not (isinstance(call, ast.Call) and getattr(call.func, "id", "") == "Genotype"):
@@ -111,7 +106,10 @@ def parse_genotype(text: str) -> tuple[Cell, list[int], Cell, list[int]]:
     return _checked(text, cells, concats)
 
 
-def _checked(text: str, cells: list[Cell], concats: list[list[int]]):
+def _checked(
+    text: str, cells: list[Cell], concats: list[list[int]]
+) -> tuple[Cell, list[int], Cell, list[int]]:
+    """The parts, once every pair and concat is one this space can have."""
     for cell, concat in zip(cells, concats):
         if len(cell) != 2 * STEPS:
             raise ValueError(f"genotype {text[:80]!r}: a cell needs {2 * STEPS} (op, input) pairs")
