@@ -11,6 +11,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from sklearn.base import clone, is_regressor
@@ -75,10 +76,10 @@ def test_a_copy_from_params_is_unfitted_and_equal(fitted):
         copy.predict(["0012|gcn,gat,sage,skip"])
 
 
-def test_the_default_loss_is_hr_in_both_estimators():
-    assert DEFAULT_LOSS == "hr"
-    assert Predictor().loss == "hr" and Predictor().get_params()["loss"] == "hr"
-    assert NASLibPredictor("nb201").predictor.loss == "hr"
+def test_the_default_loss_is_neuralndcg_in_both_estimators():
+    assert DEFAULT_LOSS == "neuralndcg"
+    assert Predictor().loss == "neuralndcg" and Predictor().get_params()["loss"] == "neuralndcg"
+    assert NASLibPredictor("nb201").predictor.loss == "neuralndcg"
     assert repr(Predictor(space="nb201")) == "Predictor(space='nb201')"
     assert "loss='hr->mape'" in repr(Predictor(loss="hr->mape"))
 
@@ -382,7 +383,7 @@ def test_naslib_adapter(cora):
     idx = sample_train(cora, 24, seed=0)
     p = NASLibPredictor("nbgraph", **TINY)
     assert p.fit(list(cora.arch[idx]), cora.val[idx]) is p
-    assert p.predictor.chosen_loss_ == "hr"
+    assert p.predictor.chosen_loss_ == DEFAULT_LOSS
     assert p.query(list(cora.arch[:7])).shape == (7,)
 
 
@@ -404,13 +405,14 @@ def test_nb201_estimator_matches_fit_predict(shared_data):
 
 @pytest.mark.slow
 def test_documented_evidence_for_the_default_loss_matches_the_stores():
-    """The counts docs/own-space.md gives for HR against ``hr->mape@0.5``, recomputed from the
+    """The counts docs/own-space.md gives for HR (the default before) against ``hr->mape@0.5``,
+    recomputed from the
     stores shipped in results/ with the paired test of `pwlkit findings`."""
     from pwlkit.claims import load_stores
     from pwlkit.claims.evidence import duel_tasks, finish
 
     page = (ROOT / "docs" / "own-space.md").read_text()
-    section = page[page.index("### The default loss: `hr`") : page.index("### Save and load")]
+    section = page[page.index("Before NeuralNDCG, the default") : page.index("### Save and load")]
     prose = " ".join(section.split())
     top = re.search(
         r"on P@0.5% in \*\*(\d+)\*\* of the (\d+) tasks .*? below it in (\d+) \(", prose
@@ -434,3 +436,57 @@ def test_documented_evidence_for_the_default_loss_matches_the_stores():
     assert (found["tau"].holds, len(found["tau"].tasks)) == tuple(map(int, tau.groups()))
     assert found["tau"].contradicted == 0
     assert all(math.isfinite(t["mean_diff"]) for t in p05.tasks)
+
+
+@pytest.mark.slow
+def test_documented_evidence_for_the_neuralndcg_default_matches_the_stores():
+    """The leave-one-space-out table docs/own-space.md gives for the default loss, recomputed
+    from the shipped loss grids at the sizes of the auto stores, and DEFAULT_LOSS is its pick."""
+    from pwlkit.claims.goals import default_within_se, within_se_counts
+    from pwlkit.study import load_results
+
+    page = (ROOT / "docs" / "own-space.md").read_text()
+    section = page[
+        page.index("### The default loss: `neuralndcg`") : page.index("Before NeuralNDCG")
+    ]
+    documented = {
+        space: (loss, float(share), int(within))
+        for space, loss, share, within in re.findall(
+            r"\| (\S[^|]*?) \(\d+\) \| `(\w+)` \| ([\d.]+) \| (\d+) \|", section
+        )
+    }
+    total = re.search(r"\| all \((\d+)\) \|.*?\*\*(\d+)\*\*", section)
+    hr = re.search(r"HR, the default before, is within\s+one SE in (\d+) of the (\d+)", section)
+    assert len(documented) == 4 and total and hr, "the figures are no longer where this test reads"
+
+    def load(names):
+        return pd.concat([load_results(ROOT / f"results/studies/{n}/study.yaml") for n in names])
+
+    nb201 = ("cifar10", "cifar100", "imagenet16")
+    spaces = {
+        "NB201": ([f"losses_nb201_{d}" for d in nb201], [f"auto_nb201_{d}" for d in nb201]),
+        "AnalogNAS": (["losses_analognas_baseline"], ["auto_analognas_baseline"]),
+        "NAS-Bench-Graph": (["losses_nbgraph"], ["auto_nbgraph"]),
+        "TransNAS micro": (["losses_tnb101_micro"], ["auto_tnb101_micro"]),
+    }
+    grids = {
+        s: load(g).merge(load(a)[["benchmark", "train_size"]].drop_duplicates())
+        for s, (g, a) in spaces.items()
+    }
+    table = default_within_se(grids).set_index("space")
+    for space, (loss, share, within) in documented.items():
+        row = table.loc[space]
+        assert (row["default"], round(row["share_elsewhere"], 2), row["within"]) == (
+            loss,
+            share,
+            within,
+        )
+    assert set(table["default"]) == {DEFAULT_LOSS}
+    assert (int(table["within"].sum()), int(table["cases"].sum())) == (
+        int(total.group(2)),
+        int(total.group(1)),
+    )
+    hr_counts = [within_se_counts(g)["hr"] for g in grids.values()]
+    assert (sum(w for w, _ in hr_counts), sum(n for _, n in hr_counts)) == tuple(
+        map(int, hr.groups())
+    )

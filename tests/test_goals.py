@@ -13,7 +13,9 @@ from pwlkit.claims.goals import (
     best_configuration,
     best_on_average,
     default_from_other_spaces,
+    default_within_se,
     ndcg_beats_weighted,
+    within_se_counts,
 )
 
 TOP = "precision_at_0.5"
@@ -117,3 +119,25 @@ def test_default_from_other_spaces_never_looks_at_its_own_space():
     # "one" alone prefers hr, but the two others prefer mape; each of those sees "one"
     assert default_from_other_spaces(grids) == {"one": "mape", "two": "hr", "three": "hr"}
     assert default_from_other_spaces({"one": grids["one"]}) == {"one": None}
+
+
+def test_default_within_se_is_chosen_on_the_other_spaces_and_counted_on_its_own():
+    # seeds differ by 0.01 sin(s) + 0.0005 s mean: one standard error is about 0.003
+    one = [
+        frame({("A", n, "hr"): hr, ("A", n, "mape"): hr - 0.2}) for n, hr in ((78, 0.5), (469, 0.6))
+    ]
+    grids = {
+        "one": pd.concat(one),  # hr the oracle in both tasks, mape 0.2 behind
+        "two": frame({("B", 78, "hr"): 0.2, ("B", 78, "mape"): 0.5}),  # mape leads
+        "three": frame({("C", 78, "hr"): 0.1, ("C", 78, "mape"): 0.4}),  # mape leads
+    }
+    assert within_se_counts(grids["one"]) == {"hr": (2, 2), "mape": (0, 2)}
+    table = default_within_se(grids).set_index("space")
+    # "one" never sees its own hr lead: the others put mape within one SE in 2 of 2
+    assert table.loc["one", ["default", "within", "cases"]].tolist() == ["mape", 0, 2]
+    assert table.loc["one", "share_elsewhere"] == 1.0
+    # "two" sees one (hr 2 of 2, mape 0 of 2) and three (mape 1 of 1): hr 2/3 against 1/3
+    assert table.loc["two", ["default", "within", "cases"]].tolist() == ["hr", 0, 1]
+    assert math.isclose(table.loc["two", "share_elsewhere"], 2 / 3)
+    alone = default_within_se({"one": grids["one"]}).iloc[0]
+    assert alone["default"] is None and alone["within"] == 0 and alone["cases"] == 2

@@ -15,7 +15,9 @@ Wilcoxon, Holm across the tasks of one question on one benchmark.
   PW pair; and, per task, whether ``auto`` is within one standard error of the hindsight
   oracle (the loss with the best seed mean of that task).
 - `auto_goal_counts`: the two ``auto`` goals counted over a frame's tasks;
-  `default_from_other_spaces`: a default for ``auto(keep=...)`` taken leave-one-space-out.
+  `default_from_other_spaces`: a default for ``auto(keep=...)`` taken leave-one-space-out;
+  `default_within_se`: the fixed loss a user can trust as a default, chosen leave-one-space-out
+  by how often it is within one standard error of the hindsight oracle, and counted.
 - `best_configuration`: the loss (or selection) with the best mean of a metric in one task.
 - `beyond_the_paper`: the first three together (what `pwlkit findings --beyond` and the
   report's findings page add after the paper's claims).
@@ -177,6 +179,48 @@ def default_from_other_spaces(grids: dict[str, pd.DataFrame], metric: str = TOP)
         else None
         for space in grids
     }
+
+
+def within_se_counts(df: pd.DataFrame, metric: str = TOP) -> dict[str, tuple[int, int]]:
+    """Per fixed loss of ``df``: (tasks where its seed mean is within one standard error of
+    the hindsight oracle's, tasks where it ran)."""
+    counts = {}
+    for loss in _fixed(sorted(df["loss"].unique())):
+        table = _oracle_table(df, metric, loss)
+        if not table.empty:
+            counts[loss] = (int(table["within_se"].sum()), len(table))
+    return counts
+
+
+def default_within_se(grids: dict[str, pd.DataFrame], metric: str = TOP) -> pd.DataFrame:
+    """A default loss chosen where it is then judged never sees it: per space, the fixed loss
+    within one SE of the oracle in the largest share of the *other* spaces' tasks (ties to the
+    name first in order), and how many of this space's tasks it is within one SE in.
+
+    One row per space: ``space``, ``default`` (None for a space alone), ``share_elsewhere``,
+    ``within``, ``cases``.
+    """
+    rows = []
+    for space, grid in grids.items():
+        totals: dict[str, list[int]] = {}
+        for other, g in grids.items():
+            if other != space:
+                for loss, (w, n) in within_se_counts(g, metric).items():
+                    acc = totals.setdefault(loss, [0, 0])
+                    acc[0], acc[1] = acc[0] + w, acc[1] + n
+        share = {loss: w / n for loss, (w, n) in sorted(totals.items()) if n}
+        pick = max(share, key=share.get) if share else None
+        rows.append(
+            {
+                "space": space,
+                "default": pick,
+                "share_elsewhere": share[pick] if pick else float("nan"),
+                # a default that never ran on this space is within one SE nowhere
+                "within": within_se_counts(grid, metric).get(pick, (0, 0))[0] if pick else 0,
+                "cases": sum(1 for _ in task_groups(grid)),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def _oracle_table(df: pd.DataFrame, metric: str, auto: str) -> pd.DataFrame:

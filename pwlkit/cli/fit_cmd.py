@@ -11,6 +11,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``fit`` sub-command."""
     from pwlkit.checks import split_list
     from pwlkit.cli import add_device_option
+    from pwlkit.estimator import DEFAULT_LOSS
 
     p = subparsers.add_parser(
         "fit",
@@ -22,8 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--benchmark", required=True, help="benchmark name, e.g. nb201-cifar10")
     p.add_argument(
         "--loss",
-        default="mse",
-        help="loss spec, e.g. mse, hr, warp(weights=rank), hr->mape@0.5 (default: mse)",
+        default=DEFAULT_LOSS,
+        help="loss spec, e.g. mse, hr, warp(weights=rank), hr->mape@0.5 (default: "
+        f"{DEFAULT_LOSS}, as Predictor's)",
     )
     p.add_argument("--backbone", default="gcn", help="gcn, gin, mlp or transformer (default: gcn)")
     p.add_argument("--train-size", type=int, required=True, help="number of training archs")
