@@ -223,3 +223,40 @@ def test_report_cell_timeout_is_a_positive_integer(tmp_path, capsys, value, show
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
     assert "--cell-timeout must be an integer >= 1" in err and shown in err
     assert not (tmp_path / "report").exists()
+
+
+def test_read_gives_each_part_its_own_column_types_whatever_the_other_parts_hold(tmp_path):
+    """Parts are converted a layout at a time; a part whose integer column holds a null reads
+    as its own ``to_pandas()`` gives it (pandas' nullable Int64 here, floats from a writer that
+    records none), and is left out as another layout when most parts store plain integers.
+    The first part to store a cell wins, in part order."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pwlkit.runs import ResultStore
+
+    store = ResultStore(tmp_path / "s")
+    store.prepare()
+
+    def rows(ids, n, tau):
+        return pd.DataFrame({"cell_id": ids, "job_id": "j", "n_at_1": n, "tau": tau})
+
+    store.write_part("a", rows(["c1", "c2"], [1, 2], [0.1, 0.2]))
+    store.write_part("b", rows(["c2", "c3"], [5, 3], [0.9, 0.3]))  # c2 again: "a" wins
+    store.write_part("c", rows(["c4"], pd.array([None], dtype="Int64"), [0.4]))
+    store.write_part("d", rows(["c5"], [5], [0.5]))
+    df = store.read()
+    assert df["cell_id"].tolist() == ["c1", "c2", "c3", "c5"]
+    assert df["n_at_1"].tolist() == [1, 2, 3, 5] and str(df["n_at_1"].dtype) == "int64"
+    assert df.loc[df["cell_id"] == "c2", "tau"].item() == 0.2
+    ((part, why),) = store.skipped
+    assert part.name == "part-c.parquet" and "other types" in why
+    assert store.read(["c5", "c1"])["cell_id"].tolist() == ["c5", "c1"]
+    pq.write_table(  # integers with a null, no pandas types recorded: floats, another layout
+        pa.table({"cell_id": ["c6"], "job_id": ["j"], "n_at_1": pa.array([None], pa.int64())}),
+        part,
+    )
+    store.read()
+    ((again, why),) = store.skipped
+    assert again == part and "n_at_1" in why

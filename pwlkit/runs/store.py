@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
@@ -276,12 +277,9 @@ class ResultStore:
         type than the store's other parts (a file from elsewhere) are left out and listed in
         ``skipped``.
         """
-        frames = []
         self.skipped = []
-        for part in self.parts():
-            table = self._read(part)
-            if table is not None:
-                frames.append((part, table.to_pandas()))
+        tables = [(part, table) for part in self.parts() if (table := self._read(part)) is not None]
+        frames = _as_frames(tables)
         if not frames:
             return pd.DataFrame()
         frames = self._same_layout(frames, {"cell_id", "job_id", *required})
@@ -338,6 +336,39 @@ class ResultStore:
             except json.JSONDecodeError:
                 continue  # a line cut by a kill; the others still count
         return out
+
+
+def _layout(table: pa.Table) -> tuple:
+    """What decides a part's pandas column types: its Arrow types, the pandas types its writer
+    recorded, and which integer and boolean columns hold nulls (those become floats and
+    objects)."""
+    nullable = tuple(
+        field.name
+        for field, column in zip(table.schema, table.columns)
+        if column.null_count
+        and (pa.types.is_integer(field.type) or pa.types.is_boolean(field.type))
+    )
+    recorded = (table.schema.pandas_metadata or {}).get("columns", [])
+    written = tuple((c.get("name"), c.get("numpy_type"), str(c.get("metadata"))) for c in recorded)
+    return tuple((field.name, str(field.type)) for field in table.schema), nullable, written
+
+
+def _as_frames(tables: list[tuple[Path, pa.Table]]) -> list[tuple[Path, pd.DataFrame]]:
+    """Each part as a DataFrame with the column types of its own ``to_pandas()``, in part
+    order, converted one layout at a time: a big store has thousands of small parts, and one
+    conversion per part took half of its reading time."""
+    by_layout: dict[tuple, list[int]] = {}
+    for i, (_, table) in enumerate(tables):
+        by_layout.setdefault(_layout(table), []).append(i)
+    frames: list[Any] = [None] * len(tables)
+    for members in by_layout.values():
+        whole = pa.concat_tables([tables[i][1] for i in members]).to_pandas()
+        start = 0
+        for i in members:
+            rows = tables[i][1].num_rows
+            frames[i] = (tables[i][0], whole.iloc[start : start + rows])
+            start += rows
+    return frames
 
 
 def _remove(path: Path) -> None:
