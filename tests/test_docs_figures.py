@@ -135,6 +135,8 @@ GOALS = "Where the goals beyond the paper stand"
 STAGE1 = "The predictor, stage 1: pretraining x loss x backbone on NB201 CIFAR-10, 10 seeds"
 S1 = "predictor_stage1_nb201_cifar10"
 S1M = "predictor_stage1_masked_nb201_cifar10"
+STAGE3 = "The predictor, stage 3: flow pretraining on the other spaces, 10 seeds"
+S3 = "predictor_stage3_pretrain_spaces"
 
 FIGURES = [
     # docs/results.md
@@ -350,6 +352,29 @@ FIGURES = [
         STAGE1,
         r"^\| Transformer, flow \| MAPE \| [^|]+ \| [^|]+ \| [^|]+ \| \**([\d.]+)\** \|",
         lambda: mean(S1, P05, backbone="transformer", pretrain="flow", loss="mape", train_size=469),
+    ),
+    Figure(
+        "stage 3: CIFAR-100 tau at N=156 without pretraining",
+        "docs/results.md",
+        STAGE3,
+        r"^\| NB201 CIFAR-100 \| ([\d.]+) -> ",
+        lambda: mean(S3, "tau", benchmark="nb201-cifar100", pretrain="none", train_size=156),
+    ),
+    Figure(
+        "stage 3: room_layout tau at N=156 with flow pretraining",
+        "docs/results.md",
+        STAGE3,
+        r"^\| TNB101 micro room_layout \| [\d.]+ -> ([\d.]+) \|",
+        lambda: mean(
+            S3, "tau", benchmark="tnb101-micro-room_layout", pretrain="flow", train_size=156
+        ),
+    ),
+    Figure(
+        "stage 3: Proteins tau at N=469 with flow pretraining",
+        "docs/results.md",
+        STAGE3,
+        r"^\| NAS-Bench-Graph Proteins \|[^|]+\|[^|]+\| [\d.]+ -> ([\d.]+) \|",
+        lambda: mean(S3, "tau", benchmark="nbgraph-proteins", pretrain="flow", train_size=469),
     ),
     Figure(
         "stage 1: tau of Transformer + masked + HR at N=469",
