@@ -200,12 +200,13 @@ def default_within_se(grids: dict[str, pd.DataFrame], metric: str = TOP) -> pd.D
     One row per space: ``space``, ``default`` (None for a space alone), ``share_elsewhere``,
     ``within``, ``cases``.
     """
+    counts = {space: within_se_counts(grid, metric) for space, grid in grids.items()}
     rows = []
     for space, grid in grids.items():
         totals: dict[str, list[int]] = {}
-        for other, g in grids.items():
+        for other, per_loss in counts.items():
             if other != space:
-                for loss, (w, n) in within_se_counts(g, metric).items():
+                for loss, (w, n) in per_loss.items():
                     acc = totals.setdefault(loss, [0, 0])
                     acc[0], acc[1] = acc[0] + w, acc[1] + n
         share = {loss: w / n for loss, (w, n) in sorted(totals.items()) if n}
@@ -216,7 +217,7 @@ def default_within_se(grids: dict[str, pd.DataFrame], metric: str = TOP) -> pd.D
                 "default": pick,
                 "share_elsewhere": share[pick] if pick else float("nan"),
                 # a default that never ran on this space is within one SE nowhere
-                "within": within_se_counts(grid, metric).get(pick, (0, 0))[0] if pick else 0,
+                "within": counts[space].get(pick, (0, 0))[0] if pick else 0,
                 "cases": sum(1 for _ in task_groups(grid)),
             }
         )
