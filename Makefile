@@ -8,7 +8,9 @@ STAMP := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+	# --no-compile: byte-compiling every installed module (torch's thousands) was half the
+	# install's CPU time; Python compiles the modules it imports on first use instead
+	$(PY) -m pip install -q --no-compile -c constraints.txt -e '.[dev]'
 	@if $(PY) -m pip list 2>/dev/null | grep -qi nvidia; then \
 		echo "error: a CUDA build of torch was installed; see constraints.txt" >&2; exit 1; fi
 	touch $(STAMP)

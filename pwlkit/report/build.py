@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -37,7 +38,7 @@ def run_report(
 
     ``data_dir`` defaults to ``$PWLKIT_DATA``. ``overrides`` maps a notebook name to
     parameters that replace those of all its runs (the tests use it for tiny grids). ``jobs``
-    notebooks run at once (runs writing the same study wait for each other).
+    notebooks run at once (a study's first run trains it alone; the runs that read it follow).
     ``findings_from``: the folder of result stores the findings pages are built from
     (``findings.html``: the claims, whose verdicts are the index's first figure;
     ``losses.html``: which loss wins where; ``searches.html``: search over time), built in
@@ -86,11 +87,10 @@ def run_report(
             log(f"    {run.label}: {run.status} in {run.seconds:.1f} s{detail}")
             write_index(plan, out, found())  # keep the index current as runs finish
 
-    chains = _chains(plan.runs, overrides, data_dir, base)
+    groups = _groups(plan.runs, overrides, data_dir, base)
     try:
-        with batch_settings(), ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            for fut in [pool.submit(lambda c=c: [do(r) for r in c]) for c in chains]:
-                fut.result()
+        with batch_settings():
+            _run_groups(groups, do, jobs)
         done = pages.result() if pages is not None else None
     finally:
         side.shutdown(wait=True)
@@ -119,14 +119,15 @@ def _shipped_pages(
     return found
 
 
-def _chains(
+def _groups(
     runs: list[ReportRun],
     overrides: Mapping[str, dict[str, Any]] | None,
     data_dir: str | Path | None,
     base: Path,
 ) -> list[list[ReportRun]]:
-    """Runs grouped by the study they write (its ``name``), in plan order: a group runs one
-    run after the other, so two runs never train the same study's cells at once."""
+    """Runs grouped by the study they write (its ``name``), in plan order, the groups with the
+    most runs first: a study several notebooks read trains first, so its readers are not left
+    for the end while the other slots run out of work."""
     groups: dict[str, list[ReportRun]] = {}
     for run in runs:
         key = run.label
@@ -138,4 +139,47 @@ def _chains(
             }
             key = str(params.get("name") or run.label)
         groups.setdefault(key, []).append(run)
-    return list(groups.values())
+    return sorted(groups.values(), key=len, reverse=True)
+
+
+def _run_groups(groups: list[list[ReportRun]], do: Callable[[ReportRun], None], jobs: int) -> None:
+    """Run every group on ``jobs`` threads. A group's first run trains the study's cells; once
+    it is ok the others only read the store, so they become ready together and may run at
+    once. After a failed first run the next one trains what is missing, alone, so two runs
+    never train the same study's cells at once."""
+    ready: deque[tuple[ReportRun, list[ReportRun]]] = deque((g[0], g[1:]) for g in groups if g)
+    left = sum(len(g) for g in groups)
+    errors: list[BaseException] = []
+    cond = threading.Condition()
+
+    def worker() -> None:
+        nonlocal left
+        while True:
+            with cond:
+                while not ready and left > 0 and not errors:
+                    cond.wait()
+                if not ready or errors:
+                    return
+                run, rest = ready.popleft()
+            try:
+                do(run)
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                with cond:
+                    errors.append(exc)
+                    cond.notify_all()
+                return
+            with cond:
+                if rest and run.status == "ok":
+                    ready.extend((r, []) for r in rest)
+                elif rest:
+                    ready.append((rest[0], rest[1:]))
+                left -= 1
+                cond.notify_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(max(1, jobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
