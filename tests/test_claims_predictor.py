@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from pwlkit.claims.predictor import (
+    best_predictor_beats_paper_losses,
     diverse_beats_random,
     loss_ensemble_beats_seed_ensemble,
     paper_claims_when_pretrained,
@@ -87,3 +88,42 @@ def test_the_paper_claims_are_asked_again_per_pretext():
     )
     found = paper_claims_when_pretrained(df)
     assert len(found) == 3 and all("[pretrained: flow]" in f.claim for f in found)
+
+
+def _on(df: pd.DataFrame, backbone: str) -> pd.DataFrame:
+    return df.assign(backbone=backbone, cell_id=df["cell_id"] + "-" + backbone)
+
+
+def test_the_best_predictor_against_the_best_paper_loss():
+    paper = _frame(
+        [
+            ("mse", "none", "random", -0.1),
+            ("hr", "none", "random", 0.0),
+            ("mape", "none", "random", 0.02),
+        ]
+    )
+    # outside either side: an NDCG loss, a re-weighted paper loss, an unpretrained ensemble,
+    # a paper loss on another backbone, a pretrained single loss
+    others = pd.concat(
+        [
+            _frame(
+                [
+                    ("neuralndcg", "none", "random", 0.3),
+                    ("mape(weights=rank)", "none", "random", 0.3),
+                ]
+            ),
+            _frame([("ens(hr,mape)", "none", "random", 0.3)]),
+            _on(_frame([("hr", "none", "random", 0.3)]), "mlp"),
+            _frame([("hr", "flow", "random", 0.3)]),
+        ]
+    )
+    ours = _on(_frame([("ens(hr,mape,listmle)", "flow", "random", 0.05)]), "transformer")
+    found = best_predictor_beats_paper_losses(pd.concat([paper, others, ours], ignore_index=True))
+    (task,) = found.tasks
+    assert task["a"] == "ens(hr,mape,listmle) [transformer, flow]" and task["b"] == "mape [gcn]"
+    assert task["verdict"] == "holds" and abs(task["mean_diff"] - 0.03) < 0.02
+    worse = _on(_frame([("ens(hr,mape,listmle)", "flow", "random", -0.05)]), "transformer")
+    (task,) = best_predictor_beats_paper_losses(pd.concat([paper, worse], ignore_index=True)).tasks
+    assert task["verdict"] == "contradicted"
+    alone = best_predictor_beats_paper_losses(paper)
+    assert not alone.tasks and "pretrained ensemble" in alone.note
