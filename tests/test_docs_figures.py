@@ -137,6 +137,7 @@ S1 = "predictor_stage1_nb201_cifar10"
 S1M = "predictor_stage1_masked_nb201_cifar10"
 STAGE3 = "The predictor, stage 3: flow pretraining on the other spaces, 10 seeds"
 S3 = "predictor_stage3_pretrain_spaces"
+STAGE4 = "The predictor, stage 4: top-K precision on the three NB201 datasets, 10 seeds"
 
 FIGURES = [
     # docs/results.md
@@ -352,6 +353,27 @@ FIGURES = [
         STAGE1,
         r"^\| Transformer, flow \| MAPE \| [^|]+ \| [^|]+ \| [^|]+ \| \**([\d.]+)\** \|",
         lambda: mean(S1, P05, backbone="transformer", pretrain="flow", loss="mape", train_size=469),
+    ),
+    Figure(
+        "stage 4: P@0.5% of the pretrained ensemble on CIFAR-100",
+        "docs/results.md",
+        STAGE4,
+        r"^\| CIFAR-100 \| [^|]+ \| ([\d.]+) \[",
+        lambda: mean("predictor_stage4_topk_nb201", P05, benchmark="nb201-cifar100"),
+    ),
+    Figure(
+        "stage 4: P@0.5% of HR on the plain GCN, CIFAR-10 seeds 10-19",
+        "docs/results.md",
+        STAGE4,
+        r"^\| CIFAR-10 \(seeds 10-19\) \|[^|]+\|[^|]+\|[^|]+\| ([\d.]+) \[",
+        lambda: mean("predictor_stage4_paper_losses_nb201_cifar10", P05, loss="hr"),
+    ),
+    Figure(
+        "stage 4: P@0.5% of MAPE on ImageNet16-120 at N=469 (the loss grid's seeds)",
+        "docs/results.md",
+        STAGE4,
+        r"^\| ImageNet16-120 \|[^|]+\|[^|]+\|[^|]+\| ([\d.]+) \[",
+        lambda: mean("losses_nb201_imagenet16", P05, loss="mape", train_size=469),
     ),
     Figure(
         "stage 3: CIFAR-100 tau at N=156 without pretraining",
