@@ -3,6 +3,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
+# The install leaves byte-compiling to first use (--no-compile below), so Python must be let
+# write its bytecode cache: where PYTHONDONTWRITEBYTECODE is set, every process (each notebook
+# kernel, each test worker) compiled torch from source again (the suite took 590 s, not 400)
+export PYTHONDONTWRITEBYTECODE :=
+
 .PHONY: run test quick install lab clean-outputs
 
 $(STAMP): pyproject.toml constraints.txt
