@@ -15,6 +15,7 @@ from pwlkit.claims.predictor import (
     pretraining_beats_none,
     protocol_cells,
 )
+from pwlkit.claims.protocol import with_settings
 
 
 def _frame(cells: list[tuple[str, str, str, float]], seeds: int = 10, noise: float = 0.01):
@@ -127,3 +128,13 @@ def test_the_best_predictor_against_the_best_paper_loss():
     assert task["verdict"] == "contradicted"
     alone = best_predictor_beats_paper_losses(paper)
     assert not alone.tasks and "pretrained ensemble" in alone.note
+
+
+def test_a_setting_column_with_gaps_falls_back_to_hparams():
+    # one store wrote pretrain as a column (a grid axis), another only into hparams: in the
+    # concatenated frame the second store's rows must keep their pretext, not read "none"
+    axis = _frame([("hr", "none", "random", 0)]).assign(pretrain="none")
+    in_hparams = _frame([("ens(hr,mape)", "flow", "random", 0)])
+    framed = with_settings(pd.concat([axis, in_hparams], ignore_index=True))
+    assert set(framed.loc[framed["loss"] == "hr", "pretrain"]) == {"none"}
+    assert set(framed.loc[framed["loss"] == "ens(hr,mape)", "pretrain"]) == {"flow"}

@@ -16,14 +16,18 @@ from .specs import ENSEMBLE, loss_family
 
 
 def setting_column(df: pd.DataFrame, key: str, default: str) -> pd.Series:
-    """A training setting per cell: its column where the frame has one, else read from the
-    cells' ``hparams`` JSON (``default`` where a cell does not name it)."""
+    """A training setting per cell: its column where the frame has one and the cell a value,
+    else read from the cell's ``hparams`` JSON (``default`` where a cell names it nowhere). A
+    frame of several stores has the column with gaps where a store wrote the setting only
+    into ``hparams``."""
+    if "hparams" in df.columns:
+        values = {h: str(json.loads(h).get(key, default)) for h in df["hparams"].dropna().unique()}
+        named = df["hparams"].map(values).fillna(default)
+    else:
+        named = pd.Series(default, index=df.index)
     if key in df.columns:
-        return df[key].fillna(default).astype(str)
-    if "hparams" not in df.columns:
-        return pd.Series(default, index=df.index)
-    values = {h: str(json.loads(h).get(key, default)) for h in df["hparams"].dropna().unique()}
-    return df["hparams"].map(values).fillna(default)
+        return df[key].astype(object).where(df[key].notna(), named).astype(str)
+    return named
 
 
 def with_settings(df: pd.DataFrame) -> pd.DataFrame:
