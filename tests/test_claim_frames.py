@@ -183,3 +183,29 @@ def test_a_finding_shows_its_summary_note_and_task_table_in_a_notebook():
     ]
     empty = claims.soft_beats_hard(_planted({"hr": 0.3}))
     assert "<table" not in empty._repr_html_()
+
+
+def test_seed_table_is_the_pivot_of_means_without_empty_seeds_or_losses():
+    """`seed_table` against pandas' pivot_table on rows with duplicates, NaN values, a missing
+    key and a loss whose every value is NaN (left out, as a seed with no value is)."""
+    import numpy as np
+
+    from pwlkit.claims.evidence import seed_table
+
+    rng = np.random.default_rng(3)
+    rows = pd.DataFrame(
+        {
+            "seed": rng.integers(0, 6, 80),
+            "loss": rng.choice(["mse", "hr", "warp", "mape"], 80),
+            "tau": rng.normal(size=80),
+        }
+    )
+    rows.loc[rng.choice(80, 15, replace=False), "tau"] = np.nan
+    rows.loc[rows["loss"] == "mape", "tau"] = np.nan
+    rows.loc[3, "loss"] = None
+    rows = pd.concat([rows, pd.DataFrame({"seed": [9], "loss": ["hr"], "tau": [np.nan]})])
+    want = rows.dropna().pivot_table(index="seed", columns="loss", values="tau", aggfunc="mean")
+    got = seed_table(rows, "tau")
+    assert list(got.columns) == ["hr", "mse", "warp"] and 9 not in got.index
+    pd.testing.assert_frame_equal(got, want, check_names=False, check_index_type=False)
+    assert got.index.name == "seed" and got.columns.name == "loss"

@@ -160,12 +160,26 @@ def task_groups(
 
 
 def seed_table(rows: pd.DataFrame, metric: str, columns: str = "loss") -> pd.DataFrame:
-    """The metric of one task as seeds x ``columns`` (duplicates averaged)."""
-    # a groupby and unstack, not pivot_table: the same table (empty pairs left out) at a
-    # fifth of the cost, and the findings build thousands of them
-    values = pd.to_numeric(rows[metric], errors="coerce")
-    means = rows.assign(_v=values).groupby(["seed", columns], observed=True)["_v"].mean()
-    return means.dropna().unstack(columns).sort_index(axis=1)
+    """The metric of one task as seeds x ``columns`` (duplicates averaged; seeds and columns
+    without any value left out)."""
+    # sums and counts over factorized keys, not a pandas groupby: the same table at a tenth
+    # of the cost, and the findings build thousands of them
+    values = pd.to_numeric(rows[metric], errors="coerce").to_numpy(float)
+    seed, seeds = pd.factorize(rows["seed"], sort=True)
+    col, cols = pd.factorize(rows[columns], sort=True)
+    ok = np.isfinite(values) & (seed >= 0) & (col >= 0)
+    shape = (len(seeds), len(cols))
+    sums, counts = np.zeros(shape), np.zeros(shape)
+    np.add.at(sums, (seed[ok], col[ok]), values[ok])
+    np.add.at(counts, (seed[ok], col[ok]), 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(counts > 0, sums / counts, np.nan)
+    keep_r, keep_c = counts.any(axis=1), counts.any(axis=0)
+    return pd.DataFrame(
+        means[keep_r][:, keep_c],
+        index=pd.Index(np.asarray(seeds)[keep_r], name="seed"),
+        columns=pd.Index(np.asarray(cols)[keep_c], name=columns),
+    )
 
 
 def loso_pick(block: np.ndarray, metric: str, worst: bool = False):
