@@ -209,3 +209,16 @@ def test_seed_table_is_the_pivot_of_means_without_empty_seeds_or_losses():
     assert list(got.columns) == ["hr", "mse", "warp"] and 9 not in got.index
     pd.testing.assert_frame_equal(got, want, check_names=False, check_index_type=False)
     assert got.index.name == "seed" and got.columns.name == "loss"
+
+
+def test_task_names_leave_out_the_defaults_and_spell_settings_as_key_value():
+    from pwlkit.claims.evidence import label
+
+    task = {"benchmark": "nb201-cifar10", "train_size": 469, "backbone": "gcn", "epochs": 300}
+    show = ["backbone", "epochs", "hparams"]
+    assert label({**task, "hparams": "{}"}, show) == "nb201-cifar10 N=469 gcn"
+    flow = {**task, "epochs": 50, "hparams": '{"pretrain": "flow", "train_dtype": "bf16"}'}
+    assert label(flow, show) == "nb201-cifar10 N=469 gcn epochs=50 pretrain=flow train_dtype=bf16"
+    assert (
+        label({**task, "hparams": "odd"}, show, size="78") == "nb201-cifar10 N=78 gcn hparams=odd"
+    )

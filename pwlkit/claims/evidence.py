@@ -16,6 +16,7 @@ loss it is tested with. The reported names (``a``, ``b``) are the picks on all s
 from __future__ import annotations
 
 import html
+import json
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -140,14 +141,36 @@ def varying(df: pd.DataFrame, keys: Sequence[str]) -> list[str]:
     return [k for k in keys if k in df.columns and df[k].nunique(dropna=False) > 1]
 
 
+#: Values a task name leaves out: the paper's 300 epochs and no extra settings, so a frame
+#: of many stores names most tasks ``nb201-cifar10 N=469 gcn`` and only the others longer.
+LABEL_DEFAULTS = {"epochs": (300,), "hparams": ("{}", None)}
+
+
 def label(task: dict[str, Any], show: Sequence[str], size: str | None = None) -> str:
-    """``<benchmark> N=<train size>`` then the shown keys: ``nb201 N=78 mlp epochs=50``."""
+    """``<benchmark> N=<train size>`` then the shown keys that differ from their defaults:
+    ``nb201 N=78 mlp epochs=50 pretrain=flow`` (settings in ``hparams`` as ``key=value``)."""
     n = size if size is not None else task.get("train_size")
     text = str(task["benchmark"]) + (f" N={n}" if n is not None else "")
     for key in show:
-        if key in task:
-            text += f" {task[key]}" if key == "backbone" else f" {key}={task[key]}"
+        value = task.get(key)
+        if key not in task or any(value is d or value == d for d in LABEL_DEFAULTS.get(key, ())):
+            continue
+        if key == "backbone":
+            text += f" {value}"
+        elif key == "hparams":
+            text += "".join(f" {k}={v}" for k, v in _settings(value).items())
+        else:
+            text += f" {key}={value}"
     return text
+
+
+def _settings(hparams: Any) -> dict[str, Any]:
+    """A cell's ``hparams`` JSON as a dict (the text itself under ``hparams`` if not JSON)."""
+    try:
+        found = json.loads(hparams)
+    except (TypeError, ValueError):
+        return {"hparams": hparams}
+    return found if isinstance(found, dict) else {"hparams": hparams}
 
 
 def task_groups(
