@@ -128,6 +128,9 @@ def test_the_best_predictor_against_the_best_paper_loss():
     assert task["verdict"] == "contradicted"
     alone = best_predictor_beats_paper_losses(paper)
     assert not alone.tasks and "pretrained ensemble" in alone.note
+    # the two sides on other seeds of the same size pair nothing: no task, not an n = 0 one
+    apart = ours.assign(seed=ours["seed"] + 10)
+    assert not best_predictor_beats_paper_losses(pd.concat([paper, apart], ignore_index=True)).tasks
 
 
 def test_a_setting_column_with_gaps_falls_back_to_hparams():
