@@ -74,3 +74,12 @@ def test_the_notebook_on_shipped_results_runs_in_the_report_and_answers(shipped_
     (run,) = plan.runs
     assert run.label == "beyond_paper" and run.status == "ok" and run.verdicts
     assert (out / run.html_name).read_text().count('class="pwlkit-chart"') >= 1
+
+
+def test_the_shared_report_tests_run_in_one_xdist_group(request):
+    """Under ``--dist loadgroup`` (make test) this file and the browser test share one worker,
+    so the report over the shipped stores is built once: a pytest that drops the group
+    suffix (pytest-xdist#1386) would build it once per worker."""
+    if not getattr(request.config.option, "loadgroup", False):  # set on xdist's workers
+        pytest.skip("not run by pytest-xdist with --dist loadgroup")
+    assert request.node.nodeid.endswith("@shipped_report"), request.node.nodeid
