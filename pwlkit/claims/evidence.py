@@ -153,7 +153,7 @@ def label(task: dict[str, Any], show: Sequence[str], size: str | None = None) ->
     text = str(task["benchmark"]) + (f" N={n}" if n is not None else "")
     for key in show:
         value = task.get(key)
-        if key not in task or any(value is d or value == d for d in LABEL_DEFAULTS.get(key, ())):
+        if key not in task or value in LABEL_DEFAULTS.get(key, ()):
             continue
         if key == "backbone":
             text += f" {value}"
