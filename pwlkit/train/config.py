@@ -28,6 +28,11 @@ from .execution import EXECUTION_KEYS
 PRETEXTS: tuple[str, ...] = ("none", "masked", "flow", "masked+flow")
 """Values of the ``pretrain`` setting (`pwlkit.train.pretrain`; ``none``: no pretraining)."""
 
+PRUNES: tuple[str, ...] = ("none", "dead")
+"""Values of the ``prune`` setting: ``dead`` writes every operation no live input-to-output
+path runs through as the blocking one (`pwlkit.benchmarks.live.prune_dead`) before the fit,
+so cells that are one network share one encoding; ``none`` reads the cells as stored."""
+
 PRETRAINABLE: tuple[str, ...] = ("gcn", "transformer")
 """Backbones pretraining can read the node states of (``node_states``)."""
 
@@ -54,8 +59,11 @@ ENGINE_DEFAULTS: dict[str, Any] = {
     "device": "cpu",
     "train_dtype": "float32",
     "pretrain": "none",
+    "prune": "none",
 }
-"""``pretrain``: a self-supervised pretext the backbone is pretrained on over the unlabeled
+"""``prune``: ``dead`` prunes the dead operations of every cell before the fit and its
+pretraining (`PRUNES`; ``none``, the default, reads the cells as stored).
+``pretrain``: a self-supervised pretext the backbone is pretrained on over the unlabeled
 cells of the space before fine-tuning (`pwlkit.train.pretrain.PRETEXTS`: ``none``, the
 paper's protocol and the default, ``masked``, ``flow``, ``masked+flow``).
 ``train_dtype``: the dtype of training's forward products, ``float32`` (default) or
@@ -101,7 +109,7 @@ HYPERPARAMETERS: tuple[str, ...] = tuple(
 )
 """Every keyword `fit_predict` / `fit_predict_many` accept in ``**hparams`` (for some backbone)."""
 
-LATER_SETTINGS: dict[str, Any] = {"train_dtype": "float32", "pretrain": "none"}
+LATER_SETTINGS: dict[str, Any] = {"train_dtype": "float32", "pretrain": "none", "prune": "none"}
 """Settings added after the first stores were written, with the value every earlier cell was
 computed with: at that value they are left out of stored cell ids, so those stores stay valid;
 any other value makes new cells."""
@@ -137,6 +145,7 @@ SETTINGS: dict[str, Any] = {
     "device": [Text(), None],
     "train_dtype": Options(tuple(TRAIN_DTYPES), what="train_dtype"),
     "pretrain": Options(PRETEXTS, what="pretrain"),
+    "prune": Options(PRUNES, what="prune"),
     **{k: POSITIVE for params in ARCH_PARAMS.values() for k in params},
     "pool": Options(("sum", "mean"), what="pool"),
 }

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from ..benchmarks.base import PAD, Benchmark
+from ..benchmarks.live import prune_dead
 from ..losses import Spec
 from ..predictors import Encoding, build_encoding, build_predictor
 from ..predictors.layers import BatchedModule
@@ -30,13 +31,15 @@ from .workers import run_single_threaded
 @dataclass(frozen=True)
 class ModelSpec:
     """How to rebuild a trained batched model: backbone, its settings, model count, and the
-    encoding it reads (operation vocabulary ``op_names``, ``n_nodes`` node slots)."""
+    encoding it reads (operation vocabulary ``op_names``, ``n_nodes`` node slots, and the
+    ``prune`` setting it was trained with: new cells are pruned the same way)."""
 
     backbone: str
     arch: dict[str, Any]
     n_models: int
     op_names: tuple[str, ...]
     n_nodes: int
+    prune: str = "none"
 
     def as_dict(self) -> dict[str, Any]:
         """Plain Python values only (loadable by ``torch.load(..., weights_only=True)``)."""
@@ -52,6 +55,7 @@ class ModelSpec:
             n_models=int(data["n_models"]),
             op_names=tuple(data["op_names"]),
             n_nodes=int(data["n_nodes"]),
+            prune=str(data.get("prune", "none")),
         )
 
 
@@ -108,7 +112,12 @@ def fit_models(
         prep.train(model)
     engine.check_finite_weights(model, prep.opt)
     spec = ModelSpec(
-        backbone, prep.full_arch, len(seeds), tuple(benchmark.op_names), prep.encoding().n_nodes
+        backbone,
+        prep.full_arch,
+        len(seeds),
+        tuple(benchmark.op_names),
+        prep.encoding().n_nodes,
+        prep.prune,
     )
     return FittedModels(model, prep.encoding(), spec, [s.name for s in prep.schedules])
 
@@ -188,6 +197,8 @@ def predict_encoded(
             the model this encoding gives (e.g. an MLP whose flat features changed size).
     """
     bench = encoded_benchmark(ops, adj, spec.op_names, spec.n_nodes)
+    if spec.prune == "dead":
+        bench = prune_dead(bench)
     if not len(bench):
         return np.zeros((spec.n_models, 0))
     device = torch.device(device)

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from ..benchmarks.base import Benchmark
+from ..benchmarks.live import prune_dead
 from ..checks import SEED, check
 from ..losses import Schedule, Spec, parse_loss
 from ..predictors import ARCH_PARAMS, Encoding, build_predictor, encode
@@ -49,6 +50,8 @@ class Prepared:
     pretrain: str = "none"
     pretrain_on: Benchmark | None = None
     """The cells pretraining reads (the whole space; `benchmark` itself when None)."""
+    prune: str = "none"
+    """The ``prune`` setting; with ``dead``, `benchmark` and `pretrain_on` are pruned."""
 
     @property
     def device(self) -> torch.device:
@@ -129,7 +132,9 @@ def prepare(
     ``device`` / ``threads`` among them are taken out as the `Execution` when ``execution``
     is not given. ``pretrain_on``: the unlabeled cells a ``pretrain`` setting pretrains on
     (the whole space when ``benchmark`` holds only some of its rows; ``benchmark`` itself by
-    default).
+    default). With ``prune="dead"`` both are read with their dead operations pruned
+    (`pwlkit.benchmarks.live.prune_dead`): the models see, score and pretrain on the pruned
+    cells, while rows and targets stay those of ``benchmark``.
 
     Raises:
         BadParameter: unknown backbone, settings or signal, values out of range, bad seeds.
@@ -142,6 +147,9 @@ def prepare(
     idx = check_jobs(benchmark, train_sets, schedules, seeds)
     parsed = tuple(_schedule(s) for s in schedules)
     targets = scaled_targets(benchmark.values(signal), idx, signal, benchmark.name)
+    if train_cfg["prune"] == "dead":
+        benchmark = prune_dead(benchmark)
+        pretrain_on = prune_dead(pretrain_on) if pretrain_on is not None else None
     return Prepared(
         benchmark=benchmark,
         backbone=backbone,
@@ -156,6 +164,7 @@ def prepare(
         max_models=train_cfg["max_models"],
         pretrain=train_cfg["pretrain"],
         pretrain_on=pretrain_on,
+        prune=train_cfg["prune"],
     )
 
 

@@ -10,7 +10,8 @@ alone or together (the ``pretrain`` setting, `PRETEXTS`):
   (cross-entropy over the hidden nodes).
 - ``flow``: a graph-level target that needs no training of the cells, in the spirit of FGP's
   flow surrogate: a unit signal propagated forward from the input and backward from the
-  output through the cell, blocked by ``none`` operations and absent nodes (`flow_features`).
+  output through the cell, blocked by ``none`` operations and absent nodes (`flow_features`, on
+  `pwlkit.benchmarks.live.live_flows`).
   From the two flows come the number of live input-to-output paths, the depth of the longest
   live path, and for every operation the number of live paths through nodes of that operation.
   A linear decoder on the pooled state regresses the standardised features.
@@ -40,6 +41,7 @@ import torch
 from torch.nn import functional as F
 
 from ..benchmarks.base import PAD, Benchmark
+from ..benchmarks.live import BLOCKING_OPS, live_flows  # noqa: F401 - BLOCKING_OPS re-exported
 from ..predictors import ARCH_PARAMS, Encoding, build_predictor, encode
 from ..predictors.layers import BatchedLinear, BatchedModule
 from .config import PRETEXTS, PRETRAINABLE
@@ -59,9 +61,6 @@ PRETRAIN_SETTINGS: dict[str, Any] = {
 (cosine-decayed to 0), share of a cell's variable nodes hidden by ``masked``, and at most this
 many cells of a larger space (a seeded sample). Chosen before any reported run, on seeds 100+
 of NB201 CIFAR-10; part of the cache key."""
-
-BLOCKING_OPS = ("none", "zero")
-"""Operation names that pass no signal (NB201's and TransNAS's ``none``)."""
 
 PRETRAIN_POOL = 32
 """Pretrained weights per space, backbone and pretext: a fit with seed ``s`` starts from those
@@ -98,33 +97,21 @@ def flow_features(benchmark: Benchmark) -> np.ndarray:
     log(1 + live paths), the longest live path's node count, and per operation
     log(1 + live paths through its nodes).
 
-    A node is live when it is real and its operation is not in `BLOCKING_OPS`; the forward
-    flow ``f`` counts live paths from the input (node 0) to a node, the backward flow ``b``
-    from a node to the output (the last real node); ``f * b`` is the paths through a node.
+    The flows are `pwlkit.benchmarks.live.live_flows`: the forward flow ``f`` counts live
+    paths from the input (node 0) to a node, the backward flow ``b`` from a node to the output
+    (the last real node); ``f * b`` is the paths through a node.
     """
+    fwd, bwd, live = live_flows(benchmark)
     ops = np.asarray(benchmark.ops).astype(np.int64)
-    adj = (np.asarray(benchmark.adj) != 0).astype(np.float64)
+    adj = np.asarray(benchmark.adj) != 0
     n_archs, n = ops.shape
     real = ops != PAD
-    blocking = [i for i, name in enumerate(benchmark.op_names) if name.lower() in BLOCKING_OPS]
-    live = real & ~np.isin(ops, blocking)
-    last = n - 1 - np.argmax(real[:, ::-1], axis=1)  # the output: the last real node
+    last = n - 1 - np.argmax(real[:, ::-1], axis=1)
     rows = np.arange(n_archs)
-    live[rows, 0] = True
-    live[rows, last] = True
-    alive = live.astype(np.float64)
-    fwd = np.zeros((n_archs, n))
-    fwd[:, 0] = 1.0
-    bwd = np.zeros((n_archs, n))
-    bwd[rows, last] = 1.0
     depth = np.full((n_archs, n), -np.inf)  # live nodes on the longest live path to a node
     depth[:, 0] = 1.0
-    for _ in range(n):  # n rounds reach every path of a DAG of n nodes
-        fwd = alive * (np.einsum("aij,ai->aj", adj, fwd))
-        fwd[:, 0] = 1.0
-        bwd = alive * (np.einsum("aij,aj->ai", adj, bwd))
-        bwd[rows, last] = 1.0
-        reach = np.where(adj > 0, depth[:, :, None], -np.inf).max(axis=1) + 1.0
+    for _ in range(n):
+        reach = np.where(adj, depth[:, :, None], -np.inf).max(axis=1) + 1.0
         depth = np.where(live, np.maximum(depth, reach), -np.inf)
         depth[:, 0] = 1.0
     through = fwd * bwd
