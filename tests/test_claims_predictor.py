@@ -14,20 +14,24 @@ from pwlkit.claims.predictor import (
     paper_claims_when_pretrained,
     pretraining_beats_none,
     protocol_cells,
+    pruning_beats_none,
 )
 from pwlkit.claims.protocol import with_settings
 
 
 def _frame(cells: list[tuple[str, str, str, float]], seeds: int = 10, noise: float = 0.01):
     """Rows of (loss, pretrain, sampling, effect) x seeds: tau = 0.7 + effect + seed noise,
-    P@0.5% = 0.4 + effect + noise (the seed's luck shared by every cell of the seed)."""
+    P@0.5% = 0.4 + effect + noise (the seed's luck shared by every cell of the seed). A
+    pretrain written ``flow/dead`` adds ``prune=dead``."""
     rng = np.random.default_rng(0)
     luck = rng.normal(0, 0.05, seeds)
     rows = []
     for loss, pretrain, sampling, effect in cells:
         for s in range(seeds):
             jitter = rng.normal(0, noise)
-            hparams = json.dumps({"pretrain": pretrain} if pretrain != "none" else {})
+            pretext, _, prune = pretrain.partition("/")
+            settings = {"pretrain": pretext} if pretext != "none" else {}
+            hparams = json.dumps({**settings, **({"prune": prune} if prune else {})})
             rows.append(
                 {
                     "benchmark": "nb201-cifar10",
@@ -58,6 +62,25 @@ def test_pretraining_that_helps_holds_and_one_that_does_not_is_not_claimed():
     assert hurts.tasks[0]["verdict"] == "contradicted"
     alone = pretraining_beats_none(_frame([("hr", "none", "random", 0)]))
     assert not alone.tasks and "with and without pretraining" in alone.note
+
+
+def test_pruned_cells_against_cells_as_stored_and_nothing_else():
+    df = _frame(
+        [
+            ("hr", "flow", "random", 0.0),
+            ("hr", "flow/dead", "random", 0.03),
+            ("hr", "none", "random", -0.05),  # no pruned twin: not a task of this claim
+        ]
+    )
+    found = pruning_beats_none(df)
+    (task,) = found.tasks
+    assert task["verdict"] == "holds" and (task["a"], task["b"]) == ("dead", "none")
+    assert abs(task["mean_diff"] - 0.03) < 0.02
+    # pruned cells are not the protocol, and the pretraining claim reads cells as stored only
+    assert protocol_cells(df).sum() == 10
+    (pretrained,) = pretraining_beats_none(df).tasks
+    assert abs(pretrained["mean_diff"] - 0.05) < 0.01  # the pruned cells would make it 0.065
+    assert "pruned and as stored" in pruning_beats_none(_frame([("hr", "flow", "random", 0)])).note
 
 
 def test_diverse_against_random_and_the_protocol_filter():

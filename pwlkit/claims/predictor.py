@@ -1,14 +1,15 @@
-"""Claims about pwlkit's own predictor beyond the paper: pretraining, ensembles, chosen samples,
-and the paper's claims asked again of pretrained predictors.
+"""Claims about pwlkit's own predictor beyond the paper: pretraining, pruned cells, ensembles,
+chosen samples, and the paper's claims asked again of pretrained predictors.
 
 Every claim pairs cells that share their training sample (same benchmark, train size, seed),
-so the sample's luck cancels: pretraining against none on the same loss and backbone, an
+so the sample's luck cancels: pretraining against none on the same loss and backbone, pruned
+cells against cells as stored, an
 ensemble of losses against a seed ensemble of the best single loss with as many members,
 diverse samples against random ones (the pairs share the seed, not the sample: the sampling is
 what is compared). Side picks among several candidates are leave-one-seed-out, tests are
 paired Wilcoxon with Holm per benchmark, as every claim of `pwlkit.claims.findings`.
 
-The settings live in a cell's ``hparams`` (``pretrain``) and its ``sampling`` column
+The settings live in a cell's ``hparams`` (``pretrain``, ``prune``) and its ``sampling`` column
 (`pwlkit.claims.protocol`).
 """
 
@@ -30,6 +31,7 @@ __all__ = [
     "paper_claims_when_pretrained",
     "pretraining_beats_none",
     "protocol_cells",
+    "pruning_beats_none",
 ]
 
 TOP = "precision_at_0.5"
@@ -43,7 +45,7 @@ def _setting_duels(
     keys: Sequence[str],
 ) -> list[dict]:
     """One `duel` row per task (``keys``), the candidates being ``column``'s values."""
-    show = varying(df, ("backbone", "loss", "pretrain", "sampling"))
+    show = varying(df, ("backbone", "loss", "pretrain", "prune", "sampling"))
     show = [k for k in show if k in keys and k != column]
     # only tasks where the setting varies can duel (most stores hold one value of it)
     present = [k for k in keys if k in df.columns]
@@ -68,7 +70,7 @@ def pretraining_beats_none(df: pd.DataFrame | None, metric: str = "tau") -> Find
     if (why := lacking(df, metric)) is not None:
         return Finding(claim, metric, note=why)
     framed = with_settings(df)
-    framed = framed[framed["sampling"] == "random"]
+    framed = framed[(framed["sampling"] == "random") & (framed["prune"] == "none")]
     rows = _setting_duels(
         framed,
         metric,
@@ -77,6 +79,24 @@ def pretraining_beats_none(df: pd.DataFrame | None, metric: str = "tau") -> Find
         ("benchmark", "backbone", "train_size", "loss"),
     )
     note = None if rows else "no store holds the same cells with and without pretraining"
+    return finish(claim, metric, rows, note=note)
+
+
+def pruning_beats_none(df: pd.DataFrame | None, metric: str = "tau") -> Finding:
+    """Pruned cells help: per (benchmark, train size, backbone, loss, pretraining), cells with
+    their dead operations pruned (``prune=dead``) against cells as stored, paired by seed."""
+    claim = "pruned cells beat cells as stored (same loss, backbone, pretraining and sample)"
+    if (why := lacking(df, metric)) is not None:
+        return Finding(claim, metric, note=why)
+    framed = with_settings(df)
+    rows = _setting_duels(
+        framed[framed["sampling"] == "random"],
+        metric,
+        "prune",
+        lambda cols: (["dead"], ["none"]) if {"dead", "none"} <= set(cols) else None,
+        ("benchmark", "backbone", "train_size", "loss", "pretrain"),
+    )
+    note = None if rows else "no store holds the same cells pruned and as stored"
     return finish(claim, metric, rows, note=note)
 
 
@@ -91,7 +111,7 @@ def diverse_beats_random(df: pd.DataFrame | None, metric: str = TOP) -> Finding:
         metric,
         "sampling",
         lambda cols: (["diverse"], ["random"]) if {"diverse", "random"} <= set(cols) else None,
-        ("benchmark", "backbone", "train_size", "loss", "pretrain"),
+        ("benchmark", "backbone", "train_size", "loss", "pretrain", "prune"),
     )
     note = None if rows else "no store holds diverse and random samples of the same cells"
     return finish(claim, metric, rows, note=note)
@@ -122,7 +142,11 @@ def loss_ensemble_beats_seed_ensemble(df: pd.DataFrame | None, metric: str = TOP
         return (mixed, seeded) if mixed and seeded else None
 
     rows = _setting_duels(
-        framed, metric, "loss", sides, ("benchmark", "backbone", "train_size", "pretrain")
+        framed,
+        metric,
+        "loss",
+        sides,
+        ("benchmark", "backbone", "train_size", "pretrain", "prune"),
     )
     note = None if rows else "no store holds both ensembles of losses and seed ensembles"
     return finish(claim, metric, rows, note=note)
@@ -139,23 +163,31 @@ def paper_claims_when_pretrained(df: pd.DataFrame | None) -> list[Finding]:
     framed = with_settings(df)
     out = []
     for pretext in sorted(set(framed["pretrain"]) - {"none"}):
-        cells = framed[(framed["pretrain"] == pretext) & (framed["sampling"] == "random")]
+        cells = framed[
+            (framed["pretrain"] == pretext)
+            & (framed["sampling"] == "random")
+            & (framed["prune"] == "none")
+        ]
         for claim in (weighted_lead_with_data, ranking_wins_little_data, mse_worst_at_top):
-            found = claim(cells.drop(columns=["pretrain", "sampling"]))
+            found = claim(cells.drop(columns=["pretrain", "prune", "sampling"]))
             found.claim = f"{found.claim} [pretrained: {pretext}]"
             out.append(found)
     return out
 
 
-def _predictor_label(loss: str, backbone: str, pretrain: str) -> str:
-    """``ens(hr,mape,listmle) [transformer, flow]``; ``hr [gcn]`` without pretraining."""
-    return f"{loss} [{backbone}, {pretrain}]" if pretrain != "none" else f"{loss} [{backbone}]"
+def _predictor_label(loss: str, backbone: str, pretrain: str, prune: str = "none") -> str:
+    """``ens(hr,mape,listmle) [transformer, flow]``, ``... [transformer, flow, pruned]``;
+    ``hr [gcn]`` without pretraining or pruning."""
+    settings = [backbone]
+    settings += [pretrain] if pretrain != "none" else []
+    settings += ["pruned"] if prune == "dead" else []
+    return f"{loss} [{', '.join(settings)}]"
 
 
 def best_predictor_beats_paper_losses(df: pd.DataFrame | None, metric: str = TOP) -> Finding:
     """pwlkit's best predictor beats the paper's: per (benchmark, train size), the best
-    pretrained ensemble of losses (any backbone) against the best of the paper's eight
-    single losses on its plain GCN, both picked leave-one-seed-out, paired by seed (cells of
+    pretrained ensemble of losses (any backbone, cells pruned or not) against the best of the
+    paper's eight single losses on its plain GCN (cells as stored), both picked leave-one-seed-out, paired by seed (cells of
     different stores share a seed's training sample, `pwlkit.train.sample_train`)."""
     from .findings import PAPER_FAMILIES
     from .specs import canonical, is_single
@@ -172,14 +204,17 @@ def best_predictor_beats_paper_losses(df: pd.DataFrame | None, metric: str = TOP
             lambda s: is_single(s) and loss_family(s) in PAPER_FAMILIES and "(" not in canonical(s)
         )
         & (framed["pretrain"] == "none")
+        & (framed["prune"] == "none")
         & (backbone == "gcn")
     )
     keep = ours | paper
     cells = framed[keep]
     cells = cells.assign(
         predictor=[
-            _predictor_label(str(lo), str(bb), str(pt))
-            for lo, bb, pt in zip(cells["loss"], backbone[keep], cells["pretrain"])
+            _predictor_label(str(lo), str(bb), str(pt), str(pr))
+            for lo, bb, pt, pr in zip(
+                cells["loss"], backbone[keep], cells["pretrain"], cells["prune"]
+            )
         ]
     )
     ours_labels = set(cells.loc[ours[keep], "predictor"])
@@ -203,6 +238,7 @@ def best_predictor_beats_paper_losses(df: pd.DataFrame | None, metric: str = TOP
 
 PREDICTOR_CLAIMS = (
     pretraining_beats_none,
+    pruning_beats_none,
     loss_ensemble_beats_seed_ensemble,
     diverse_beats_random,
     best_predictor_beats_paper_losses,

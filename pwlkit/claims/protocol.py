@@ -1,9 +1,10 @@
-"""The paper's protocol among stored cells: no pretraining, random samples, no ensembles.
+"""The paper's protocol among stored cells: no pretraining, cells as stored, random samples,
+no ensembles.
 
-The paper's claims are tested on its protocol; pwlkit's own settings (pretraining, chosen
-samples, ensembles) are compared with it by `pwlkit.claims.predictor`. A cell's ``pretrain``
-lives in its ``hparams`` JSON, its ``sampling`` in a column of its own (rows stored before
-either existed hold the protocol's value).
+The paper's claims are tested on its protocol; pwlkit's own settings (pretraining, pruned
+cells, chosen samples, ensembles) are compared with it by `pwlkit.claims.predictor`. A cell's
+``pretrain`` and ``prune`` live in its ``hparams`` JSON, its ``sampling`` in a column of its
+own (rows stored before any existed hold the protocol's value).
 """
 
 from __future__ import annotations
@@ -30,17 +31,20 @@ def setting_column(df: pd.DataFrame, key: str, default: str) -> pd.Series:
     return named
 
 
+FRAMED_SETTINGS: dict[str, str] = {"pretrain": "none", "prune": "none", "sampling": "random"}
+"""The settings `with_settings` gives columns of their own, with the protocol's value."""
+
+
 def with_settings(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with ``pretrain`` and ``sampling`` columns (defaults ``none`` and ``random``) and
-    ``pretrain`` taken out of ``hparams`` (which separates tasks: the pretext is compared)."""
-    out = df.assign(
-        pretrain=setting_column(df, "pretrain", "none"),
-        sampling=setting_column(df, "sampling", "random"),
-    )
+    """``df`` with a column per `FRAMED_SETTINGS` key (its protocol value where a cell names
+    none), ``pretrain`` and ``prune`` taken out of ``hparams`` (which separates tasks: those
+    settings are compared)."""
+    out = df.assign(**{k: setting_column(df, k, v) for k, v in FRAMED_SETTINGS.items()})
     if "hparams" in df.columns:
         rest = {
             h: json.dumps(
-                {k: v for k, v in json.loads(h).items() if k != "pretrain"}, sort_keys=True
+                {k: v for k, v in json.loads(h).items() if k not in FRAMED_SETTINGS},
+                sort_keys=True,
             )
             for h in df["hparams"].dropna().unique()
         }
@@ -49,9 +53,13 @@ def with_settings(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def protocol_cells(df: pd.DataFrame) -> pd.Series:
-    """True for cells of the paper's protocol: no pretraining, a random sample, no ensemble."""
+    """True for cells of the paper's protocol: no pretraining, cells as stored, a random
+    sample, no ensemble."""
     if df.empty:
         return pd.Series(True, index=df.index)
     framed = with_settings(df)
     ensemble = df["loss"].map(lambda s: loss_family(s) == ENSEMBLE) if "loss" in df else False
-    return (framed["pretrain"] == "none") & (framed["sampling"] == "random") & ~ensemble
+    protocol = pd.Series(True, index=df.index)
+    for key, value in FRAMED_SETTINGS.items():
+        protocol &= framed[key] == value
+    return protocol & ~ensemble

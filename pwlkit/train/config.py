@@ -145,7 +145,7 @@ SETTINGS: dict[str, Any] = {
     "device": [Text(), None],
     "train_dtype": Options(tuple(TRAIN_DTYPES), what="train_dtype"),
     "pretrain": Options(PRETEXTS, what="pretrain"),
-    "prune": Options(PRUNES, what="prune"),
+    "prune": Options(PRUNES, what="prune mode"),
     **{k: POSITIVE for params in ARCH_PARAMS.values() for k in params},
     "pool": Options(("sum", "mean"), what="pool"),
 }
