@@ -411,6 +411,7 @@ SEARCH = ("search", "--benchmark", "nbgraph-cora", "--runs", "2", "--budget", "2
         (["--strategy", "mse", "--epochs", "0"], ["--epochs must be an integer >= 1, got 0"]),
         (["--strategy", "mse", "--n-init", "0"], ["--n-init must be an integer >= 1, got 0"]),
         (["--strategy", "mse", "--top-k", "-2"], ["--top-k must be an integer >= 1, got -2"]),
+        (["--strategy", "mse", "--prune", "alive"], ["prune", "'alive'", "none, dead"]),
     ],
 )
 def test_search_options(no_work, capsys, extra, parts):

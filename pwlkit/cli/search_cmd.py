@@ -118,6 +118,11 @@ def register(subparsers) -> None:
         "--pretrain",
         help="pretrain the predictors on the space's cells: none, masked, flow, masked+flow",
     )
+    p.add_argument(
+        "--prune",
+        help="the predictors read cells with their dead operations pruned (dead) or as "
+        "stored (none, the default)",
+    )
     add_device_option(p)
     p.set_defaults(func=run, kept=_kept)
 
@@ -235,10 +240,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _search_options(args: argparse.Namespace) -> dict:
     """The search options given on the command line (`pwlkit.search.api.OPTIONS`);
-    ``--pretrain`` is a predictor setting (checked by the engine)."""
+    ``--pretrain`` and ``--prune`` are predictor settings (checked by the engine)."""
     options = {k: getattr(args, k) for k in CONFIG_OPTIONS if getattr(args, k) is not None}
-    if args.pretrain is not None:
-        options["hparams"] = {"pretrain": args.pretrain}
+    settings = {k: getattr(args, k) for k in ("pretrain", "prune") if getattr(args, k) is not None}
+    if settings:
+        options["hparams"] = settings
     return options
 
 
