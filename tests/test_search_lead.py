@@ -59,3 +59,24 @@ def test_findings_add_the_lead_only_when_the_search_holds_its_strategy():
     with_lead = findings(None, pd.DataFrame(_runs("pw+", 100, 15) + _runs("pw", 100, 0)))
     assert len(with_lead) == len(without) + 1
     assert with_lead[-1].claim.startswith("pwlkit's best search (pw+)")
+
+
+def test_runs_with_other_predictor_settings_are_another_method():
+    import json
+
+    from pwlkit.claims.stores import _labelled
+    from pwlkit.search import SEARCH_HPARAMS, run_label
+
+    plus = {"hparams": {**SEARCH_HPARAMS, "pretrain": "flow"}}
+    pruned = {"hparams": {**SEARCH_HPARAMS, "pretrain": "flow", "prune": "dead"}}
+    assert run_label("pw+", plus) == "pw+"  # its own defaults are its name
+    assert run_label("pw+", pruned) == "pw+ [prune=dead]"
+    assert run_label("pw", plus) == "pw [pretrain=flow]"
+    assert run_label("random", {}) == "random"
+    runs = pd.DataFrame(
+        {
+            "strategy": ["pw+", "pw+", "pw"],
+            "settings": [json.dumps(plus), json.dumps(pruned), json.dumps({"hparams": {}})],
+        }
+    )
+    assert _labelled(runs)["strategy"].tolist() == ["pw+", "pw+ [prune=dead]", "pw"]

@@ -101,7 +101,7 @@ def load_search_store(store: Path, data_dir: str | Path | None, warn: Warn = _wa
 
     if (store / "study.yaml").is_file():
         try:
-            df = load_search_results(_parameters(store), data_dir)
+            df = _labelled(load_search_results(_parameters(store), data_dir))
         except (FileNotFoundError, ValueError) as exc:
             warn(f"{store}: every stored run is used ({exc})")
         else:
@@ -110,12 +110,27 @@ def load_search_store(store: Path, data_dir: str | Path | None, warn: Warn = _wa
             df.attrs["skipped_parts"] = _skipped(reader)
             return df
     reader = ResultStore(store)
-    df = reader.read(required=ROW_COLUMNS)
+    df = _labelled(reader.read(required=ROW_COLUMNS))
     runs = ["benchmark", "strategy", "signal", "budget", "seed"]
     if not df.empty and df.duplicated(runs).any():
         warn(f"{store} holds runs of several settings of one search; all are used")
     df.attrs["skipped_parts"] = _skipped(reader)
     return df
+
+
+def _labelled(df: pd.DataFrame) -> pd.DataFrame:
+    """Runs with their strategy named as `pwlkit.search.run_label` names it (the spec, plus the
+    predictor settings it sets beyond its defaults)."""
+    from pwlkit.search import run_label
+
+    if df.empty or "settings" not in df.columns or "strategy" not in df.columns:
+        return df
+    labels = {
+        (strategy, text): run_label(str(strategy), json.loads(text) if text else {})
+        for strategy, text in df[["strategy", "settings"]].drop_duplicates().itertuples(index=False)
+    }
+    strategy = [labels[key] for key in zip(df["strategy"], df["settings"])]
+    return df.assign(strategy=strategy)
 
 
 def _skipped(reader) -> list[dict[str, str]]:

@@ -23,7 +23,7 @@ from .acquisition import ACQUISITIONS
 from .api import make_config, run_search, run_searches
 from .checkpoint import CheckpointError, read_checkpoint
 from .grid import SearchStudy, load_search_results, load_search_study, run_search_study
-from .loop import SEARCH_EPOCHS, SEARCH_HPARAMS, SIGNALS, SearchConfig, signal_view
+from .loop import SEARCH_EPOCHS, SEARCH_HPARAMS, SIGNALS, SearchConfig, run_label, signal_view
 from .notebook import run_notebook_search
 from .open_search import SearchResult, open_search, resolve_space_strategy
 from .outcome import error_of, oracle, summarize_runs
@@ -56,6 +56,7 @@ __all__ = [
     "read_checkpoint",
     "resolve_space_strategy",
     "resolve_strategy",
+    "run_label",
     "run_notebook_search",
     "run_search",
     "run_search_study",

@@ -108,6 +108,19 @@ file's keys); ``hparams`` is the engine's settings, set apart."""
 `PLAIN` is the search they were added to, so they stay out of its identity (`used_options`)."""
 
 
+def run_label(strategy: str, settings: dict) -> str:
+    """A stored run's strategy as tables and claims name it: the spec, followed by the
+    predictor settings the run sets beyond `SEARCH_HPARAMS` and its named method's defaults
+    (``pw+ [prune=dead]``). Runs of one spec with other predictor settings are another
+    method, so they never share a line, a colour or a paired test with the spec's own runs."""
+    named = NAMED.get(strategy)
+    usual = {**SEARCH_HPARAMS, **(named.defaults if named is not None else {})}
+    extra = {k: v for k, v in sorted((settings.get("hparams") or {}).items()) if usual.get(k) != v}
+    if not extra:
+        return strategy
+    return f"{strategy} [{', '.join(f'{k}={v}' for k, v in extra.items())}]"
+
+
 def configure(
     spec: str,
     config: SearchConfig,
