@@ -14,6 +14,8 @@ purples), so a glance tells the family before the legend does. Names are classif
 - selections (``auto``, ``warm->focus@auto``), ensembles and pretrained variants have fixed
   colours of their own, as have the search strategies that are not losses (``random``,
   ``evolution``, ``pw``, ...);
+- a search strategy with predictor settings beyond its defaults (``pw+ [prune=dead]``,
+  `pwlkit.search.run_label`) has its strategy's colour, drawn dash-dotted;
 - claim verdicts and backbones have fixed colours too.
 
 `groups` splits a chart's series into panels of at most `MAX_SERIES`, family by family.
@@ -21,6 +23,7 @@ purples), so a glance tells the family before the legend does. Names are classif
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -59,6 +62,7 @@ STRATEGY_COLOURS = {
     "bananas": "#f768a1",
     "npenas": "#66a61e",
     "gp": "#01665e",
+    "pw+": "#e31a1c",
     "local": "#bf5b17",
     "oracle": "#2b2b2b",
 }
@@ -133,12 +137,17 @@ def style(name: str) -> Style:
         (True, (8, 3))
         >>> style("random").group, style("auto").group
         ('baselines', 'selections')
+        >>> style("pw+ [prune=dead]").colour == style("pw+").colour, style("pw+ [prune=dead]").dash
+        (True, (8, 3, 2, 3))
     """
     from pwlkit.losses import HardSwitch, SoftSwitch, parse_spec
 
     text = str(name).strip()
+    base, bracket, _ = text.partition(" [")
+    if bracket and text.endswith("]"):  # a strategy run with settings of its own
+        return dataclasses.replace(style(base), dash=VARIANT_DASH)
     if text in STRATEGY_COLOURS:
-        group = "schedules" if text == "pw" else "baselines"
+        group = "schedules" if text in ("pw", "pw+") else "baselines"
         return Style(STRATEGY_COLOURS[text], SOLID, group)
     if text in PRETRAIN_COLOURS:
         return Style(PRETRAIN_COLOURS[text], SOLID, "pretrained")
