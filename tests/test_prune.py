@@ -93,11 +93,34 @@ def test_pruning_matches_a_path_enumeration_on_every_nb201_cell():
 
 def test_live_flows_count_the_paths_through_each_edge():
     all_conv = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"
-    fwd, bwd, live = live_flows(nb201([all_conv]))
+    fwd, bwd, live, _ = live_flows(nb201([all_conv]))
     through = (fwd * bwd)[0]
     # nodes: input, e01 e02 e03 e12 e13 e23, output; 4 paths in all
     assert through.tolist() == [4, 2, 1, 1, 1, 1, 2, 4]
     assert live.all()
+
+
+def test_every_input_of_a_two_input_cell_carries_signal():
+    # DARTS-like: inputs 0 and 1; a conv reads each, a `none` reads input 1; the output reads
+    # all three. Nothing is dead but the `none` itself; input 1 is not written as `none`.
+    adj = np.zeros((1, 6, 6), np.uint8)
+    for i, j in [(0, 2), (1, 3), (1, 4), (2, 5), (3, 5), (4, 5)]:
+        adj[0, i, j] = 1
+    names = ("input", "none", "conv", "output")
+    cell = Benchmark(
+        name="two-inputs",
+        space="toy",
+        arch=np.array(["0"], object),
+        ops=np.array([[0, 0, 2, 2, 1, 3]], np.int16),
+        adj=adj,
+        op_names=names,
+        val=np.zeros(1),
+        test=np.zeros(1),
+    )
+    flows = live_flows(cell)
+    assert flows.source[0].tolist() == [True, True, False, False, False, False]
+    assert (flows.fwd * flows.bwd)[0].tolist() == [1, 1, 1, 1, 0, 2]
+    assert prune_dead(cell) is cell  # the only `none` is already `none`
 
 
 def test_a_space_without_a_blocking_operation_comes_back_as_it_is():

@@ -73,6 +73,8 @@ def test_runs_with_other_predictor_settings_are_another_method():
     assert run_label("pw+", pruned) == "pw+ [prune=dead]"
     assert run_label("pw", plus) == "pw [pretrain=flow]"
     assert run_label("random", {}) == "random"
+    # a setting back at its engine default is not stored, and is still not the named default
+    assert run_label("pw+", {"hparams": dict(SEARCH_HPARAMS)}) == "pw+ [pretrain=none]"
     runs = pd.DataFrame(
         {
             "strategy": ["pw+", "pw+", "pw"],

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import weakref
+from typing import NamedTuple
 
 import numpy as np
 
@@ -29,60 +30,75 @@ def blocking_ops(benchmark: Benchmark) -> list[int]:
     return [i for i, name in enumerate(benchmark.op_names) if name.lower() in BLOCKING_OPS]
 
 
-def live_flows(benchmark: Benchmark) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(fwd, bwd, live)``: ``[N, n]`` float64 counts of live paths from the input (node 0) to
-    each node and from each node to the output (the last real node), and the ``[N, n]`` bool
-    mask of nodes that pass a signal (real, not blocking; the input and output always).
-    ``fwd * bwd`` is the number of live input-to-output paths through a node."""
+class Flows(NamedTuple):
+    """What `live_flows` returns, each ``[N, n]``: live paths from the inputs to each node
+    (``fwd``) and from each node to the output (``bwd``), float64; nodes that pass a signal
+    (``live``) and the cells' inputs (``source``), bool."""
+
+    fwd: np.ndarray
+    bwd: np.ndarray
+    live: np.ndarray
+    source: np.ndarray
+
+
+def live_flows(benchmark: Benchmark) -> Flows:
+    """Live-path counts of every node of every cell (`Flows`). The inputs are node 0 and every
+    other real node nothing feeds (DARTS cells read two), the output is the last real node;
+    a node passes a signal when it is real and its operation is not blocking (the inputs and
+    the output always). ``fwd * bwd`` is the number of live input-to-output paths through a
+    node."""
     ops = np.asarray(benchmark.ops).astype(np.int64)
     adj = (np.asarray(benchmark.adj) != 0).astype(np.float64)
     n_archs, n = ops.shape
     real = ops != PAD
+    source = real & (adj.sum(axis=1) == 0)
+    source[:, 0] = True
     live = real & ~np.isin(ops, blocking_ops(benchmark))
     last = n - 1 - np.argmax(real[:, ::-1], axis=1)
     rows = np.arange(n_archs)
-    live[rows, 0] = True
+    live |= source
     live[rows, last] = True
     alive = live.astype(np.float64)
-    fwd = np.zeros((n_archs, n))
-    fwd[:, 0] = 1.0
+    fwd = source.astype(np.float64)
     bwd = np.zeros((n_archs, n))
     bwd[rows, last] = 1.0
     for _ in range(n):  # n rounds reach every path of a DAG of n nodes
-        fwd = alive * np.einsum("aij,ai->aj", adj, fwd)
-        fwd[:, 0] = 1.0
+        fwd = np.where(source, 1.0, alive * np.einsum("aij,ai->aj", adj, fwd))
         bwd = alive * np.einsum("aij,aj->ai", adj, bwd)
         bwd[rows, last] = 1.0
-    return fwd, bwd, live
+    return Flows(fwd, bwd, live, source)
 
 
-_PRUNED: weakref.WeakKeyDictionary[Benchmark, Benchmark] = weakref.WeakKeyDictionary()
+_PRUNED: weakref.WeakKeyDictionary[Benchmark, Benchmark | None] = weakref.WeakKeyDictionary()
+"""Pruned copies by benchmark; None where nothing is pruned (a copy, never the key itself,
+so the entry goes when the benchmark does)."""
 
 
 def prune_dead(benchmark: Benchmark) -> Benchmark:
-    """The benchmark with every dead operation (real, not the input or output, on no live
-    input-to-output path) replaced by the blocking one; rows, names and accuracies unchanged.
+    """The benchmark with every dead operation (real, neither an input nor the output, on no
+    live input-to-output path) replaced by the blocking one; rows, names and accuracies
+    unchanged.
 
-    A space without a blocking operation (NB101, DARTS) has no dead operation by this rule and
-    comes back as it is. Computed once per benchmark object (kept while it lives).
+    A space without a blocking operation (NB101, NAS-Bench-Graph) has no dead operation by this
+    rule, nor has a cell whose blocking operation never occurs (a DARTS genotype), and comes
+    back as it is. Computed once per benchmark object (kept while it lives).
     """
-    found = _PRUNED.get(benchmark)
-    if found is not None:
-        return found
+    if benchmark in _PRUNED:
+        found = _PRUNED[benchmark]
+        return benchmark if found is None else found
     blocking = blocking_ops(benchmark)
-    out = benchmark
+    out = None
     if blocking:
-        fwd, bwd, _ = live_flows(benchmark)
+        flows = live_flows(benchmark)
         ops = np.asarray(benchmark.ops)
         real = ops != PAD
         n = ops.shape[1]
         last = n - 1 - np.argmax(real[:, ::-1], axis=1)
-        dead = real & (fwd * bwd == 0)
-        dead[:, 0] = False
+        dead = real & (flows.fwd * flows.bwd == 0) & ~flows.source & ~np.isin(ops, blocking)
         dead[np.arange(len(ops)), last] = False
         if dead.any():
             pruned = ops.copy()
             pruned[dead] = blocking[0]
             out = dataclasses.replace(benchmark, ops=pruned)
     _PRUNED[benchmark] = out
-    return out
+    return benchmark if out is None else out

@@ -372,9 +372,9 @@ def findings(
 
     Returns:
         One `Finding` per claim; claims these results cannot test carry a ``note``. The
-        paper's claims are tested on the cells of its protocol only (no pretraining, random
-        samples, no ensembles: `pwlkit.claims.predictor.protocol_cells`); the others answer
-        pwlkit's own questions (`pwlkit.claims.goals.beyond_the_paper`).
+        paper's claims are tested on the cells of its protocol only (no pretraining, cells as
+        stored, random samples, no ensembles: `pwlkit.claims.predictor.protocol_cells`); the
+        others answer pwlkit's own questions (`pwlkit.claims.goals.beyond_the_paper`).
     """
     from .protocol import protocol_cells
 

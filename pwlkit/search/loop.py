@@ -111,11 +111,18 @@ file's keys); ``hparams`` is the engine's settings, set apart."""
 def run_label(strategy: str, settings: dict) -> str:
     """A stored run's strategy as tables and claims name it: the spec, followed by the
     predictor settings the run sets beyond `SEARCH_HPARAMS` and its named method's defaults
-    (``pw+ [prune=dead]``). Runs of one spec with other predictor settings are another
+    (``pw+ [prune=dead]``, ``pw+ [pretrain=none]``). Runs of one spec with other predictor settings are another
     method, so they never share a line, a colour or a paired test with the spec's own runs."""
+    from pwlkit.train.config import LATER_SETTINGS
+
     named = NAMED.get(strategy)
     usual = {**SEARCH_HPARAMS, **(named.defaults if named is not None else {})}
-    extra = {k: v for k, v in sorted((settings.get("hparams") or {}).items()) if usual.get(k) != v}
+    # a setting at its later-setting default is left out of stored settings: read it back
+    hparams = {
+        **{k: v for k, v in LATER_SETTINGS.items() if k in usual},
+        **(settings.get("hparams") or {}),
+    }
+    extra = {k: v for k, v in sorted(hparams.items()) if usual.get(k) != v}
     if not extra:
         return strategy
     return f"{strategy} [{', '.join(f'{k}={v}' for k, v in extra.items())}]"

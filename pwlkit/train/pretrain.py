@@ -71,8 +71,9 @@ space is pretrained at most 32 times (seeds 0-31 of a study keep their own)."""
 HEAD_PREFIX = "head"
 """Parameters whose names start so are the score head: never pretrained."""
 
-FORMAT = 1
-"""Version of the cached weights and of how they are computed; part of the cache key."""
+FORMAT = 2
+"""Version of the cached weights and of how they are computed; part of the cache key (2: the
+flow targets count paths from every input of a cell that reads several, as DARTS cells do)."""
 
 ENV_DISABLE = "PWLKIT_PRETRAIN_CACHE"
 """Set to ``off`` to keep pretrained weights in memory only (nothing read or written)."""
@@ -98,22 +99,20 @@ def flow_features(benchmark: Benchmark) -> np.ndarray:
     log(1 + live paths through its nodes).
 
     The flows are `pwlkit.benchmarks.live.live_flows`: the forward flow ``f`` counts live
-    paths from the input (node 0) to a node, the backward flow ``b`` from a node to the output
+    paths from the inputs (node 0, and every other real node nothing feeds) to a node, the backward flow ``b`` from a node to the output
     (the last real node); ``f * b`` is the paths through a node.
     """
-    fwd, bwd, live = live_flows(benchmark)
+    fwd, bwd, live, source = live_flows(benchmark)
     ops = np.asarray(benchmark.ops).astype(np.int64)
     adj = np.asarray(benchmark.adj) != 0
     n_archs, n = ops.shape
     real = ops != PAD
     last = n - 1 - np.argmax(real[:, ::-1], axis=1)
     rows = np.arange(n_archs)
-    depth = np.full((n_archs, n), -np.inf)  # live nodes on the longest live path to a node
-    depth[:, 0] = 1.0
+    depth = np.where(source, 1.0, -np.inf)  # live nodes on the longest live path to a node
     for _ in range(n):
         reach = np.where(adj, depth[:, :, None], -np.inf).max(axis=1) + 1.0
-        depth = np.where(live, np.maximum(depth, reach), -np.inf)
-        depth[:, 0] = 1.0
+        depth = np.where(source, 1.0, np.where(live, np.maximum(depth, reach), -np.inf))
     through = fwd * bwd
     paths = fwd[rows, last]
     longest = np.where(paths > 0, depth[rows, last], 0.0)
