@@ -31,14 +31,16 @@ def blocking_ops(benchmark: Benchmark) -> list[int]:
 
 
 class Flows(NamedTuple):
-    """What `live_flows` returns, each ``[N, n]``: live paths from the inputs to each node
-    (``fwd``) and from each node to the output (``bwd``), float64; nodes that pass a signal
-    (``live``) and the cells' inputs (``source``), bool."""
+    """What `live_flows` returns: ``[N, n]`` live paths from the inputs to each node (``fwd``)
+    and from each node to the output (``bwd``), float64; ``[N, n]`` nodes that pass a signal
+    (``live``) and the cells' inputs (``source``), bool; ``[N]`` each cell's output node, its
+    last real one (``output``)."""
 
     fwd: np.ndarray
     bwd: np.ndarray
     live: np.ndarray
     source: np.ndarray
+    output: np.ndarray
 
 
 def live_flows(benchmark: Benchmark) -> Flows:
@@ -66,7 +68,7 @@ def live_flows(benchmark: Benchmark) -> Flows:
         fwd = np.where(source, 1.0, alive * np.einsum("aij,ai->aj", adj, fwd))
         bwd = alive * np.einsum("aij,aj->ai", adj, bwd)
         bwd[rows, last] = 1.0
-    return Flows(fwd, bwd, live, source)
+    return Flows(fwd, bwd, live, source, last)
 
 
 _PRUNED: weakref.WeakKeyDictionary[Benchmark, Benchmark | None] = weakref.WeakKeyDictionary()
@@ -91,11 +93,9 @@ def prune_dead(benchmark: Benchmark) -> Benchmark:
     if blocking:
         flows = live_flows(benchmark)
         ops = np.asarray(benchmark.ops)
-        real = ops != PAD
-        n = ops.shape[1]
-        last = n - 1 - np.argmax(real[:, ::-1], axis=1)
-        dead = real & (flows.fwd * flows.bwd == 0) & ~flows.source & ~np.isin(ops, blocking)
-        dead[np.arange(len(ops)), last] = False
+        dead = (ops != PAD) & (flows.fwd * flows.bwd == 0) & ~flows.source
+        dead &= ~np.isin(ops, blocking)
+        dead[np.arange(len(ops)), flows.output] = False
         if dead.any():
             pruned = ops.copy()
             pruned[dead] = blocking[0]

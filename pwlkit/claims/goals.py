@@ -268,8 +268,7 @@ def beyond_the_paper(df: pd.DataFrame | None, metric: str = TOP) -> list[Finding
     """Every question beyond the paper the frame can answer, as `Finding` objects: the NDCG
     losses, the adaptive switch and ``auto`` on the paper's protocol; then pwlkit's predictor
     (pretraining, pruned cells, ensembles, chosen samples, `pwlkit.claims.predictor`) and the
-    paper's loss
-    claims asked again of pretrained predictors."""
+    paper's loss claims asked again of pretrained predictors."""
     from .predictor import PREDICTOR_CLAIMS, paper_claims_when_pretrained
     from .protocol import protocol_cells
 

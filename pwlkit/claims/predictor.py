@@ -3,8 +3,8 @@ chosen samples, and the paper's claims asked again of pretrained predictors.
 
 Every claim pairs cells that share their training sample (same benchmark, train size, seed),
 so the sample's luck cancels: pretraining against none on the same loss and backbone, pruned
-cells against cells as stored, an
-ensemble of losses against a seed ensemble of the best single loss with as many members,
+cells against cells as stored, an ensemble of losses against a seed ensemble of the best
+single loss with as many members,
 diverse samples against random ones (the pairs share the seed, not the sample: the sampling is
 what is compared). Side picks among several candidates are leave-one-seed-out, tests are
 paired Wilcoxon with Holm per benchmark, as every claim of `pwlkit.claims.findings`.
@@ -187,8 +187,9 @@ def _predictor_label(loss: str, backbone: str, pretrain: str, prune: str = "none
 def best_predictor_beats_paper_losses(df: pd.DataFrame | None, metric: str = TOP) -> Finding:
     """pwlkit's best predictor beats the paper's: per (benchmark, train size), the best
     pretrained ensemble of losses (any backbone, cells pruned or not) against the best of the
-    paper's eight single losses on its plain GCN (cells as stored), both picked leave-one-seed-out, paired by seed (cells of
-    different stores share a seed's training sample, `pwlkit.train.sample_train`)."""
+    paper's eight single losses on its plain GCN (cells as stored), both picked
+    leave-one-seed-out, paired by seed (cells of different stores share a seed's training
+    sample, `pwlkit.train.sample_train`)."""
     from .findings import PAPER_FAMILIES
     from .specs import canonical, is_single
 

@@ -111,8 +111,9 @@ file's keys); ``hparams`` is the engine's settings, set apart."""
 def run_label(strategy: str, settings: dict) -> str:
     """A stored run's strategy as tables and claims name it: the spec, followed by the
     predictor settings the run sets beyond `SEARCH_HPARAMS` and its named method's defaults
-    (``pw+ [prune=dead]``, ``pw+ [pretrain=none]``). Runs of one spec with other predictor settings are another
-    method, so they never share a line, a colour or a paired test with the spec's own runs."""
+    (``pw+ [prune=dead]``, ``pw+ [pretrain=none]``). Runs of one spec with other predictor
+    settings are another method, so they never share a line, a colour or a paired test with
+    the spec's own runs."""
     from pwlkit.train.config import LATER_SETTINGS
 
     named = NAMED.get(strategy)

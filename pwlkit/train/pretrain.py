@@ -40,8 +40,8 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from ..benchmarks.base import PAD, Benchmark
-from ..benchmarks.live import BLOCKING_OPS, live_flows  # noqa: F401 - BLOCKING_OPS re-exported
+from ..benchmarks.base import Benchmark
+from ..benchmarks.live import live_flows
 from ..predictors import ARCH_PARAMS, Encoding, build_predictor, encode
 from ..predictors.layers import BatchedLinear, BatchedModule
 from .config import PRETEXTS, PRETRAINABLE
@@ -99,15 +99,14 @@ def flow_features(benchmark: Benchmark) -> np.ndarray:
     log(1 + live paths through its nodes).
 
     The flows are `pwlkit.benchmarks.live.live_flows`: the forward flow ``f`` counts live
-    paths from the inputs (node 0, and every other real node nothing feeds) to a node, the backward flow ``b`` from a node to the output
-    (the last real node); ``f * b`` is the paths through a node.
+    paths from the inputs (node 0, and every other real node nothing feeds) to a node, the
+    backward flow ``b`` from a node to the output (the last real node); ``f * b`` is the
+    paths through a node.
     """
-    fwd, bwd, live, source = live_flows(benchmark)
+    fwd, bwd, live, source, last = live_flows(benchmark)
     ops = np.asarray(benchmark.ops).astype(np.int64)
     adj = np.asarray(benchmark.adj) != 0
     n_archs, n = ops.shape
-    real = ops != PAD
-    last = n - 1 - np.argmax(real[:, ::-1], axis=1)
     rows = np.arange(n_archs)
     depth = np.where(source, 1.0, -np.inf)  # live nodes on the longest live path to a node
     for _ in range(n):
