@@ -93,11 +93,12 @@ def test_pruning_matches_a_path_enumeration_on_every_nb201_cell():
 
 def test_live_flows_count_the_paths_through_each_edge():
     all_conv = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|"
-    fwd, bwd, live, _ = live_flows(nb201([all_conv]))
-    through = (fwd * bwd)[0]
+    flows = live_flows(nb201([all_conv]))
+    through = (flows.fwd * flows.bwd)[0]
     # nodes: input, e01 e02 e03 e12 e13 e23, output; 4 paths in all
     assert through.tolist() == [4, 2, 1, 1, 1, 1, 2, 4]
-    assert live.all()
+    assert flows.live.all()
+    assert flows.output.tolist() == [7]
 
 
 def test_every_input_of_a_two_input_cell_carries_signal():
