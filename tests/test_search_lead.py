@@ -75,6 +75,15 @@ def test_runs_with_other_predictor_settings_are_another_method():
     assert run_label("random", {}) == "random"
     # a setting back at its engine default is not stored, and is still not the named default
     assert run_label("pw+", {"hparams": dict(SEARCH_HPARAMS)}) == "pw+ [pretrain=none]"
+    # search options away from the strategy's defaults name the run too
+    plain = {"n_init": 10, "pool_size": 100, "top_k": 10, "epochs": 100, "backbone": "gcn"}
+    assert run_label("pw", {**plain, "hparams": dict(SEARCH_HPARAMS)}) == "pw"
+    assert run_label("pw", {**plain, "top_k": 2}) == "pw [top_k=2]"
+    assert run_label("pw+", {**plain, **pruned, "top_k": 5}) == "pw+ [prune=dead, top_k=5]"
+    assert run_label("bananas", {**plain, "members": 5, "acquisition": "its"}) == "bananas"
+    assert run_label("bananas", {**plain, "members": 3}) == "bananas [members=3]"
+    assert run_label("evolution", {"population": 20, "sample": 5}) == "evolution"
+    assert run_label("evolution", {"population": 50, "sample": 5}) == "evolution [population=50]"
     runs = pd.DataFrame(
         {
             "strategy": ["pw+", "pw+", "pw"],

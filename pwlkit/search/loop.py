@@ -98,32 +98,39 @@ ACQUISITION_FIELDS: tuple[str, ...] = (
     "members",
     "wl_iterations",
 )
+"""The `SearchConfig` options a strategy fills (`configure`); a search that leaves them at
+`PLAIN` is the search they were added to, so they stay out of its identity (`used_options`)."""
 
 CONFIG_OPTIONS: tuple[str, ...] = tuple(
     f.name for f in dataclasses.fields(SearchConfig) if f.name != "hparams"
 )
 """Every `SearchConfig` option a user sets by name (the command line's options, a search
 file's keys); ``hparams`` is the engine's settings, set apart."""
-"""The `SearchConfig` options a strategy fills (`configure`); a search that leaves them at
-`PLAIN` is the search they were added to, so they stay out of its identity (`used_options`)."""
 
 
 def run_label(strategy: str, settings: dict) -> str:
     """A stored run's strategy as tables and claims name it: the spec, followed by the
-    predictor settings the run sets beyond `SEARCH_HPARAMS` and its named method's defaults
-    (``pw+ [prune=dead]``, ``pw+ [pretrain=none]``). Runs of one spec with other predictor
-    settings are another method, so they never share a line, a colour or a paired test with
-    the spec's own runs."""
+    predictor settings and search options the run sets beyond its defaults (`SEARCH_HPARAMS`,
+    `SearchConfig`'s, `PLAIN` and its named method's): ``pw+ [prune=dead]``,
+    ``pw [top_k=2]``. Runs of one spec set otherwise are another method, so they never share a
+    line, a colour or a paired test with the spec's own runs."""
     from pwlkit.train.config import LATER_SETTINGS
 
     named = NAMED.get(strategy)
-    usual = {**SEARCH_HPARAMS, **(named.defaults if named is not None else {})}
+    usual = {
+        **{f.name: f.default for f in dataclasses.fields(SearchConfig) if f.name != "hparams"},
+        "epochs": SEARCH_EPOCHS,
+        **PLAIN,
+        **SEARCH_HPARAMS,
+        **(named.defaults if named is not None else {}),
+    }
     # a setting at its later-setting default is left out of stored settings: read it back
     hparams = {
         **{k: v for k, v in LATER_SETTINGS.items() if k in usual},
         **(settings.get("hparams") or {}),
     }
-    extra = {k: v for k, v in sorted(hparams.items()) if usual.get(k) != v}
+    options = {k: v for k, v in settings.items() if k in CONFIG_OPTIONS}
+    extra = {k: v for k, v in sorted({**options, **hparams}.items()) if usual.get(k) != v}
     if not extra:
         return strategy
     return f"{strategy} [{', '.join(f'{k}={v}' for k, v in extra.items())}]"
