@@ -91,3 +91,18 @@ def test_runs_with_other_predictor_settings_are_another_method():
         }
     )
     assert _labelled(runs)["strategy"].tolist() == ["pw+", "pw+ [prune=dead]", "pw"]
+
+
+def test_findings_add_the_small_batch_claim_when_its_runs_are_stored():
+    from pwlkit.claims.findings import findings
+    from pwlkit.claims.search_lead import SMALL_BATCH
+
+    base = findings(None, pd.DataFrame(_runs("pw", 100, 0)))
+    found = findings(None, pd.DataFrame(_runs(SMALL_BATCH, 100, 15) + _runs("pw", 100, 0)))
+    assert len(found) == len(base) + 1
+    small = found[-1]
+    assert small.claim == (
+        "the paper's search at two queries a round (pw [top_k=2]) beats the paper's pw at "
+        "equal queries"
+    )
+    assert [t["verdict"] for t in small.tasks][:2] == ["holds", "holds"]

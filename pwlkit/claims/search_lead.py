@@ -25,6 +25,10 @@ AT: tuple[int, ...] = (25, 50, 100)
 LEAD = "pw+"
 """pwlkit's best search strategy, the side that must lead."""
 
+SMALL_BATCH = "pw [top_k=2]"
+"""The paper's search querying two architectures a round instead of ten (its runs' name,
+`pwlkit.search.run_label`): the same predictor refitted five times as often."""
+
 
 def has_strategy(search: pd.DataFrame | None, strategy: str) -> bool:
     """Whether search results hold runs of ``strategy`` (the lead finding appears only then)."""
@@ -43,11 +47,15 @@ def _at(search: pd.DataFrame, strategy: str, q: int) -> pd.DataFrame:
 
 
 def best_search_beats_pw(
-    search: pd.DataFrame | None, ours: str = LEAD, theirs: str = "pw", at: Sequence[int] = AT
+    search: pd.DataFrame | None,
+    ours: str = LEAD,
+    theirs: str = "pw",
+    at: Sequence[int] = AT,
+    what: str = "pwlkit's best search",
 ) -> Finding:
     """``ours`` reaches a lower regret than ``theirs`` after the same number of queries: per
-    (benchmark, signal, queries), paired by run seed."""
-    claim = f"pwlkit's best search ({ours}) beats the paper's {theirs} at equal queries"
+    (benchmark, signal, queries), paired by run seed. ``what`` names ``ours`` in the claim."""
+    claim = f"{what} ({ours}) beats the paper's {theirs} at equal queries"
     metric = "regret"
     needs = ("benchmark", "strategy", "budget", "seed", "curve")
     if search is None or search.empty or any(c not in search.columns for c in needs):
