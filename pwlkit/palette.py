@@ -14,8 +14,9 @@ purples), so a glance tells the family before the legend does. Names are classif
 - selections (``auto``, ``warm->focus@auto``), ensembles and pretrained variants have fixed
   colours of their own, as have the search strategies that are not losses (``random``,
   ``evolution``, ``pw``, ...);
-- a search strategy with predictor settings beyond its defaults (``pw+ [prune=dead]``,
-  `pwlkit.search.run_label`) has its strategy's colour, drawn dash-dotted;
+- a search strategy with settings beyond its defaults (``pw+ [prune=dead]``, ``pw [top_k=2]``,
+  `pwlkit.search.run_label`) has its strategy's colour, drawn dash-dotted (dotted for
+  ``top_k``, `VARIANT_DASHES`);
 - claim verdicts and backbones have fixed colours too.
 
 `groups` splits a chart's series into panels of at most `MAX_SERIES`, family by family.
@@ -82,6 +83,9 @@ UNKNOWN_COLOUR = "#bdbdbd"
 #: Dashes (Vega-Lite ``strokeDash``): solid for a plain loss.
 SOLID: tuple[int, ...] = ()
 VARIANT_DASH = (8, 3, 2, 3)
+#: A search run's own settings that draw other than `VARIANT_DASH`, by the first it sets, so
+#: two variants of one strategy on one panel stay apart (``pw+ [top_k=2]`` dotted).
+VARIANT_DASHES = {"top_k": (1, 2)}
 SIZE_SWITCH_DASH = (4, 2, 1, 2)
 SOFT_DASH = (2, 3)
 
@@ -139,13 +143,16 @@ def style(name: str) -> Style:
         ('baselines', 'selections')
         >>> style("pw+ [prune=dead]").colour == style("pw+").colour, style("pw+ [prune=dead]").dash
         (True, (8, 3, 2, 3))
+        >>> style("pw+ [top_k=2]").dash  # another variant of pw+, apart on one panel
+        (1, 2)
     """
     from pwlkit.losses import HardSwitch, SoftSwitch, parse_spec
 
     text = str(name).strip()
-    base, bracket, _ = text.partition(" [")
+    base, bracket, settings = text.partition(" [")
     if bracket and text.endswith("]"):  # a strategy run with settings of its own
-        return dataclasses.replace(style(base), dash=VARIANT_DASH)
+        first = settings.partition("=")[0]
+        return dataclasses.replace(style(base), dash=VARIANT_DASHES.get(first, VARIANT_DASH))
     if text in STRATEGY_COLOURS:
         group = "schedules" if text in ("pw", "pw+") else "baselines"
         return Style(STRATEGY_COLOURS[text], SOLID, group)
