@@ -106,3 +106,19 @@ def test_findings_add_the_small_batch_claim_when_its_runs_are_stored():
         "equal queries"
     )
     assert [t["verdict"] for t in small.tasks][:2] == ["holds", "holds"]
+
+
+def test_findings_add_the_lead_at_two_queries_a_round_behind_pw_as_contradicted():
+    from pwlkit.claims.findings import findings
+    from pwlkit.claims.search_lead import LEAD_SMALL_BATCH
+
+    base = findings(None, pd.DataFrame(_runs("pw", 100, 0)))
+    found = findings(None, pd.DataFrame(_runs(LEAD_SMALL_BATCH, 100, -15) + _runs("pw", 100, 0)))
+    assert len(found) == len(base) + 1
+    lead = found[-1]
+    assert lead.claim == (
+        "pwlkit's best search at two queries a round (pw+ [top_k=2]) beats the paper's pw at "
+        "equal queries"
+    )
+    # 15 queries later on every seed: behind pw after 25, 50 and 100 queries (5.75 against 5)
+    assert [t["verdict"] for t in lead.tasks] == ["contradicted"] * 3

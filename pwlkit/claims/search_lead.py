@@ -29,6 +29,16 @@ SMALL_BATCH = "pw [top_k=2]"
 """The paper's search querying two architectures a round instead of ten (its runs' name,
 `pwlkit.search.run_label`): the same predictor refitted five times as often."""
 
+LEAD_SMALL_BATCH = "pw+ [top_k=2]"
+"""pwlkit's best search querying two architectures a round (its runs' name): `LEAD` with the
+batch size the `top_k` pilot chose on run seeds 100-129 (docs: Search)."""
+
+SMALL_BATCH_CLAIMS: tuple[tuple[str, str], ...] = (
+    (SMALL_BATCH, "the paper's search at two queries a round"),
+    (LEAD_SMALL_BATCH, "pwlkit's best search at two queries a round"),
+)
+"""The two-queries-a-round strategies tested against ``pw``, with how each claim names them."""
+
 
 def has_strategy(search: pd.DataFrame | None, strategy: str) -> bool:
     """Whether search results hold runs of ``strategy`` (the lead finding appears only then)."""
