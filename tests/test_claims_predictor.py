@@ -156,6 +156,20 @@ def test_the_best_predictor_against_the_best_paper_loss():
     assert not best_predictor_beats_paper_losses(pd.concat([paper, apart], ignore_index=True)).tasks
 
 
+def test_a_candidate_on_fresh_seeds_leaves_the_paired_candidates_their_duel():
+    paper = _frame([("hr", "none", "random", 0.0), ("mape", "none", "random", 0.02)])
+    ours = _on(_frame([("ens(hr,mape,listmle)", "flow", "random", 0.05)]), "transformer")
+    # a later stage's configuration on fresh seeds 10-19 only, far ahead there: no seed has
+    # every candidate, so it cannot be paired and the earlier ensemble keeps the task
+    later = _on(_frame([("ens(hr,mape,listmle)x2", "flow", "random", 0.3)]), "transformer")
+    later = later.assign(seed=later["seed"] + 10)
+    (task,) = best_predictor_beats_paper_losses(
+        pd.concat([paper, ours, later], ignore_index=True)
+    ).tasks
+    assert task["a"] == "ens(hr,mape,listmle) [transformer, flow]" and task["b"] == "mape [gcn]"
+    assert task["n"] == 10 and task["verdict"] == "holds"
+
+
 def test_a_setting_column_with_gaps_falls_back_to_hparams():
     # one store wrote pretrain as a column (a grid axis), another only into hparams: in the
     # concatenated frame the second store's rows must keep their pretext, not read "none"

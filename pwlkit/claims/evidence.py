@@ -222,6 +222,27 @@ def loso_pick(block: np.ndarray, metric: str, worst: bool = False):
     return full, block[np.arange(n), picks], picks != full
 
 
+def shared_candidates(
+    table: pd.DataFrame, a_side: Sequence[str], b_side: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    """The candidates that can be paired when no seed has them all: on the seeds where one
+    side has every candidate and the other at least one, that side whole and the other's
+    candidates measured on all those seeds (B whole first, then A whole).
+
+    >>> t = pd.DataFrame({"x": [1, 1, None, None], "y": [None, None, 2, 2],
+    ...                   "p": [0, 0, None, None]})
+    >>> shared_candidates(t, ["x", "y"], ["p"])
+    (['x'], ['p'])
+    """
+    a_side, b_side = list(a_side), list(b_side)
+    for whole, other in ((b_side, a_side), (a_side, b_side)):
+        seeds = table[whole].notna().all(axis=1) & table[other].notna().any(axis=1)
+        kept = [c for c in other if seeds.any() and table.loc[seeds, c].notna().all()]
+        if kept:
+            return (kept, whole) if whole is b_side else (whole, kept)
+    return a_side, b_side
+
+
 def duel(
     table: pd.DataFrame,
     a_side: Sequence[str],
@@ -234,13 +255,18 @@ def duel(
     """Side A's pick against side B's, paired on the seeds where every candidate has a value.
 
     ``a_worst`` / ``b_worst`` pick the worst candidate of that side instead of the best. None
-    when a side has no candidate.
+    when a side has no candidate. Where no seed has every candidate (a later stage's
+    configurations measured on fresh seeds beside earlier ones), `shared_candidates` keeps
+    those measured on the other side's seeds.
     """
     a_side = [c for c in a_side if c in table.columns]
     b_side = [c for c in b_side if c in table.columns and c not in a_side]
     if not a_side or not b_side:
         return None
     block = table[[*a_side, *b_side]].dropna()
+    if block.empty:
+        a_side, b_side = shared_candidates(table, a_side, b_side)
+        block = table[[*a_side, *b_side]].dropna()
     if block.empty:
         none = {"mean_diff": math.nan, "p_value": math.nan, "n": 0}
         return {**none, "a": a_side[0], "b": b_side[0], "diff_lo": math.nan, "diff_hi": math.nan}
