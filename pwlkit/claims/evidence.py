@@ -235,11 +235,15 @@ def shared_candidates(
     (['x'], ['p'])
     """
     a_side, b_side = list(a_side), list(b_side)
-    for whole, other in ((b_side, a_side), (a_side, b_side)):
+
+    def measured_beside(whole: list[str], other: list[str]) -> list[str]:
         seeds = table[whole].notna().all(axis=1) & table[other].notna().any(axis=1)
-        kept = [c for c in other if seeds.any() and table.loc[seeds, c].notna().all()]
-        if kept:
-            return (kept, whole) if whole is b_side else (whole, kept)
+        return [c for c in other if seeds.any() and table.loc[seeds, c].notna().all()]
+
+    if a_kept := measured_beside(b_side, a_side):
+        return a_kept, b_side
+    if b_kept := measured_beside(a_side, b_side):
+        return a_side, b_kept
     return a_side, b_side
 
 

@@ -36,7 +36,7 @@ from .evidence import (
 from .frames import accuracy_twin, schedules_frame, spellings
 from .paired import paired_test
 from .quotes import PAPER
-from .search_lead import LEAD, SMALL_BATCH_CLAIMS, best_search_beats_pw, has_strategy
+from .search_lead import LEAD_CLAIMS, best_search_beats_pw, has_strategy
 from .sizes import ONE_SIZE, rows_at_sizes
 from .specs import RANKING, SWITCHES, WEIGHTED, is_single, loss_family, weights_of
 
@@ -385,10 +385,9 @@ def findings(
         results = results.drop_duplicates("cell_id")
     if results is not None:
         results = results[protocol_cells(results)]
-    lead = [best_search_beats_pw(search)] if has_strategy(search, LEAD) else []
-    lead += [
+    lead = [
         best_search_beats_pw(search, strategy, what=what)
-        for strategy, what in SMALL_BATCH_CLAIMS
+        for strategy, what in LEAD_CLAIMS
         if has_strategy(search, strategy)
     ]
     return [claim(results) for claim in STUDY_CLAIMS] + [search_beats_baselines(search), *lead]

@@ -33,15 +33,18 @@ LEAD_SMALL_BATCH = "pw+ [top_k=2]"
 """pwlkit's best search querying two architectures a round (its runs' name): `LEAD` with the
 batch size the `top_k` pilot chose on run seeds 100-129 (docs: Search)."""
 
-SMALL_BATCH_CLAIMS: tuple[tuple[str, str], ...] = (
+LEAD_CLAIMS: tuple[tuple[str, str], ...] = (
+    (LEAD, "pwlkit's best search"),
     (SMALL_BATCH, "the paper's search at two queries a round"),
     (LEAD_SMALL_BATCH, "pwlkit's best search at two queries a round"),
 )
-"""The two-queries-a-round strategies tested against ``pw``, with how each claim names them."""
+"""The strategies tested against ``pw`` at equal queries, with how each claim names them (a
+claim appears only where its strategy's runs are stored)."""
 
 
 def has_strategy(search: pd.DataFrame | None, strategy: str) -> bool:
-    """Whether search results hold runs of ``strategy`` (the lead finding appears only then)."""
+    """Whether search results hold runs of ``strategy`` (its `LEAD_CLAIMS` finding appears
+    only then)."""
     if search is None or search.empty or "strategy" not in search.columns:
         return False
     return strategy in set(search["strategy"].astype(str))
