@@ -5,7 +5,7 @@ the cache) and times one ordinary fit (N = 469, 300 epochs, HR) of the same back
 same thread, so the ratio compares like with like; the fp32 matmul peak of one core is
 measured in the same run. The target: pretraining one space costs less than 20 fits.
 
-    python perf/pretrain_cost.py --data-dir ../shared/data [--backbones gcn transformer]
+    python perf/pretrain_cost.py --data-dir ../shared/data [--backbones gcn transformer gin]
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pwlkit.train.pretrain import PRETRAIN_SETTINGS, pretrain_models
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", default=None)
-    ap.add_argument("--backbones", nargs="+", default=["gcn", "transformer"])
+    ap.add_argument("--backbones", nargs="+", default=["gcn", "transformer", "gin"])
     ap.add_argument("--pretexts", nargs="+", default=["flow", "masked"])
     ap.add_argument("--train-size", type=int, default=469)
     ap.add_argument("--json", action="store_true", help="print one JSON object")

@@ -66,15 +66,56 @@ def test_flow_features_count_live_paths_depth_and_paths_per_operation():
     np.testing.assert_allclose(per_op[1], [1, 0, 1, 1, 1])  # `none` carries no path
 
 
-def test_pretraining_moves_the_body_and_leaves_the_head(space):
-    plain = build_predictor("gcn", encode(space), 1, **SMALL["gcn"])
+@pytest.mark.parametrize("backbone", ["gcn", "gin"])
+def test_pretraining_moves_the_body_and_leaves_the_head(space, backbone):
+    plain = build_predictor(backbone, encode(space), 1, **SMALL[backbone])
     plain.reset([3])
     for pretext in ("masked", "flow", "masked+flow"):
-        model = pt.pretrain_models(space, "gcn", SMALL["gcn"], pretext, [3])
+        model = pt.pretrain_models(space, backbone, SMALL[backbone], pretext, [3])
         state = dict(model.named_parameters())
         ref = dict(plain.named_parameters())
-        assert all(torch.equal(state[k], ref[k]) for k in state if k.startswith("head"))
-        assert any(not torch.equal(state[k], ref[k]) for k in state if not k.startswith("head"))
+        assert any(pt.is_head(k) for k in state)
+        assert all(torch.equal(state[k], ref[k]) for k in state if pt.is_head(k))
+        assert all(not torch.equal(state[k], ref[k]) for k in state if not pt.is_head(k))
+
+
+def test_the_gin_node_states_are_what_its_score_reads(space):
+    """Pooled states through the head give the GIN's scores; a one-hot input equal to the
+    cells' own operations changes nothing; a hidden operation changes its cell only; absent
+    node slots hold zeros."""
+    enc = encode(space)
+    model = build_predictor("gin", enc, 2, **SMALL["gin"])
+    model.reset([0, 1])
+    idx = torch.tensor([[0, 5, 9], [9, 3, 0]])
+    nodes, pooled = model.node_states(idx)
+    assert nodes.shape == (2, 3, enc.n_nodes, SMALL["gin"]["hidden"])
+    heads = torch.stack([net.head(p).view(-1) for net, p in zip(model.nets, pooled)])
+    torch.testing.assert_close(heads, model(idx))
+    absent = ~enc.node_mask[idx]
+    assert bool((nodes[absent] == 0).all())
+    onehot = torch.nn.functional.one_hot(enc.ops[idx], enc.num_ops).float()
+    onehot = onehot * enc.node_mask[idx].unsqueeze(-1)
+    torch.testing.assert_close(model.node_states(idx, onehot)[1], pooled)
+    slot = int(enc.node_mask[0].nonzero()[1])
+    onehot[0, 1, slot] = 0  # hide one operation of cell 5 from model 0
+    hidden = model.node_states(idx, onehot)[1]
+    assert not torch.allclose(hidden[0, 1], pooled[0, 1])
+    torch.testing.assert_close(hidden[0, [0, 2]], pooled[0, [0, 2]])
+    torch.testing.assert_close(hidden[1], pooled[1])
+
+
+def test_a_gin_encoder_state_loads_into_its_own_model_only(space):
+    source = pt.pretrain_models(space, "gin", SMALL["gin"], "flow", [7])
+    state = pt.encoder_state(source, 0)
+    assert state and not any(pt.is_head(k) for k in state)
+    target = build_predictor("gin", encode(space), 2, **SMALL["gin"])
+    target.reset([1, 2])
+    before = {k: v.clone() for k, v in target.model_parameters(0).items()}
+    pt.load_encoder(target, [pt.encoder_state(target, 0), state])
+    loaded = target.model_parameters(1)
+    assert set(loaded) - set(state) == {k for k in loaded if pt.is_head(k)}
+    assert all(torch.equal(loaded[k], v) for k, v in state.items())
+    assert all(torch.equal(before[k], v) for k, v in target.model_parameters(0).items())
 
 
 def test_a_model_pretrains_the_same_alone_or_with_others(space):
@@ -112,9 +153,10 @@ def test_a_damaged_cache_entry_is_recomputed(space):
     assert torch.load(path, weights_only=True).keys() == state.keys()
 
 
-def test_a_fit_starts_from_the_pretrained_body(space):
+@pytest.mark.parametrize("backbone", ["gcn", "gin"])
+def test_a_fit_starts_from_the_pretrained_body(space, backbone):
     idx = sample_train(space, 40, 0)
-    kw = {"backbone": "gcn", "epochs": 3, "batch_size": 16, **SMALL["gcn"]}
+    kw = {"backbone": backbone, "epochs": 3, "batch_size": 16, **SMALL[backbone]}
     plain = fit_predict(space, idx, "hr", seed=0, **kw)
     flow = fit_predict(space, idx, "hr", seed=0, pretrain="flow", **kw)
     again = fit_predict(space, idx, "hr", seed=0, pretrain="flow", **kw)

@@ -49,11 +49,14 @@ class _GIN(nn.Module):
         )
 
     def forward(self, batch) -> torch.Tensor:
-        h = batch.x
-        for conv in self.convs:
-            h = conv(h, batch.edge_index).relu()
-        pooled = self.pool(h, batch.batch, size=batch.num_graphs)
+        pooled = self.pool(self.embed(batch.x, batch.edge_index), batch.batch, size=batch.num_graphs)
         return self.head(pooled).view(-1)
+
+    def embed(self, x: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
+        """Node states ``[nodes, hidden]`` after the GIN layers (before pooling and head)."""
+        for conv in self.convs:
+            x = conv(x, edge_index).relu()
+        return x
 
 
 class GIN(BatchedModule):
@@ -121,6 +124,31 @@ class GIN(BatchedModule):
 
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
         return torch.stack([net(arch_batch(self.enc, rows)) for net, rows in zip(self.nets, idx)])
+
+    def model_parameters(self, m: int) -> dict[str, torch.Tensor]:
+        """Model ``m``'s parameters by name: those of its own GIN (the models are not stacked,
+        so the names are the same for every ``m``)."""
+        return dict(self.nets[m].named_parameters())
+
+    def node_states(
+        self, idx: torch.Tensor, onehot: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``([M, B, n, hidden] node states, [M, B, hidden] pooled)`` before the head, as
+        pretraining reads them (`pwlkit.train.pretrain`): from the cells' operations or from
+        ``onehot`` ``[M, B, n, num_ops]`` standing in for them (a zero row: an operation
+        hidden from the model). Absent node slots hold zero states."""
+        enc = self.enc
+        nodes, pooled = [], []
+        for m, (net, rows) in enumerate(zip(self.nets, idx)):
+            batch = arch_batch(enc, rows)
+            real = enc.node_mask[rows]  # [B, n]; its True entries are the batch's nodes, in order
+            x = batch.x if onehot is None else onehot[m][real]
+            h = net.embed(x, batch.edge_index)
+            pooled.append(net.pool(h, batch.batch, size=len(rows)))
+            dense = h.new_zeros(len(rows), enc.n_nodes, h.shape[-1])
+            dense[real] = h
+            nodes.append(dense)
+        return torch.stack(nodes), torch.stack(pooled)
 
     def flops_per_arch(self) -> dict[str, int]:
         """Approximate FLOPs (multiply-adds x2) per architecture of one model, as if every cell

@@ -60,6 +60,11 @@ class BatchedModule(nn.Module):
         flops = self.flops_per_arch()
         return epochs * n_train * flops["train"] + num_archs * flops["forward"]
 
+    def model_parameters(self, m: int) -> dict[str, torch.Tensor]:
+        """Model ``m``'s parameters by name, as views (row ``m`` of each stacked weight), so
+        one model's weights can be read or overwritten without touching the others."""
+        return {name: param[m] for name, param in self.named_parameters()}
+
     def output_layer(self, m: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Weight and bias of model ``m``'s last layer, the affine map that gives its score
         (views: scaling both and shifting the bias scales and shifts the scores).

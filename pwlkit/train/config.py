@@ -33,7 +33,7 @@ PRUNES: tuple[str, ...] = ("none", "dead")
 path runs through as the blocking one (`pwlkit.benchmarks.live.prune_dead`) before the fit,
 so cells that are one network share one encoding; ``none`` reads the cells as stored."""
 
-PRETRAINABLE: tuple[str, ...] = ("gcn", "transformer")
+PRETRAINABLE: tuple[str, ...] = ("gcn", "transformer", "gin")
 """Backbones pretraining can read the node states of (``node_states``)."""
 
 TRAIN_DTYPES: dict[str, Any] = {"float32": None, "bfloat16": torch.bfloat16}

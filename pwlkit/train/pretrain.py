@@ -16,7 +16,7 @@ alone or together (the ``pretrain`` setting, `PRETEXTS`):
   live path, and for every operation the number of live paths through nodes of that operation.
   A linear decoder on the pooled state regresses the standardised features.
 
-Pretraining trains the backbone's node layers; the score head (``head1``, ``head2``) is left
+Pretraining trains the backbone's node layers; the score head (``head1``, ``head2``; the GIN's ``head``) is left
 out and starts fresh at fine-tuning, which then trains every weight with any pwlkit loss.
 Weights are cached on disk, one file per seed (`cache_folder`), keyed by the space's encoding
 (so NB201 CIFAR-10, CIFAR-100 and ImageNet16-120, one space, share them), the backbone and its
@@ -69,7 +69,8 @@ members draw theirs from the job's seed: without a pool each would pretrain anew
 space is pretrained at most 32 times (seeds 0-31 of a study keep their own)."""
 
 HEAD_PREFIX = "head"
-"""Parameters whose names start so are the score head: never pretrained."""
+"""Parameters with a part of their name starting so (``head1.weight``, ``head.0.bias``) are the
+score head: never pretrained."""
 
 FORMAT = 2
 """Version of the cached weights and of how they are computed; part of the cache key (2: the
@@ -203,7 +204,7 @@ def pretrain_models(
     batch = min(int(cfg["batch_size"]), len(pool[0]))
     steps_per_epoch = math.ceil(len(pool[0]) / batch)
     total = int(cfg["epochs"]) * steps_per_epoch
-    body = [p for name, p in model.named_parameters() if not name.startswith(HEAD_PREFIX)]
+    body = [p for name, p in model.named_parameters() if not is_head(name)]
     params = [*body, *heads.parameters()]
     adam = FusedAdam(params, 0.0)
     onehot_all = F.one_hot(enc.ops, enc.num_ops).float() * enc.node_mask.unsqueeze(-1)
@@ -242,22 +243,27 @@ def pretrain_models(
     return model
 
 
+def is_head(name: str) -> bool:
+    """Whether parameter ``name`` belongs to the score head (`HEAD_PREFIX`)."""
+    return any(part.startswith(HEAD_PREFIX) for part in name.split("."))
+
+
 def encoder_state(model: BatchedModule, m: int) -> dict[str, torch.Tensor]:
     """Model ``m``'s pretrained weights (the score head left out), on the CPU."""
     return {
-        name: param[m].detach().cpu().clone()
-        for name, param in model.named_parameters()
-        if not name.startswith(HEAD_PREFIX)
+        name: param.detach().cpu().clone()
+        for name, param in model.model_parameters(m).items()
+        if not is_head(name)
     }
 
 
 @torch.no_grad()
 def load_encoder(model: BatchedModule, states: Sequence[dict[str, torch.Tensor]]) -> None:
     """Copy pretrained weights into the models of ``model`` (one state per model)."""
-    params = dict(model.named_parameters())
     for m, state in enumerate(states):
+        params = model.model_parameters(m)
         for name, value in state.items():
-            params[name][m] = value.to(params[name].device)
+            params[name].copy_(value.to(params[name].device))
 
 
 # ----------------------------------------------------------------------------- the cache
