@@ -49,7 +49,9 @@ class _GIN(nn.Module):
         )
 
     def forward(self, batch) -> torch.Tensor:
-        pooled = self.pool(self.embed(batch.x, batch.edge_index), batch.batch, size=batch.num_graphs)
+        pooled = self.pool(
+            self.embed(batch.x, batch.edge_index), batch.batch, size=batch.num_graphs
+        )
         return self.head(pooled).view(-1)
 
     def embed(self, x: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
