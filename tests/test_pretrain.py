@@ -104,6 +104,42 @@ def test_the_gin_node_states_are_what_its_score_reads(space):
     torch.testing.assert_close(hidden[1], pooled[1])
 
 
+def test_a_gin_node_state_sits_in_its_own_slot_when_a_middle_slot_is_absent():
+    """Cell 1 lacks node 4 of 6 (the output is slot 5): each real slot holds the state the GIN
+    computes for that node on the cell's own graph, and slot 4 holds zeros."""
+    from pwlkit.predictors.graphs import arch_graphs
+
+    bench = _diamond([[0, 2, 3, 2, 3, 4], [0, 2, 1, 3, PAD, 4]])
+    enc = encode(bench)
+    model = build_predictor("gin", enc, 1, **SMALL["gin"])
+    model.reset([0])
+    nodes, _ = model.node_states(torch.tensor([[1, 0]]))
+    for b, cell in enumerate([1, 0]):
+        graph = arch_graphs(enc)[cell]
+        own = model.nets[0].embed(graph.x, graph.edge_index)
+        slots = enc.node_mask[cell].nonzero().view(-1)
+        torch.testing.assert_close(nodes[0, b, slots], own)
+    assert enc.node_mask[1].tolist() == [True, True, True, True, False, True]
+    assert bool((nodes[0, 0, 4] == 0).all())
+    assert not torch.allclose(nodes[0, 0, 5], nodes[0, 0, 3])
+
+
+@pytest.mark.parametrize(
+    "backbone, head",
+    [
+        ("gcn", {"head1.weight", "head1.bias", "head2.weight", "head2.bias"}),
+        ("transformer", {"head1.weight", "head1.bias", "head2.weight", "head2.bias"}),
+        ("gin", {"head.0.weight", "head.0.bias", "head.2.weight", "head.2.bias"}),
+        ("mlp", set()),
+    ],
+)
+def test_the_score_head_is_exactly_the_head_layers(space, backbone, head):
+    model = build_predictor(backbone, encode(space), 2, **SMALL[backbone])
+    names = set(model.model_parameters(1))
+    assert {k for k in names if pt.is_head(k)} == head
+    assert names - head  # a body to pretrain
+
+
 def test_a_gin_encoder_state_loads_into_its_own_model_only(space):
     source = pt.pretrain_models(space, "gin", SMALL["gin"], "flow", [7])
     state = pt.encoder_state(source, 0)

@@ -16,8 +16,9 @@ alone or together (the ``pretrain`` setting, `PRETEXTS`):
   live path, and for every operation the number of live paths through nodes of that operation.
   A linear decoder on the pooled state regresses the standardised features.
 
-Pretraining trains the backbone's node layers; the score head (``head1``, ``head2``; the GIN's ``head``) is left
-out and starts fresh at fine-tuning, which then trains every weight with any pwlkit loss.
+Pretraining trains the backbone's node layers; the score head (``head1``, ``head2``; the GIN's
+``head``) is left out and starts fresh at fine-tuning, which then trains every weight with any
+pwlkit loss.
 Weights are cached on disk, one file per seed (`cache_folder`), keyed by the space's encoding
 (so NB201 CIFAR-10, CIFAR-100 and ImageNet16-120, one space, share them), the backbone and its
 settings, the pretext and `PRETRAIN_SETTINGS`; written atomically and under a file lock, so
